@@ -1,0 +1,92 @@
+// Shared by the bindings_*.cpp files: type casters (dtype, device, Python numbers) and argument helpers.
+// Bindings hold no logic: they convert arguments and call one op.
+#pragma once
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <vector>
+
+#include "core/device.h"
+#include "core/scalar.h"
+#include "core/tensor.h"
+
+namespace py = pybind11;
+using TensorClass = py::class_<pynn::TensorImpl, pynn::Tensor>;
+
+namespace pynn_py {
+
+// The Python dtype object: one instance per ScalarType, created at import (pynn.float32 ...).
+struct DType {
+  pynn::ScalarType type;
+};
+py::object dtype_object(pynn::ScalarType t);
+// The Python device object (pynn.device).
+struct PyDevice {
+  pynn::Device device;
+};
+
+bool is_tensor(py::handle obj);
+std::string type_name(py::handle obj);  // for error messages
+bool is_number(py::handle obj);  // bool, int, float, numpy scalar
+// A Tensor, or a Python number as a wrapped 0-dim tensor; TypeError otherwise.
+pynn::Tensor to_tensor_operand(py::handle obj, const char* op);
+// Accepts f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size) forms of a shape argument.
+std::vector<int64_t> shape_from_args(const py::args& args, const char* op);
+// Accepts an int or a sequence of ints (dim=1 or dim=(0, 1)).
+std::vector<int64_t> int_list(py::handle obj, const char* op);
+// Python tuple of ints, returned for .shape / .stride() (pynn.Size where available).
+py::tuple to_tuple(const pynn::Dims& d);
+
+// Big kernels run without the GIL so two Python threads can compute at once.
+constexpr int64_t kReleaseGilAbove = 1 << 14;
+template <typename F>
+auto without_gil_if(bool big, F&& f) {
+  if (big) {
+    py::gil_scoped_release release;
+    return f();
+  }
+  return f();
+}
+
+}  // namespace pynn_py
+
+namespace pybind11 {
+namespace detail {
+
+template <>
+struct type_caster<pynn::ScalarType> {
+  PYBIND11_TYPE_CASTER(pynn::ScalarType, const_name("dtype"));
+  bool load(handle src, bool);
+  static handle cast(pynn::ScalarType t, return_value_policy, handle) {
+    return pynn_py::dtype_object(t).release();
+  }
+};
+
+template <>
+struct type_caster<pynn::Device> {
+  PYBIND11_TYPE_CASTER(pynn::Device, const_name("device"));
+  bool load(handle src, bool);
+  static handle cast(const pynn::Device& d, return_value_policy, handle);
+};
+
+template <>
+struct type_caster<pynn::Scalar> {
+  PYBIND11_TYPE_CASTER(pynn::Scalar, const_name("Number"));
+  bool load(handle src, bool);
+  static handle cast(const pynn::Scalar& s, return_value_policy, handle) {
+    if (s.kind == pynn::Scalar::Kind::Float) return PyFloat_FromDouble(s.d);
+    if (s.kind == pynn::Scalar::Kind::Int) return PyLong_FromLongLong(s.i);
+    return handle(s.i ? Py_True : Py_False).inc_ref();
+  }
+};
+
+}  // namespace detail
+}  // namespace pybind11
+
+// One registration function per op family, each in csrc/bindings_<family>.cpp.
+void bind_tensor_core(py::module_& m, TensorClass& cls);
+void bind_elementwise(py::module_& m, TensorClass& cls);
+void bind_shape(py::module_& m, TensorClass& cls);
+void bind_reduce(py::module_& m, TensorClass& cls);
+void bind_linalg(py::module_& m, TensorClass& cls);
+void bind_indexing(py::module_& m, TensorClass& cls);

@@ -1,0 +1,204 @@
+// Elementwise ops as pynn functions, Tensor methods and Python operators.
+#include "bindings.h"
+#include "ops/elementwise.h"
+
+using namespace pynn;
+using pynn_py::to_tensor_operand;
+
+namespace {
+
+bool big(const Tensor& a) { return a->numel() > pynn_py::kReleaseGilAbove; }
+
+Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1))) {
+  return pynn_py::without_gil_if(big(a) || big(b), [&] { return binary(op, a, b, alpha); });
+}
+
+// Python operators return NotImplemented for operands they don't know, so Python can try the other side.
+py::object binary_operator(BinaryOp op, const Tensor& self, py::handle other, bool reflected) {
+  if (!pynn_py::is_tensor(other) && !pynn_py::is_number(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  Tensor o = to_tensor_operand(other, op_name(op));
+  return py::cast(reflected ? run_binary(op, o, self) : run_binary(op, self, o));
+}
+
+py::object inplace_operator(BinaryOp op, py::object self, py::handle other) {
+  if (!pynn_py::is_tensor(other) && !pynn_py::is_number(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  Tensor s = self.cast<Tensor>();
+  Tensor o = to_tensor_operand(other, op_name(op));
+  pynn_py::without_gil_if(big(s), [&] { binary_(op, s, o); });
+  return self;
+}
+
+std::optional<Scalar> opt_scalar(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return h.cast<Scalar>();
+}
+
+}  // namespace
+
+void bind_elementwise(py::module_& m, TensorClass& cls) {
+  struct UnaryEntry { const char* name; UnaryOp op; bool inplace; };
+  static const UnaryEntry unaries[] = {
+      {"neg", UnaryOp::Neg, true}, {"negative", UnaryOp::Neg, true}, {"abs", UnaryOp::Abs, true},
+      {"sign", UnaryOp::Sign, true}, {"relu", UnaryOp::Relu, true}, {"floor", UnaryOp::Floor, true},
+      {"ceil", UnaryOp::Ceil, true}, {"round", UnaryOp::Round, true}, {"trunc", UnaryOp::Trunc, true},
+      {"square", UnaryOp::Square, true}, {"bitwise_not", UnaryOp::BitwiseNot, true}, {"exp", UnaryOp::Exp, true},
+      {"expm1", UnaryOp::Expm1, true}, {"log", UnaryOp::Log, true}, {"log2", UnaryOp::Log2, true},
+      {"log10", UnaryOp::Log10, true}, {"log1p", UnaryOp::Log1p, true}, {"sqrt", UnaryOp::Sqrt, true},
+      {"rsqrt", UnaryOp::Rsqrt, true}, {"sin", UnaryOp::Sin, true}, {"cos", UnaryOp::Cos, true},
+      {"tan", UnaryOp::Tan, true}, {"asin", UnaryOp::Asin, true}, {"acos", UnaryOp::Acos, true},
+      {"atan", UnaryOp::Atan, true}, {"sinh", UnaryOp::Sinh, true}, {"cosh", UnaryOp::Cosh, true},
+      {"tanh", UnaryOp::Tanh, true}, {"sigmoid", UnaryOp::Sigmoid, true}, {"reciprocal", UnaryOp::Reciprocal, true},
+      {"erf", UnaryOp::Erf, true}, {"logical_not", UnaryOp::LogicalNot, true}, {"isnan", UnaryOp::IsNan, false},
+      {"isinf", UnaryOp::IsInf, false}, {"isfinite", UnaryOp::IsFinite, false},
+  };
+  for (const UnaryEntry& e : unaries) {
+    UnaryOp op = e.op;
+    auto fn = [op](const Tensor& x) { return pynn_py::without_gil_if(big(x), [&] { return unary(op, x); }); };
+    m.def(e.name, fn, py::arg("input"));
+    cls.def(e.name, fn);
+    if (e.inplace)
+      cls.def((std::string(e.name) + "_").c_str(), [op](py::object self) {
+        Tensor x = self.cast<Tensor>();
+        pynn_py::without_gil_if(big(x), [&] { unary_(op, x); });
+        return self;
+      });
+  }
+  cls.def("__neg__", [](const Tensor& x) { return unary(UnaryOp::Neg, x); });
+  cls.def("__abs__", [](const Tensor& x) { return unary(UnaryOp::Abs, x); });
+  cls.def("__invert__", [](const Tensor& x) { return unary(UnaryOp::BitwiseNot, x); });
+  cls.def("__pos__", [](const Tensor& x) { return x; });
+
+  struct BinaryEntry { const char* name; BinaryOp op; };
+  static const BinaryEntry binaries[] = {
+      {"mul", BinaryOp::Mul}, {"multiply", BinaryOp::Mul}, {"true_divide", BinaryOp::Div},
+      {"pow", BinaryOp::Pow}, {"maximum", BinaryOp::Maximum}, {"minimum", BinaryOp::Minimum},
+      {"fmax", BinaryOp::Maximum}, {"fmin", BinaryOp::Minimum},
+      {"remainder", BinaryOp::Remainder}, {"floor_divide", BinaryOp::FloorDivide}, {"atan2", BinaryOp::Atan2},
+      {"bitwise_and", BinaryOp::BitwiseAnd}, {"bitwise_or", BinaryOp::BitwiseOr}, {"bitwise_xor", BinaryOp::BitwiseXor},
+      {"eq", BinaryOp::Eq}, {"ne", BinaryOp::Ne}, {"lt", BinaryOp::Lt}, {"le", BinaryOp::Le},
+      {"gt", BinaryOp::Gt}, {"ge", BinaryOp::Ge}, {"less", BinaryOp::Lt}, {"greater", BinaryOp::Gt},
+      {"not_equal", BinaryOp::Ne}, {"less_equal", BinaryOp::Le}, {"greater_equal", BinaryOp::Ge},
+      {"logical_and", BinaryOp::LogicalAnd}, {"logical_or", BinaryOp::LogicalOr}, {"logical_xor", BinaryOp::LogicalXor},
+  };
+  for (const BinaryEntry& e : binaries) {
+    BinaryOp op = e.op;
+    m.def(e.name, [op](py::handle a, py::handle b) {
+      return run_binary(op, to_tensor_operand(a, op_name(op)), to_tensor_operand(b, op_name(op)));
+    }, py::arg("input"), py::arg("other"));
+    cls.def(e.name, [op](const Tensor& a, py::handle b) { return run_binary(op, a, to_tensor_operand(b, op_name(op))); },
+            py::arg("other"));
+    cls.def((std::string(e.name) + "_").c_str(), [op](py::object self, py::handle b) {
+      binary_(op, self.cast<Tensor>(), to_tensor_operand(b, op_name(op)));
+      return self;
+    }, py::arg("other"));
+  }
+  // add/sub take alpha; div takes rounding_mode.
+  for (BinaryOp op : {BinaryOp::Add, BinaryOp::Sub}) {
+    const char* name = op_name(op);
+    m.def(name, [op](py::handle a, py::handle b, Scalar alpha) {
+      return run_binary(op, to_tensor_operand(a, op_name(op)), to_tensor_operand(b, op_name(op)), alpha);
+    }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
+    cls.def(name, [op](const Tensor& a, py::handle b, Scalar alpha) {
+      return run_binary(op, a, to_tensor_operand(b, op_name(op)), alpha);
+    }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
+    cls.def((std::string(name) + "_").c_str(), [op](py::object self, py::handle b, Scalar alpha) {
+      Tensor s = self.cast<Tensor>();
+      pynn_py::without_gil_if(big(s), [&] { binary_(op, s, to_tensor_operand(b, op_name(op)), alpha); });
+      return self;
+    }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
+  }
+  m.attr("subtract") = m.attr("sub");
+  auto divide = [](const Tensor& a, const Tensor& b, std::optional<std::string> mode) {
+    if (!mode) return run_binary(BinaryOp::Div, a, b);
+    if (*mode == "floor") return run_binary(BinaryOp::FloorDivide, a, b);
+    if (*mode == "trunc") {
+      Tensor q = run_binary(BinaryOp::Div, a, b);
+      q = unary(UnaryOp::Trunc, q);
+      ScalarType dt = result_type({a.get(), b.get()});
+      return to_dtype(q, dt);
+    }
+    throw ValueError(str("[div] div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'"));
+  };
+  for (const char* name : {"div", "divide"}) {
+    m.def(name, [divide](py::handle a, py::handle b, std::optional<std::string> mode) {
+      return divide(to_tensor_operand(a, "div"), to_tensor_operand(b, "div"), mode);
+    }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+    cls.def(name, [divide](const Tensor& a, py::handle b, std::optional<std::string> mode) {
+      return divide(a, to_tensor_operand(b, "div"), mode);
+    }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+    cls.def((std::string(name) + "_").c_str(), [divide](py::object self, py::handle b, std::optional<std::string> mode) {
+      Tensor s = self.cast<Tensor>();
+      if (!mode) binary_(BinaryOp::Div, s, to_tensor_operand(b, "div_"));
+      else copy_(s, divide(s, to_tensor_operand(b, "div_"), mode));
+      return self;
+    }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  }
+
+  struct OperatorEntry { const char* name; const char* rname; const char* iname; BinaryOp op; };
+  static const OperatorEntry operators[] = {
+      {"__add__", "__radd__", "__iadd__", BinaryOp::Add},
+      {"__sub__", "__rsub__", "__isub__", BinaryOp::Sub},
+      {"__mul__", "__rmul__", "__imul__", BinaryOp::Mul},
+      {"__truediv__", "__rtruediv__", "__itruediv__", BinaryOp::Div},
+      {"__floordiv__", "__rfloordiv__", "__ifloordiv__", BinaryOp::FloorDivide},
+      {"__mod__", "__rmod__", "__imod__", BinaryOp::Remainder},
+      {"__pow__", "__rpow__", "__ipow__", BinaryOp::Pow},
+      {"__and__", "__rand__", "__iand__", BinaryOp::BitwiseAnd},
+      {"__or__", "__ror__", "__ior__", BinaryOp::BitwiseOr},
+      {"__xor__", "__rxor__", "__ixor__", BinaryOp::BitwiseXor},
+  };
+  for (const OperatorEntry& e : operators) {
+    BinaryOp op = e.op;
+    cls.def(e.name, [op](const Tensor& a, py::handle b) { return binary_operator(op, a, b, false); }, py::is_operator());
+    cls.def(e.rname, [op](const Tensor& a, py::handle b) { return binary_operator(op, a, b, true); }, py::is_operator());
+    cls.def(e.iname, [op](py::object self, py::handle b) { return inplace_operator(op, self, b); }, py::is_operator());
+  }
+  struct CompareEntry { const char* name; BinaryOp op; };
+  static const CompareEntry comparisons[] = {
+      {"__eq__", BinaryOp::Eq}, {"__ne__", BinaryOp::Ne}, {"__lt__", BinaryOp::Lt},
+      {"__le__", BinaryOp::Le}, {"__gt__", BinaryOp::Gt}, {"__ge__", BinaryOp::Ge},
+  };
+  for (const CompareEntry& e : comparisons) {
+    BinaryOp op = e.op;
+    cls.def(e.name, [op](const Tensor& a, py::handle b) { return binary_operator(op, a, b, false); }, py::is_operator());
+  }
+
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
+    return where(cond, to_tensor_operand(a, "where"), to_tensor_operand(b, "where"));
+  }, py::arg("condition"), py::arg("input"), py::arg("other"));
+  cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
+    return where(cond, self, to_tensor_operand(other, "where"));
+  }, py::arg("condition"), py::arg("other"));
+
+  // clamp accepts numbers or tensors for min and max.
+  auto clamp_any = [](const Tensor& x, py::handle lo, py::handle hi) {
+    if (pynn_py::is_tensor(lo) || pynn_py::is_tensor(hi)) {
+      Tensor tl = lo.is_none() ? nullptr : to_tensor_operand(lo, "clamp");
+      Tensor th = hi.is_none() ? nullptr : to_tensor_operand(hi, "clamp");
+      return clamp(x, tl, th);
+    }
+    return pynn_py::without_gil_if(big(x), [&] { return clamp(x, opt_scalar(lo), opt_scalar(hi)); });
+  };
+  for (const char* name : {"clamp", "clip"}) {
+    m.def(name, clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+    cls.def(name, clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none());
+    cls.def((std::string(name) + "_").c_str(), [clamp_any](py::object self, py::handle lo, py::handle hi) {
+      Tensor x = self.cast<Tensor>();
+      if (pynn_py::is_tensor(lo) || pynn_py::is_tensor(hi)) copy_(x, clamp_any(x, lo, hi));
+      else clamp_(x, opt_scalar(lo), opt_scalar(hi));
+      return self;
+    }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  }
+  m.def("clamp_min", [](const Tensor& x, Scalar lo) { return clamp(x, lo, std::nullopt); });
+  m.def("clamp_max", [](const Tensor& x, Scalar hi) { return clamp(x, std::nullopt, hi); });
+  cls.def("clamp_min", [](const Tensor& x, Scalar lo) { return clamp(x, lo, std::nullopt); });
+  cls.def("clamp_max", [](const Tensor& x, Scalar hi) { return clamp(x, std::nullopt, hi); });
+  cls.def("clamp_min_", [](py::object self, Scalar lo) { clamp_(self.cast<Tensor>(), lo, std::nullopt); return self; });
+  cls.def("clamp_max_", [](py::object self, Scalar hi) { clamp_(self.cast<Tensor>(), std::nullopt, hi); return self; });
+
+  m.def("result_type", [](py::handle a, py::handle b) {
+    Tensor ta = to_tensor_operand(a, "result_type"), tb = to_tensor_operand(b, "result_type");
+    return result_type({ta.get(), tb.get()});
+  });
+  m.def("promote_types", [](ScalarType a, ScalarType b) { return promote_types(a, b); });
+}

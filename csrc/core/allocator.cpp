@@ -1,0 +1,94 @@
+#include "allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace pynn {
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr size_t kMaxCached = size_t(1) << 30;  // keep at most 1 GiB of free blocks
+constexpr size_t kMaxBlockCached = size_t(256) << 20;
+
+// Small blocks round to 64 bytes; larger ones to a quarter of their power of two, bounding waste at 25%.
+size_t size_class(size_t n) {
+  if (n <= 4096) return (n + kAlign - 1) / kAlign * kAlign;
+  size_t p = 4096;
+  while (p * 2 <= n) p *= 2;
+  size_t step = p / 4;
+  return (n + step - 1) / step * step;
+}
+
+struct Cache {
+  std::mutex mu;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;
+  size_t cached = 0;
+  ~Cache() { release_all(); }
+  void release_all() {
+    for (auto& kv : free_blocks)
+      for (void* p : kv.second) std::free(p);
+    free_blocks.clear();
+    cached = 0;
+  }
+};
+
+Cache& cache() {
+  static Cache* c = new Cache();  // leaked on purpose: blocks may be freed during interpreter teardown
+  return *c;
+}
+
+}  // namespace
+
+void* cpu_alloc(size_t nbytes) {
+  size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
+  {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.free_blocks.find(cls);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.cached -= cls;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(kAlign, cls);
+  if (!p) {
+    cpu_empty_cache();
+    p = std::aligned_alloc(kAlign, cls);
+    if (!p) throw std::bad_alloc();
+  }
+  return p;
+}
+
+void cpu_free(void* ptr, size_t nbytes) {
+  if (!ptr) return;
+  size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
+  if (cls <= kMaxBlockCached) {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (c.cached + cls <= kMaxCached) {
+      c.free_blocks[cls].push_back(ptr);
+      c.cached += cls;
+      return;
+    }
+  }
+  std::free(ptr);
+}
+
+void cpu_empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.release_all();
+}
+
+size_t cpu_cached_bytes() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.cached;
+}
+
+}  // namespace pynn

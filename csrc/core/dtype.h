@@ -1,0 +1,74 @@
+// Scalar types, promotion rules and the dtype switch used by every kernel.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "error.h"
+
+namespace pynn {
+
+enum class ScalarType : int8_t { Bool = 0, Int32, Int64, Float32, Float64 };
+constexpr int kNumScalarTypes = 5;
+
+inline size_t itemsize(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return 1;
+    case ScalarType::Int32: return 4;
+    case ScalarType::Int64: return 8;
+    case ScalarType::Float32: return 4;
+    case ScalarType::Float64: return 8;
+  }
+  return 1;
+}
+inline bool is_floating(ScalarType t) { return t == ScalarType::Float32 || t == ScalarType::Float64; }
+inline bool is_integral(ScalarType t, bool include_bool) {
+  return t == ScalarType::Int32 || t == ScalarType::Int64 || (include_bool && t == ScalarType::Bool);
+}
+const char* dtype_name(ScalarType t);  // "float32"
+ScalarType promote_types(ScalarType a, ScalarType b);
+inline ScalarType default_float() { return ScalarType::Float32; }
+
+// Category used by torch's promotion with scalars and 0-dim tensors: bool < integral < floating.
+inline int dtype_category(ScalarType t) { return t == ScalarType::Bool ? 0 : (is_floating(t) ? 2 : 1); }
+
+}  // namespace pynn
+
+#define PYNN_DTYPE_CASE(ENUM, TYPE, ...) \
+  case ::pynn::ScalarType::ENUM: {       \
+    using scalar_t = TYPE;               \
+    return __VA_ARGS__();                \
+  }
+#define PYNN_DTYPE_FAIL(dt, NAME) \
+  default: throw ::pynn::TypeError(::pynn::str("[", NAME, "] not implemented for dtype ", ::pynn::dtype_name(dt)))
+
+// Each macro runs the lambda body with `scalar_t` bound to the C++ type of `dt`.
+#define PYNN_DISPATCH_FLOAT(dt, NAME, ...)        \
+  [&] {                                           \
+    switch (dt) {                                 \
+      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)  \
+      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__) \
+      PYNN_DTYPE_FAIL(dt, NAME);                  \
+    }                                             \
+  }()
+#define PYNN_DISPATCH_NUMERIC(dt, NAME, ...)      \
+  [&] {                                           \
+    switch (dt) {                                 \
+      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)  \
+      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__) \
+      PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)  \
+      PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)  \
+      PYNN_DTYPE_FAIL(dt, NAME);                  \
+    }                                             \
+  }()
+#define PYNN_DISPATCH_ALL(dt, NAME, ...)          \
+  [&] {                                           \
+    switch (dt) {                                 \
+      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)  \
+      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__) \
+      PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)  \
+      PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)  \
+      PYNN_DTYPE_CASE(Bool, bool, __VA_ARGS__)      \
+      PYNN_DTYPE_FAIL(dt, NAME);                  \
+    }                                             \
+  }()

@@ -1,0 +1,10 @@
+#include "random.h"
+
+namespace pynn {
+
+Generator& default_generator() {
+  static Generator g;
+  return g;
+}
+
+}  // namespace pynn

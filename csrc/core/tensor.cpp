@@ -1,0 +1,109 @@
+#include "tensor.h"
+
+#include <cstring>
+
+namespace pynn {
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, const Dims& sizes, const Dims& strides, int64_t offset,
+                       ScalarType dtype)
+    : storage_(std::move(storage)), sizes_(sizes), strides_(strides), offset_(offset), dtype_(dtype) {
+  refresh();
+}
+
+void TensorImpl::refresh() {
+  numel_ = sizes_.prod();
+  contiguous_ = true;
+  int64_t expected = 1;
+  for (int i = sizes_.size() - 1; i >= 0; --i) {
+    if (sizes_[i] == 1) continue;
+    if (strides_[i] != expected) {
+      contiguous_ = false;
+      break;
+    }
+    expected *= sizes_[i];
+  }
+  if (numel_ == 0) contiguous_ = true;
+}
+
+int64_t TensorImpl::size(int64_t d) const {
+  int64_t n = dim();
+  PYNN_CHECK_INDEX(d >= -n && d < n && n > 0, "size", "Dimension out of range (expected to be in range of [", -n,
+                   ", ", n - 1, "], but got ", d, ")");
+  return sizes_[static_cast<int>(d < 0 ? d + n : d)];
+}
+
+int64_t TensorImpl::stride(int64_t d) const {
+  int64_t n = dim();
+  PYNN_CHECK_INDEX(d >= -n && d < n && n > 0, "stride", "Dimension out of range (expected to be in range of [", -n,
+                   ", ", n - 1, "], but got ", d, ")");
+  return strides_[static_cast<int>(d < 0 ? d + n : d)];
+}
+
+void TensorImpl::set_geometry(const Dims& sizes, const Dims& strides, int64_t offset) {
+  sizes_ = sizes;
+  strides_ = strides;
+  offset_ = offset;
+  refresh();
+}
+
+void TensorImpl::set_storage(std::shared_ptr<Storage> storage, ScalarType dtype) {
+  storage_ = std::move(storage);
+  dtype_ = dtype;
+}
+
+Dims contiguous_strides(const Dims& sizes) {
+  Dims s(sizes.size());
+  int64_t acc = 1;
+  for (int i = sizes.size() - 1; i >= 0; --i) {
+    s[i] = acc;
+    acc *= sizes[i] > 1 ? sizes[i] : 1;
+  }
+  return s;
+}
+
+int64_t required_storage_elems(const Dims& sizes, const Dims& strides, int64_t offset) {
+  int64_t last = offset;
+  for (int i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] < 0) throw std::runtime_error(str("negative dimension ", sizes[i]));
+    if (sizes[i] == 0) return offset;
+    last += (sizes[i] - 1) * strides[i];
+  }
+  return last + 1;
+}
+
+Tensor empty(const Dims& sizes, ScalarType dtype, Device device) {
+  if (!device.is_cpu()) throw std::runtime_error("[empty] pynn was built without CUDA support");
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    PYNN_CHECK(s >= 0, "empty", "Trying to create tensor with negative dimension ", s, ": ", sizes.str());
+    n *= s;
+  }
+  auto storage = Storage::allocate_cpu(static_cast<size_t>(n) * itemsize(dtype));
+  return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);
+}
+
+Tensor empty_like(const Tensor& t) { return empty(t->sizes(), t->dtype(), t->device()); }
+
+Tensor make_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_t offset) {
+  return std::make_shared<TensorImpl>(t->storage(), sizes, strides, offset, t->dtype());
+}
+
+Tensor scalar_tensor(const Scalar& value, ScalarType dtype) {
+  Tensor t = empty(Dims{}, dtype);
+  PYNN_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t->data_ptr<scalar_t>() = value.to<scalar_t>(); });
+  return t;
+}
+
+Scalar item(const Tensor& t) {
+  PYNN_CHECK(t->numel() >= 1, "item", "a Tensor with ", t->numel(), " elements cannot be converted to Scalar");
+  switch (t->dtype()) {
+    case ScalarType::Float32: return Scalar(static_cast<double>(*t->data_ptr<float>()));
+    case ScalarType::Float64: return Scalar(*t->data_ptr<double>());
+    case ScalarType::Int32: return Scalar(static_cast<int64_t>(*t->data_ptr<int32_t>()));
+    case ScalarType::Int64: return Scalar(*t->data_ptr<int64_t>());
+    case ScalarType::Bool: return Scalar(*t->data_ptr<bool>());
+  }
+  return Scalar();
+}
+
+}  // namespace pynn

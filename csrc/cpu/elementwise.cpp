@@ -1,0 +1,341 @@
+#include "cpu/elementwise.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/random.h"
+
+namespace pynn {
+namespace cpu {
+namespace {
+
+// Inner loops: a contiguous path the compiler vectorizes, a scalar-operand path, and a strided fallback.
+template <typename out_t, typename in_t, typename F>
+void unary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
+  if (s[0] == sizeof(out_t) && s[1] == sizeof(in_t)) {
+    out_t* o = reinterpret_cast<out_t*>(d[0]);
+    const in_t* a = reinterpret_cast<const in_t*>(d[1]);
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<out_t*>(d[0] + i * s[0]) = f(*reinterpret_cast<const in_t*>(d[1] + i * s[1]));
+  }
+}
+
+template <typename out_t, typename in_t, typename F>
+void binary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
+  const int64_t so = sizeof(out_t), si = sizeof(in_t);
+  if (s[0] == so && s[1] == si && s[2] == si) {
+    out_t* o = reinterpret_cast<out_t*>(d[0]);
+    const in_t* a = reinterpret_cast<const in_t*>(d[1]);
+    const in_t* b = reinterpret_cast<const in_t*>(d[2]);
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  } else if (s[0] == so && s[1] == si && s[2] == 0) {
+    out_t* o = reinterpret_cast<out_t*>(d[0]);
+    const in_t* a = reinterpret_cast<const in_t*>(d[1]);
+    const in_t b = *reinterpret_cast<const in_t*>(d[2]);
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b);
+  } else if (s[0] == so && s[1] == 0 && s[2] == si) {
+    out_t* o = reinterpret_cast<out_t*>(d[0]);
+    const in_t a = *reinterpret_cast<const in_t*>(d[1]);
+    const in_t* b = reinterpret_cast<const in_t*>(d[2]);
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a, b[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<out_t*>(d[0] + i * s[0]) =
+          f(*reinterpret_cast<const in_t*>(d[1] + i * s[1]), *reinterpret_cast<const in_t*>(d[2] + i * s[2]));
+  }
+}
+
+template <typename out_t, typename in_t, typename F>
+void run_unary(const TensorIter& iter, const F& f) {
+  iter.for_each([&](char** d, const int64_t* s, int64_t n) { unary_loop<out_t, in_t>(d, s, n, f); });
+}
+template <typename out_t, typename in_t, typename F>
+void run_binary(const TensorIter& iter, const F& f) {
+  iter.for_each([&](char** d, const int64_t* s, int64_t n) { binary_loop<out_t, in_t>(d, s, n, f); });
+}
+
+// Integer power by squaring; floating types go to std::pow.
+template <typename T>
+T power(T base, T exp) {
+  if constexpr (std::is_floating_point<T>::value) {
+    return std::pow(base, exp);
+  } else {
+    if (exp < 0) {
+      if (base == 1) return 1;
+      if (base == -1) return (exp % 2 == 0) ? 1 : -1;
+      throw std::runtime_error("[pow] Integers to negative integer powers are not allowed.");
+    }
+    T result = 1;
+    while (exp) {
+      if (exp & 1) result *= base;
+      base *= base;
+      exp >>= 1;
+    }
+    return result;
+  }
+}
+
+template <typename T>
+T remainder(T a, T b) {
+  if constexpr (std::is_floating_point<T>::value) {
+    T r = std::fmod(a, b);
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  } else {
+    if (b == 0) throw std::runtime_error("[remainder] ZeroDivisionError");
+    if (b == -1) return 0;
+    T r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  }
+}
+
+template <typename T>
+T floor_divide(T a, T b) {
+  if constexpr (std::is_floating_point<T>::value) {
+    return std::floor(a / b);
+  } else {
+    if (b == 0) throw std::runtime_error("[floor_divide] ZeroDivisionError");
+    if (b == -1) return static_cast<T>(-static_cast<typename std::make_unsigned<T>::type>(a));
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+}
+
+template <typename T>
+T sign_of(T x) {
+  return static_cast<T>((T(0) < x) - (x < T(0)));
+}
+
+}  // namespace
+
+#define PYNN_UNARY_FLOAT(OP, EXPR) \
+  case UnaryOp::OP:                \
+    return PYNN_DISPATCH_FLOAT(dt, #OP, [&] { run_unary<scalar_t, scalar_t>(iter, [](scalar_t x) -> scalar_t { return EXPR; }); });
+#define PYNN_UNARY_NUMERIC(OP, EXPR) \
+  case UnaryOp::OP:                  \
+    return PYNN_DISPATCH_NUMERIC(dt, #OP, [&] { run_unary<scalar_t, scalar_t>(iter, [](scalar_t x) -> scalar_t { return EXPR; }); });
+#define PYNN_UNARY_TO_BOOL(OP, EXPR) \
+  case UnaryOp::OP:                  \
+    return PYNN_DISPATCH_ALL(dt, #OP, [&] { run_unary<bool, scalar_t>(iter, [](scalar_t x) -> bool { return EXPR; }); });
+
+void unary_kernel(UnaryOp op, const TensorIter& iter, ScalarType dt) {
+  switch (op) {
+    PYNN_UNARY_NUMERIC(Neg, -x)
+    PYNN_UNARY_NUMERIC(Abs, x < 0 ? -x : x)
+    PYNN_UNARY_NUMERIC(Sign, sign_of(x))
+    PYNN_UNARY_NUMERIC(Relu, x < 0 ? scalar_t(0) : x)
+    PYNN_UNARY_NUMERIC(Square, x * x)
+    PYNN_UNARY_FLOAT(Floor, std::floor(x))
+    PYNN_UNARY_FLOAT(Ceil, std::ceil(x))
+    PYNN_UNARY_FLOAT(Round, std::nearbyint(x))
+    PYNN_UNARY_FLOAT(Trunc, std::trunc(x))
+    PYNN_UNARY_FLOAT(Exp, std::exp(x))
+    PYNN_UNARY_FLOAT(Expm1, std::expm1(x))
+    PYNN_UNARY_FLOAT(Log, std::log(x))
+    PYNN_UNARY_FLOAT(Log2, std::log2(x))
+    PYNN_UNARY_FLOAT(Log10, std::log10(x))
+    PYNN_UNARY_FLOAT(Log1p, std::log1p(x))
+    PYNN_UNARY_FLOAT(Sqrt, std::sqrt(x))
+    PYNN_UNARY_FLOAT(Rsqrt, scalar_t(1) / std::sqrt(x))
+    PYNN_UNARY_FLOAT(Sin, std::sin(x))
+    PYNN_UNARY_FLOAT(Cos, std::cos(x))
+    PYNN_UNARY_FLOAT(Tan, std::tan(x))
+    PYNN_UNARY_FLOAT(Asin, std::asin(x))
+    PYNN_UNARY_FLOAT(Acos, std::acos(x))
+    PYNN_UNARY_FLOAT(Atan, std::atan(x))
+    PYNN_UNARY_FLOAT(Sinh, std::sinh(x))
+    PYNN_UNARY_FLOAT(Cosh, std::cosh(x))
+    PYNN_UNARY_FLOAT(Tanh, std::tanh(x))
+    PYNN_UNARY_FLOAT(Sigmoid, scalar_t(1) / (scalar_t(1) + std::exp(-x)))
+    PYNN_UNARY_FLOAT(Reciprocal, scalar_t(1) / x)
+    PYNN_UNARY_FLOAT(Erf, std::erf(x))
+    PYNN_UNARY_TO_BOOL(LogicalNot, !x)
+    PYNN_UNARY_TO_BOOL(IsNan, x != x)
+    PYNN_UNARY_TO_BOOL(IsInf, std::isinf(static_cast<double>(x)))
+    PYNN_UNARY_TO_BOOL(IsFinite, std::isfinite(static_cast<double>(x)))
+    case UnaryOp::BitwiseNot:
+      if (dt == ScalarType::Bool) return run_unary<bool, bool>(iter, [](bool x) { return !x; });
+      if (dt == ScalarType::Int32) return run_unary<int32_t, int32_t>(iter, [](int32_t x) { return ~x; });
+      if (dt == ScalarType::Int64) return run_unary<int64_t, int64_t>(iter, [](int64_t x) { return ~x; });
+      throw TypeError(str("[bitwise_not] not implemented for dtype ", dtype_name(dt)));
+  }
+}
+
+#define PYNN_BINARY(OP, DISPATCH, EXPR) \
+  case BinaryOp::OP:                    \
+    return DISPATCH(dt, #OP, [&] { run_binary<scalar_t, scalar_t>(iter, [=](scalar_t a, scalar_t b) -> scalar_t { return EXPR; }); });
+#define PYNN_COMPARE(OP, EXPR) \
+  case BinaryOp::OP:           \
+    return PYNN_DISPATCH_ALL(dt, #OP, [&] { run_binary<bool, scalar_t>(iter, [](scalar_t a, scalar_t b) -> bool { return EXPR; }); });
+
+void binary_kernel(BinaryOp op, const TensorIter& iter, ScalarType dt, const Scalar& alpha) {
+  switch (op) {
+    case BinaryOp::Add:
+      if (dt == ScalarType::Bool) return run_binary<bool, bool>(iter, [](bool a, bool b) { return a || b; });
+      return PYNN_DISPATCH_NUMERIC(dt, "add", [&] {
+        scalar_t al = alpha.to<scalar_t>();
+        if (al == scalar_t(1)) return run_binary<scalar_t, scalar_t>(iter, [](scalar_t a, scalar_t b) { return a + b; });
+        run_binary<scalar_t, scalar_t>(iter, [al](scalar_t a, scalar_t b) { return a + al * b; });
+      });
+    case BinaryOp::Sub:
+      return PYNN_DISPATCH_NUMERIC(dt, "sub", [&] {
+        scalar_t al = alpha.to<scalar_t>();
+        if (al == scalar_t(1)) return run_binary<scalar_t, scalar_t>(iter, [](scalar_t a, scalar_t b) { return a - b; });
+        run_binary<scalar_t, scalar_t>(iter, [al](scalar_t a, scalar_t b) { return a - al * b; });
+      });
+    case BinaryOp::Mul:
+      if (dt == ScalarType::Bool) return run_binary<bool, bool>(iter, [](bool a, bool b) { return a && b; });
+      return PYNN_DISPATCH_NUMERIC(dt, "mul", [&] { run_binary<scalar_t, scalar_t>(iter, [](scalar_t a, scalar_t b) { return a * b; }); });
+    PYNN_BINARY(Div, PYNN_DISPATCH_FLOAT, a / b)
+    PYNN_BINARY(Pow, PYNN_DISPATCH_NUMERIC, power(a, b))
+    case BinaryOp::Maximum:
+      if (dt == ScalarType::Bool) return run_binary<bool, bool>(iter, [](bool a, bool b) { return a || b; });
+      return PYNN_DISPATCH_NUMERIC(dt, "maximum", [&] {
+        run_binary<scalar_t, scalar_t>(iter, [](scalar_t a, scalar_t b) { return a != a ? a : (b != b ? b : (a > b ? a : b)); });
+      });
+    case BinaryOp::Minimum:
+      if (dt == ScalarType::Bool) return run_binary<bool, bool>(iter, [](bool a, bool b) { return a && b; });
+      return PYNN_DISPATCH_NUMERIC(dt, "minimum", [&] {
+        run_binary<scalar_t, scalar_t>(iter, [](scalar_t a, scalar_t b) { return a != a ? a : (b != b ? b : (a < b ? a : b)); });
+      });
+    PYNN_BINARY(Remainder, PYNN_DISPATCH_NUMERIC, remainder(a, b))
+    PYNN_BINARY(FloorDivide, PYNN_DISPATCH_NUMERIC, floor_divide(a, b))
+    PYNN_BINARY(Atan2, PYNN_DISPATCH_FLOAT, std::atan2(a, b))
+    case BinaryOp::BitwiseAnd:
+    case BinaryOp::BitwiseOr:
+    case BinaryOp::BitwiseXor: {
+      auto run = [&](auto zero) {
+        using T = decltype(zero);
+        if (op == BinaryOp::BitwiseAnd) run_binary<T, T>(iter, [](T a, T b) -> T { return a & b; });
+        else if (op == BinaryOp::BitwiseOr) run_binary<T, T>(iter, [](T a, T b) -> T { return a | b; });
+        else run_binary<T, T>(iter, [](T a, T b) -> T { return a ^ b; });
+      };
+      if (dt == ScalarType::Bool) return run(bool());
+      if (dt == ScalarType::Int32) return run(int32_t());
+      if (dt == ScalarType::Int64) return run(int64_t());
+      throw TypeError(str("[", op_name(op), "] not implemented for dtype ", dtype_name(dt)));
+    }
+    PYNN_COMPARE(Eq, a == b)
+    PYNN_COMPARE(Ne, a != b)
+    PYNN_COMPARE(Lt, a < b)
+    PYNN_COMPARE(Le, a <= b)
+    PYNN_COMPARE(Gt, a > b)
+    PYNN_COMPARE(Ge, a >= b)
+    PYNN_COMPARE(LogicalAnd, (a != scalar_t(0)) && (b != scalar_t(0)))
+    PYNN_COMPARE(LogicalOr, (a != scalar_t(0)) || (b != scalar_t(0)))
+    PYNN_COMPARE(LogicalXor, (a != scalar_t(0)) != (b != scalar_t(0)))
+  }
+}
+
+void copy_kernel(const TensorIter& iter, ScalarType dst, ScalarType src) {
+  if (dst == src) {
+    size_t sz = itemsize(dst);
+    iter.for_each([&](char** d, const int64_t* s, int64_t n) {
+      if (s[0] == static_cast<int64_t>(sz) && s[1] == static_cast<int64_t>(sz)) {
+        std::memmove(d[0], d[1], n * sz);
+      } else {
+        for (int64_t i = 0; i < n; ++i) std::memcpy(d[0] + i * s[0], d[1] + i * s[1], sz);
+      }
+    });
+    return;
+  }
+  PYNN_DISPATCH_ALL(dst, "copy_", [&] {
+    using dst_t = scalar_t;
+    PYNN_DISPATCH_ALL(src, "copy_", [&] {
+      using src_t = scalar_t;
+      if constexpr (std::is_same<dst_t, bool>::value)
+        run_unary<dst_t, src_t>(iter, [](src_t x) { return x != src_t(0); });
+      else
+        run_unary<dst_t, src_t>(iter, [](src_t x) { return static_cast<dst_t>(x); });
+    });
+  });
+}
+
+void fill_kernel(const TensorIter& iter, ScalarType dt, const Scalar& value) {
+  PYNN_DISPATCH_ALL(dt, "fill_", [&] {
+    scalar_t v = value.to<scalar_t>();
+    iter.for_each([&](char** d, const int64_t* s, int64_t n) {
+      if (s[0] == sizeof(scalar_t)) {
+        scalar_t* o = reinterpret_cast<scalar_t*>(d[0]);
+        for (int64_t i = 0; i < n; ++i) o[i] = v;
+      } else {
+        for (int64_t i = 0; i < n; ++i) *reinterpret_cast<scalar_t*>(d[0] + i * s[0]) = v;
+      }
+    });
+  });
+}
+
+void where_kernel(const TensorIter& iter, ScalarType dt) {
+  PYNN_DISPATCH_ALL(dt, "where", [&] {
+    iter.for_each([&](char** d, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        bool c = *reinterpret_cast<const bool*>(d[1] + i * s[1]);
+        *reinterpret_cast<scalar_t*>(d[0] + i * s[0]) =
+            c ? *reinterpret_cast<const scalar_t*>(d[2] + i * s[2]) : *reinterpret_cast<const scalar_t*>(d[3] + i * s[3]);
+      }
+    });
+  });
+}
+
+void clamp_kernel(const TensorIter& iter, ScalarType dt, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  PYNN_DISPATCH_NUMERIC(dt, "clamp", [&] {
+    const bool has_lo = lo.has_value(), has_hi = hi.has_value();
+    const scalar_t l = has_lo ? lo->to<scalar_t>() : scalar_t(0);
+    const scalar_t h = has_hi ? hi->to<scalar_t>() : scalar_t(0);
+    // NaN inputs stay NaN, as in torch.
+    run_unary<scalar_t, scalar_t>(iter, [=](scalar_t x) {
+      if (has_lo && x < l) x = l;
+      if (has_hi && x > h) x = h;
+      return x;
+    });
+  });
+}
+
+void uniform_kernel(const Tensor& x, double from, double to) {
+  Generator& g = default_generator();
+  std::lock_guard<std::mutex> lock(g.mutex());
+  int64_t n = x->numel();
+  PYNN_DISPATCH_FLOAT(x->dtype(), "uniform_", [&] {
+    scalar_t* p = x->data_ptr<scalar_t>();
+    const double span = to - from;
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_same<scalar_t, float>::value) p[i] = static_cast<float>(from + span * g.next_float());
+      else p[i] = from + span * g.next_double();
+    }
+  });
+}
+
+void normal_kernel(const Tensor& x, double mean, double std) {
+  Generator& g = default_generator();
+  std::lock_guard<std::mutex> lock(g.mutex());
+  int64_t n = x->numel();
+  PYNN_DISPATCH_FLOAT(x->dtype(), "normal_", [&] {
+    scalar_t* p = x->data_ptr<scalar_t>();
+    // Box-Muller, two values per pair of uniforms.
+    for (int64_t i = 0; i < n; i += 2) {
+      double u1 = 1.0 - g.next_double();  // (0, 1]
+      double u2 = g.next_double();
+      double r = std::sqrt(-2.0 * std::log(u1));
+      double theta = 2.0 * M_PI * u2;
+      p[i] = static_cast<scalar_t>(mean + std * r * std::cos(theta));
+      if (i + 1 < n) p[i + 1] = static_cast<scalar_t>(mean + std * r * std::sin(theta));
+    }
+  });
+}
+
+void bernoulli_kernel(const Tensor& x, double prob) {
+  Generator& g = default_generator();
+  std::lock_guard<std::mutex> lock(g.mutex());
+  int64_t n = x->numel();
+  PYNN_DISPATCH_ALL(x->dtype(), "bernoulli_", [&] {
+    scalar_t* p = x->data_ptr<scalar_t>();
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(g.next_double() < prob);
+  });
+}
+
+}  // namespace cpu
+}  // namespace pynn

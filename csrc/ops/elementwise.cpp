@@ -1,0 +1,300 @@
+#include "ops/elementwise.h"
+
+#include "core/iterator.h"
+#include "core/shape.h"
+#include "cpu/elementwise.h"
+#include "ops/common.h"
+
+namespace pynn {
+namespace {
+
+bool is_float_op(UnaryOp op) { return op >= UnaryOp::Exp && op <= UnaryOp::Erf; }
+bool is_bool_out(UnaryOp op) { return op >= UnaryOp::LogicalNot; }
+bool is_bool_out(BinaryOp op) { return op >= BinaryOp::Eq; }
+bool is_rounding(UnaryOp op) { return op == UnaryOp::Floor || op == UnaryOp::Ceil || op == UnaryOp::Round || op == UnaryOp::Trunc; }
+
+// torch's canCast: no float -> integral and no non-bool -> bool.
+bool can_cast(ScalarType from, ScalarType to) {
+  if (is_floating(from) && !is_floating(to)) return false;
+  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
+  return true;
+}
+
+std::string type_title(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "Bool";
+    case ScalarType::Int32: return "Int";
+    case ScalarType::Int64: return "Long";
+    case ScalarType::Float32: return "Float";
+    case ScalarType::Float64: return "Double";
+  }
+  return "?";
+}
+
+void check_cast_inplace(const char* op, ScalarType result, ScalarType self) {
+  PYNN_CHECK(can_cast(result, self), op, "result type ", type_title(result), " can't be cast to the desired output type ",
+             type_title(self));
+}
+
+// In-place writes into a tensor whose elements alias each other (an expanded view) would race.
+void check_no_internal_overlap(const char* op, const Tensor& t) {
+  for (int d = 0; d < t->dim(); ++d)
+    PYNN_CHECK(!(t->strides()[d] == 0 && t->sizes()[d] > 1), op,
+               "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+               "location. Please clone() the tensor before performing the operation.");
+}
+
+void check_inplace_shape(const char* op, const Tensor& self, const Tensor& other) {
+  Dims b = broadcast_shapes(self->sizes(), other->sizes(), op);
+  PYNN_CHECK(b == self->sizes(), op, "output with shape ", self->sizes().str(), " doesn't match the broadcast shape ",
+             b.str());
+}
+
+ScalarType compute_dtype(BinaryOp op, ScalarType common) {
+  if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(common)) return default_float();
+  return common;
+}
+
+std::string inplace_name(const char* op) { return std::string(op) + "_"; }
+
+}  // namespace
+
+const char* op_name(UnaryOp op) {
+  static const char* names[] = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "square",
+                                "bitwise_not", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+                                "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
+                                "reciprocal", "erf", "logical_not", "isnan", "isinf", "isfinite"};
+  return names[static_cast<int>(op)];
+}
+
+const char* op_name(BinaryOp op) {
+  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide",
+                                "atan2", "bitwise_and", "bitwise_or", "bitwise_xor", "eq", "ne", "lt", "le", "gt",
+                                "ge", "logical_and", "logical_or", "logical_xor"};
+  return names[static_cast<int>(op)];
+}
+
+ScalarType result_type(std::initializer_list<const TensorImpl*> tensors) {
+  // Three tiers as in torch: dimensioned tensors, 0-dim tensors, wrapped Python numbers.
+  // A lower tier changes the result only when it is of a higher category (bool < int < float).
+  int tier[3] = {-1, -1, -1};
+  for (const TensorImpl* t : tensors) {
+    if (!t) continue;
+    ScalarType dt = t->dtype();
+    int k = t->is_wrapped_number ? 2 : (t->dim() == 0 ? 1 : 0);
+    if (k == 2 && is_floating(dt)) dt = default_float();
+    tier[k] = tier[k] < 0 ? static_cast<int>(dt) : static_cast<int>(promote_types(static_cast<ScalarType>(tier[k]), dt));
+  }
+  auto combine = [](int higher, int lower) {
+    if (higher < 0) return lower;
+    if (lower < 0) return higher;
+    ScalarType h = static_cast<ScalarType>(higher), l = static_cast<ScalarType>(lower);
+    if (is_floating(h)) return higher;
+    if (h == ScalarType::Bool || is_floating(l)) return static_cast<int>(promote_types(h, l));
+    return higher;
+  };
+  int r = combine(tier[0], combine(tier[1], tier[2]));
+  return r < 0 ? default_float() : static_cast<ScalarType>(r);
+}
+
+Tensor wrap_scalar(const Scalar& s) {
+  Tensor t = scalar_tensor(s, s.dtype());
+  t->is_wrapped_number = true;
+  return t;
+}
+
+Tensor unary(UnaryOp op, const Tensor& x) {
+  const char* name = op_name(op);
+  require_defined(name, x);
+  require_cpu(name, x);
+  ScalarType dt = x->dtype();
+  if (is_rounding(op) && !is_floating(dt)) return clone(x);  // integers are already rounded
+  if (is_float_op(op) && !is_floating(dt)) dt = default_float();
+  Tensor in = to_dtype(x, dt);
+  Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt);
+  cpu::unary_kernel(op, TensorIter({out.get(), in.get()}), dt);
+  return out;
+}
+
+void unary_(UnaryOp op, const Tensor& x) {
+  std::string name = inplace_name(op_name(op));
+  require_defined(name.c_str(), x);
+  require_cpu(name.c_str(), x);
+  check_no_internal_overlap(name.c_str(), x);
+  ScalarType dt = x->dtype();
+  if (is_rounding(op) && !is_floating(dt)) return;
+  if (is_float_op(op)) check_cast_inplace(name.c_str(), is_floating(dt) ? dt : default_float(), dt);
+  if (is_bool_out(op)) check_cast_inplace(name.c_str(), ScalarType::Bool, dt);
+  cpu::unary_kernel(op, TensorIter({x.get(), x.get()}), dt);
+  x->bump_version();
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  const char* name = op_name(op);
+  require_defined(name, a);
+  require_defined(name, b, "other");
+  require_cpu(name, a);
+  require_cpu(name, b);
+  ScalarType common = result_type({a.get(), b.get()});
+  ScalarType dt = compute_dtype(op, common);
+  if (op == BinaryOp::Sub && dt == ScalarType::Bool)
+    throw std::runtime_error("[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
+                             "Use the `^` or `logical_xor()` operator instead.");
+  if (!alpha.is_float() || alpha.d != 1.0)
+    PYNN_CHECK(is_floating(dt) || !alpha.is_float(), name, "For integral input tensors, argument alpha must not be a floating point number.");
+  // x ** 2 is common enough (losses, norms) to deserve the multiply instead of pow.
+  if (op == BinaryOp::Pow && b->is_wrapped_number && item(b).d == 2.0 && dt == a->dtype()) return unary(UnaryOp::Square, a);
+  Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
+  Dims shape = a->sizes() == b->sizes() ? a->sizes() : broadcast_shapes(a->sizes(), b->sizes(), name);
+  Tensor out = empty(shape, is_bool_out(op) ? ScalarType::Bool : dt);
+  cpu::binary_kernel(op, TensorIter({out.get(), ca.get(), cb.get()}), dt, alpha);
+  return out;
+}
+
+void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  std::string name = inplace_name(op_name(op));
+  require_defined(name.c_str(), self);
+  require_defined(name.c_str(), other, "other");
+  require_cpu(name.c_str(), self);
+  require_cpu(name.c_str(), other);
+  check_inplace_shape(name.c_str(), self, other);
+  check_no_internal_overlap(name.c_str(), self);
+  if (is_bool_out(op)) {  // comparisons in place: compute, then cast into self
+    Tensor r = binary(op, self, other, alpha);
+    copy_(self, r);
+    return;
+  }
+  ScalarType common = compute_dtype(op, result_type({self.get(), other.get()}));
+  check_cast_inplace(name.c_str(), common, self->dtype());
+  ScalarType dt = self->dtype();
+  Tensor co = to_dtype(other, dt);
+  // Reading other while writing self is safe elementwise only if they don't partially overlap.
+  if (co->storage() == self->storage() && co.get() != self.get()) co = clone(co);
+  cpu::binary_kernel(op, TensorIter({self.get(), self.get(), co.get()}), dt, alpha);
+  self->bump_version();
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  require_defined("where", cond, "condition");
+  require_cpu("where", cond);
+  require_cpu("where", a);
+  require_cpu("where", b);
+  PYNN_CHECK(cond->dtype() == ScalarType::Bool, "where", "expected condition to be a boolean tensor, but got a tensor with dtype ",
+             dtype_name(cond->dtype()));
+  ScalarType dt = result_type({a.get(), b.get()});
+  Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
+  Dims shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
+  Tensor out = empty(shape, dt);
+  cpu::where_kernel(TensorIter({out.get(), cond.get(), ca.get(), cb.get()}), dt);
+  return out;
+}
+
+Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  require_defined("clamp", x);
+  require_cpu("clamp", x);
+  PYNN_CHECK(lo || hi, "clamp", "At least one of 'min' or 'max' must not be None");
+  Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
+  ScalarType dt = result_type({x.get(), wlo.get(), whi.get()});
+  Tensor in = to_dtype(x, dt);
+  Tensor out = empty(x->sizes(), dt);
+  cpu::clamp_kernel(TensorIter({out.get(), in.get()}), dt, lo, hi);
+  return out;
+}
+
+void clamp_(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  require_defined("clamp_", x);
+  require_cpu("clamp_", x);
+  PYNN_CHECK(lo || hi, "clamp_", "At least one of 'min' or 'max' must not be None");
+  check_no_internal_overlap("clamp_", x);
+  Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
+  check_cast_inplace("clamp_", result_type({x.get(), wlo.get(), whi.get()}), x->dtype());
+  cpu::clamp_kernel(TensorIter({x.get(), x.get()}), x->dtype(), lo, hi);
+  x->bump_version();
+}
+
+Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
+  PYNN_CHECK(lo || hi, "clamp", "At least one of 'min' or 'max' must not be None");
+  Tensor r = x;
+  if (lo) r = binary(BinaryOp::Maximum, r, lo);
+  if (hi) r = binary(BinaryOp::Minimum, r, hi);
+  return r;
+}
+
+void copy_(const Tensor& dst, const Tensor& src) {
+  require_defined("copy_", dst);
+  require_defined("copy_", src, "src");
+  if (!dst->device().is_cpu() || !src->device().is_cpu())
+    throw NotImplementedError("[copy_] not implemented for cuda");
+  check_inplace_shape("copy_", dst, src);
+  check_no_internal_overlap("copy_", dst);
+  if (dst.get() == src.get()) return;
+  Tensor s = src;
+  if (s->storage() == dst->storage()) s = clone(src);  // overlapping views: read from a snapshot
+  cpu::copy_kernel(TensorIter({dst.get(), s.get()}), dst->dtype(), s->dtype());
+  dst->bump_version();
+}
+
+void fill_(const Tensor& dst, const Scalar& value) {
+  require_defined("fill_", dst);
+  require_cpu("fill_", dst);
+  check_no_internal_overlap("fill_", dst);
+  cpu::fill_kernel(TensorIter({dst.get()}), dst->dtype(), value);
+  dst->bump_version();
+}
+
+Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy) {
+  if (x->dtype() == dtype && !copy) return x;
+  Tensor out = empty(x->sizes(), dtype, x->device());
+  require_cpu("to", x);
+  cpu::copy_kernel(TensorIter({out.get(), x.get()}), dtype, x->dtype());
+  return out;
+}
+
+Tensor contiguous(const Tensor& x) {
+  if (x->is_contiguous()) return x;
+  return clone(x);
+}
+
+Tensor clone(const Tensor& x) {
+  require_defined("clone", x);
+  require_cpu("clone", x);
+  Tensor out = empty(x->sizes(), x->dtype(), x->device());
+  cpu::copy_kernel(TensorIter({out.get(), x.get()}), x->dtype(), x->dtype());
+  return out;
+}
+
+namespace {
+// Random kernels fill contiguous memory; other layouts go through a temporary.
+template <typename F>
+void fill_random(const char* op, const Tensor& x, F kernel) {
+  require_cpu(op, x);
+  check_no_internal_overlap(op, x);
+  if (x->is_contiguous()) {
+    kernel(x);
+  } else {
+    Tensor tmp = empty(x->sizes(), x->dtype());
+    kernel(tmp);
+    cpu::copy_kernel(TensorIter({x.get(), tmp.get()}), x->dtype(), x->dtype());
+  }
+  x->bump_version();
+}
+}  // namespace
+
+void uniform_(const Tensor& x, double from, double to) {
+  PYNN_CHECK(from <= to, "uniform_", "expects to return a [from, to) range, but found from=", from, " > to=", to);
+  PYNN_CHECK_TYPE(is_floating(x->dtype()), "uniform_", "not implemented for dtype ", dtype_name(x->dtype()));
+  fill_random("uniform_", x, [&](const Tensor& t) { cpu::uniform_kernel(t, from, to); });
+}
+
+void normal_(const Tensor& x, double mean, double std) {
+  PYNN_CHECK(std >= 0, "normal_", "expects std >= 0.0, but found std ", std);
+  PYNN_CHECK_TYPE(is_floating(x->dtype()), "normal_", "not implemented for dtype ", dtype_name(x->dtype()));
+  fill_random("normal_", x, [&](const Tensor& t) { cpu::normal_kernel(t, mean, std); });
+}
+
+void bernoulli_(const Tensor& x, double p) {
+  PYNN_CHECK(p >= 0 && p <= 1, "bernoulli_", "expects p to be in [0, 1], but got p=", p);
+  fill_random("bernoulli_", x, [&](const Tensor& t) { cpu::bernoulli_kernel(t, p); });
+}
+
+}  // namespace pynn

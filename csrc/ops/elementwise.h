@@ -1,0 +1,55 @@
+// Elementwise ops, casts and copies: check -> promote -> allocate -> TensorIter -> cpu kernel.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "core/scalar.h"
+#include "core/tensor.h"
+
+namespace pynn {
+
+enum class UnaryOp {
+  // same dtype in and out
+  Neg, Abs, Sign, Relu, Floor, Ceil, Round, Trunc, Square, BitwiseNot,
+  // integral inputs promote to float32
+  Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Sigmoid,
+  Reciprocal, Erf,
+  // bool out
+  LogicalNot, IsNan, IsInf, IsFinite,
+};
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide, Atan2,
+  BitwiseAnd, BitwiseOr, BitwiseXor,
+  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
+};
+const char* op_name(UnaryOp op);
+const char* op_name(BinaryOp op);
+
+// torch's result_type over tensors (0-dim and wrapped numbers promote only across categories).
+ScalarType result_type(std::initializer_list<const TensorImpl*> tensors);
+// A Python number as a 0-dim tensor flagged as a wrapped number.
+Tensor wrap_scalar(const Scalar& s);
+
+Tensor unary(UnaryOp op, const Tensor& x);
+void unary_(UnaryOp op, const Tensor& x);                       // in place
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
+void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha = Scalar(int64_t(1)));
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+void clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);  // either may be null
+
+// Copies src into dst, broadcasting src and casting its dtype.
+void copy_(const Tensor& dst, const Tensor& src);
+void fill_(const Tensor& dst, const Scalar& value);
+Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy = false);  // returns x itself when no cast is needed
+Tensor contiguous(const Tensor& x);                                    // returns x itself when already contiguous
+Tensor clone(const Tensor& x);
+
+// Random fills (seeded by the default generator).
+void uniform_(const Tensor& x, double from, double to);
+void normal_(const Tensor& x, double mean, double std);
+void bernoulli_(const Tensor& x, double p);
+
+}  // namespace pynn

@@ -1,0 +1,357 @@
+#include "ops/reduce.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/shape.h"
+#include "cpu/reduce.h"
+#include "ops/common.h"
+#include "ops/elementwise.h"
+#include "ops/shape.h"
+
+namespace pynn {
+namespace {
+
+const char* type_title(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "Bool";
+    case ScalarType::Int32: return "Int";
+    case ScalarType::Int64: return "Long";
+    case ScalarType::Float32: return "Float";
+    case ScalarType::Float64: return "Double";
+  }
+  return "?";
+}
+
+// How a reduction reads its input and where its output goes.
+struct Plan {
+  Tensor input;               // contiguous, read as [outer, size, inner]
+  cpu::ReduceGeom g;
+  Dims kept_sizes;            // the kernel's output, kept dims in the order the kernel writes them
+  std::vector<int64_t> back;  // permutation restoring the kept dims' original order; empty when none is needed
+  Dims out_shape;             // the result's shape (keepdim applied)
+};
+
+// perm: dims sorted so that permute(x, perm) is contiguous; false when x is not a dense permutation.
+bool dense_order(const Tensor& x, std::vector<int64_t>& perm) {
+  if (x->numel() == 0) return false;
+  const Dims& sz = x->sizes();
+  const Dims& st = x->strides();
+  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return st[(int)a] > st[(int)b]; });
+  int64_t expected = 1;
+  for (int i = static_cast<int>(perm.size()) - 1; i >= 0; --i) {
+    int d = static_cast<int>(perm[i]);
+    if (sz[d] == 1) continue;
+    if (st[d] != expected) return false;
+    expected *= sz[d];
+  }
+  return true;
+}
+
+// rd: sorted, wrapped reduced dims. logical_order: the reduced elements must be visited in row-major order
+// (indices of a flattened argmax), so no memory-order shortcut is taken.
+Plan make_plan(const Tensor& x, const std::vector<int>& rd, bool keepdim, bool logical_order = false) {
+  const int nd = x->dim();
+  const Dims& sz = x->sizes();
+  bool red[kMaxDims] = {};
+  for (int d : rd) red[d] = true;
+  Plan p;
+  for (int d = 0; d < nd; ++d) {
+    if (!red[d]) p.out_shape.push_back(sz[d]);
+    else if (keepdim) p.out_shape.push_back(1);
+  }
+
+  // Memory order: src is a contiguous tensor whose dim i is x's dim perm[i].
+  std::vector<int64_t> perm(nd);
+  std::iota(perm.begin(), perm.end(), 0);
+  Tensor src = x;
+  if (!x->is_contiguous()) {
+    if (!logical_order && dense_order(x, perm)) {
+      src = permute(x, perm);
+    } else {
+      std::iota(perm.begin(), perm.end(), 0);
+      src = contiguous(x);
+    }
+  }
+
+  int imin = nd, imax = -1;
+  for (int i = 0; i < nd; ++i)
+    if (red[perm[i]] && sz[(int)perm[i]] != 1) {
+      imin = std::min(imin, i);
+      imax = i;
+    }
+  bool block = true;
+  for (int i = imin + 1; i < imax; ++i)
+    if (!red[perm[i]] && sz[(int)perm[i]] != 1) block = false;
+
+  if (imax < 0) {  // nothing of size > 1 is reduced: every output is a single input element
+    p.input = src;
+    p.g = {x->numel(), 1, 1};
+  } else if (block) {
+    p.input = src;
+    p.g = {1, 1, 1};
+    for (int i = 0; i < nd; ++i) {
+      int64_t s = sz[(int)perm[i]];
+      if (i < imin) p.g.outer *= s;
+      else if (i <= imax) p.g.size *= s;
+      else p.g.inner *= s;
+    }
+  } else {  // kept dims first, reduced dims last, then one contiguous copy
+    std::vector<int64_t> q;
+    p.g = {1, 1, 1};
+    for (int i = 0; i < nd; ++i)
+      if (!red[perm[i]]) {
+        q.push_back(i);
+        p.g.outer *= sz[(int)perm[i]];
+      }
+    for (int i = 0; i < nd; ++i)
+      if (red[perm[i]]) {
+        q.push_back(i);
+        p.g.size *= sz[(int)perm[i]];
+      }
+    p.input = contiguous(permute(src, q));
+  }
+  PYNN_CHECK(p.input->is_contiguous(), "reduce", "internal error: reduction input is not contiguous");
+
+  std::vector<int64_t> kept;  // original dims, in the order the kernel writes them
+  for (int i = 0; i < nd; ++i)
+    if (!red[perm[i]]) {
+      kept.push_back(perm[i]);
+      p.kept_sizes.push_back(sz[(int)perm[i]]);
+    }
+  bool ordered = true;
+  int64_t last = -1;
+  for (int64_t d : kept) {
+    if (sz[(int)d] == 1) continue;
+    if (d < last) ordered = false;
+    last = d;
+  }
+  if (!ordered) {
+    p.back.resize(kept.size());
+    std::iota(p.back.begin(), p.back.end(), 0);
+    std::sort(p.back.begin(), p.back.end(), [&](int64_t a, int64_t b) { return kept[a] < kept[b]; });
+  }
+  return p;
+}
+
+Tensor alloc_out(const Plan& p, ScalarType dtype) { return empty(p.kept_sizes, dtype); }
+
+Tensor finish(const Plan& p, Tensor out) {
+  if (!p.back.empty()) out = contiguous(permute(out, p.back));
+  return make_view(out, p.out_shape, contiguous_strides(p.out_shape), out->offset());
+}
+
+bool has_output(const Plan& p) { return p.g.outer * p.g.inner > 0; }
+
+std::vector<int> dims_of(const Tensor& x, const std::vector<int64_t>& dims, const char* op) {
+  return reduction_dims(dims, x->dim(), op);
+}
+
+// A reduction without an identity (max, argmax, inf-norm) over zero elements is an error, as in torch
+// (IndexError for an empty reduced dim and for argmax/argmin over everything, RuntimeError otherwise).
+void check_nonempty(const Tensor& x, const std::vector<int64_t>& dims, const std::vector<int>& rd, const char* op,
+                    bool is_arg = false) {
+  if (x->numel() != 0) return;
+  if (dims.empty() || x->dim() == 0) {
+    if (is_arg)
+      throw IndexError(str("[", op, "] ", op, "(): Expected reduction dim to be specified for input.numel() == 0."));
+    PYNN_CHECK(false, op, op,
+               "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the "
+               "'dim' argument.");
+  }
+  for (int d : rd)
+    PYNN_CHECK_INDEX(x->sizes()[d] != 0, op, op, "(): Expected reduction dim ", d, " to have non-zero size.");
+}
+
+Tensor simple_reduce(const char* op, cpu::ReduceOp kind, const Tensor& x, const std::vector<int>& rd, bool keepdim,
+                     ScalarType out_dtype, double arg = 1.0) {
+  Plan p = make_plan(x, rd, keepdim);
+  Tensor out = alloc_out(p, out_dtype);
+  if (has_output(p)) cpu::reduce_kernel(kind, p.input, out, p.g, arg);
+  return finish(p, out);
+}
+
+ScalarType sum_dtype(ScalarType t) { return is_floating(t) ? t : ScalarType::Int64; }
+
+Tensor sum_like(const char* op, cpu::ReduceOp kind, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
+                std::optional<ScalarType> dtype) {
+  require_defined(op, x);
+  require_cpu(op, x);
+  std::vector<int> rd = dims_of(x, dims, op);
+  Tensor in = dtype ? to_dtype(x, *dtype) : x;
+  ScalarType kdt = sum_dtype(in->dtype());
+  Tensor r = simple_reduce(op, kind, in, rd, keepdim, kdt);
+  if (dtype && *dtype != kdt) r = to_dtype(r, *dtype);
+  return r;
+}
+
+std::pair<Tensor, Tensor> arg_reduce(const char* op, bool is_max, const Tensor& x, std::optional<int64_t> dim,
+                                     bool keepdim, bool want_values) {
+  require_defined(op, x);
+  require_cpu(op, x);
+  std::vector<int64_t> dims;
+  if (dim) dims.push_back(*dim);
+  const bool is_arg = !want_values;
+  PYNN_CHECK(!(is_arg && x->dtype() == ScalarType::Bool), op, op, "(): does not support bool input");
+  std::vector<int> rd = dims_of(x, dims, op);
+  check_nonempty(x, dims, rd, op, is_arg);
+  Plan p = make_plan(x, rd, keepdim, /*logical_order=*/!dim);
+  Tensor values = want_values ? alloc_out(p, x->dtype()) : Tensor();
+  Tensor indices = alloc_out(p, ScalarType::Int64);
+  if (has_output(p)) cpu::arg_reduce_kernel(is_max, p.input, values, indices, p.g);
+  return {want_values ? finish(p, values) : Tensor(), finish(p, indices)};
+}
+
+Tensor scan(const char* op, bool is_prod, const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
+  require_defined(op, x);
+  require_cpu(op, x);
+  const int d = wrap_dim(dim, x->dim(), op);
+  Tensor in = contiguous(dtype ? to_dtype(x, *dtype) : x);
+  ScalarType kdt = sum_dtype(in->dtype());
+  Tensor out = empty(in->sizes(), kdt);
+  cpu::ReduceGeom g;
+  for (int i = 0; i < in->dim(); ++i) {
+    int64_t s = in->sizes()[i];
+    if (i < d) g.outer *= s;
+    else if (i == d) g.size *= s;
+    else g.inner *= s;
+  }
+  if (out->numel() > 0) cpu::cumulative_kernel(is_prod, in, out, g);
+  if (dtype && *dtype != kdt) out = to_dtype(out, *dtype);
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  return sum_like("sum", cpu::ReduceOp::Sum, x, dims, keepdim, dtype);
+}
+
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  require_defined("mean", x);
+  require_cpu("mean", x);
+  if (dtype) {
+    PYNN_CHECK(is_floating(*dtype), "mean",
+               "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
+               "dtype. Got: ", type_title(*dtype));
+  } else {
+    PYNN_CHECK(is_floating(x->dtype()), "mean",
+               "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
+               "Got: ", type_title(x->dtype()));
+  }
+  std::vector<int> rd = dims_of(x, dims, "mean");
+  Tensor in = dtype ? to_dtype(x, *dtype) : x;
+  int64_t n = 1;
+  for (int d : rd) n *= x->sizes()[d];
+  return simple_reduce("mean", cpu::ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
+}
+
+Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype) {
+  std::vector<int64_t> dims;
+  if (dim) dims.push_back(*dim);
+  return sum_like("prod", cpu::ReduceOp::Prod, x, dims, keepdim, dtype);
+}
+
+static Tensor extreme(const char* op, bool is_max, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  require_defined(op, x);
+  require_cpu(op, x);
+  std::vector<int> rd = dims_of(x, dims, op);
+  check_nonempty(x, dims, rd, op);
+  return simple_reduce(op, is_max ? cpu::ReduceOp::Max : cpu::ReduceOp::Min, x, rd, keepdim, x->dtype());
+}
+
+Tensor amax(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return extreme("amax", true, x, dims, keepdim);
+}
+Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return extreme("amin", false, x, dims, keepdim);
+}
+Tensor max(const Tensor& x) { return extreme("max", true, x, {}, false); }
+Tensor min(const Tensor& x) { return extreme("min", false, x, {}, false); }
+
+std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim) {
+  return arg_reduce("max", true, x, dim, keepdim, true);
+}
+std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim) {
+  return arg_reduce("min", false, x, dim, keepdim, true);
+}
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  return arg_reduce("argmax", true, x, dim, keepdim, false).second;
+}
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  return arg_reduce("argmin", false, x, dim, keepdim, false).second;
+}
+
+static Tensor var_std(const char* op, bool take_sqrt, const Tensor& x, const std::vector<int64_t>& dims,
+                      double correction, bool keepdim) {
+  require_defined(op, x);
+  require_cpu(op, x);
+  PYNN_CHECK(is_floating(x->dtype()), op, "std and var only support floating point and complex dtypes");
+  std::vector<int> rd = dims_of(x, dims, op);
+  Plan p = make_plan(x, rd, keepdim);
+  Tensor out = alloc_out(p, x->dtype());
+  if (has_output(p)) cpu::var_kernel(p.input, out, p.g, correction, take_sqrt);
+  return finish(p, out);
+}
+
+Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+  return var_std("var", false, x, dims, correction, keepdim);
+}
+Tensor std(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+  return var_std("std", true, x, dims, correction, keepdim);
+}
+
+Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  const char* op = "norm";
+  require_defined(op, x);
+  require_cpu(op, x);
+  PYNN_CHECK(is_floating(x->dtype()), op,
+             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", type_title(x->dtype()));
+  if (dtype)
+    PYNN_CHECK(is_floating(*dtype), op, "linalg.vector_norm: dtype should be floating point or complex. Got ",
+               type_title(*dtype));
+  std::vector<int> rd = dims_of(x, dims, op);
+  if (x->numel() == 0 && (p < 0 || std::isinf(p))) {
+    bool empty_reduction = rd.empty() ? true : false;
+    for (int d : rd) empty_reduction = empty_reduction || x->sizes()[d] == 0;
+    PYNN_CHECK(!empty_reduction, op, "linalg.vector_norm cannot compute the ", p,
+               " norm on an empty tensor because the operation does not have an identity");
+  }
+  Tensor in = dtype ? to_dtype(x, *dtype) : x;
+  cpu::ReduceOp kind = cpu::ReduceOp::NormP;
+  if (p == 2) kind = cpu::ReduceOp::NormL2;
+  else if (p == 1) kind = cpu::ReduceOp::NormL1;
+  else if (p == 0) kind = cpu::ReduceOp::NormL0;
+  else if (std::isinf(p)) kind = p > 0 ? cpu::ReduceOp::NormInf : cpu::ReduceOp::NormNegInf;
+  return simple_reduce(op, kind, in, rd, keepdim, in->dtype(), p);
+}
+
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  require_defined("logsumexp", x);
+  require_cpu("logsumexp", x);
+  std::vector<int> rd = dims_of(x, dims, "logsumexp");
+  Tensor in = is_floating(x->dtype()) ? x : to_dtype(x, default_float());
+  Plan p = make_plan(in, rd, keepdim);
+  Tensor out = alloc_out(p, in->dtype());
+  if (has_output(p)) cpu::logsumexp_kernel(p.input, out, p.g);
+  return finish(p, out);
+}
+
+Tensor all(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  require_defined("all", x);
+  require_cpu("all", x);
+  return simple_reduce("all", cpu::ReduceOp::All, x, dims_of(x, dims, "all"), keepdim, ScalarType::Bool);
+}
+
+Tensor any(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  require_defined("any", x);
+  require_cpu("any", x);
+  return simple_reduce("any", cpu::ReduceOp::Any, x, dims_of(x, dims, "any"), keepdim, ScalarType::Bool);
+}
+
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) { return scan("cumsum", false, x, dim, dtype); }
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) { return scan("cumprod", true, x, dim, dtype); }
+
+}  // namespace pynn

@@ -1,0 +1,252 @@
+#include "ops/shape.h"
+
+#include <algorithm>
+
+#include "core/shape.h"
+#include "ops/common.h"
+#include "ops/elementwise.h"
+
+namespace pynn {
+
+Tensor view(const Tensor& x, const std::vector<int64_t>& shape) {
+  require_defined("view", x);
+  Dims sizes = infer_size(shape, x->numel(), "view");
+  Dims strides;
+  PYNN_CHECK(view_strides(x->sizes(), x->strides(), sizes, strides), "view",
+             "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+             "two contiguous subspaces). Use .reshape(...) instead.");
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor reshape(const Tensor& x, const std::vector<int64_t>& shape) {
+  require_defined("reshape", x);
+  Dims sizes = infer_size(shape, x->numel(), "reshape");
+  Dims strides;
+  if (view_strides(x->sizes(), x->strides(), sizes, strides)) return make_view(x, sizes, strides, x->offset());
+  Tensor c = clone(x);
+  return make_view(c, sizes, contiguous_strides(sizes), 0);
+}
+
+Tensor as_strided(const Tensor& x, const Dims& sizes, const Dims& strides, int64_t offset) {
+  PYNN_CHECK(sizes.size() == strides.size(), "as_strided", "mismatch in length of strides and shape");
+  for (int64_t s : strides) PYNN_CHECK(s >= 0, "as_strided", "Negative strides are not supported at the moment, got strides: ", strides.str());
+  PYNN_CHECK(offset >= 0, "as_strided", "storage offset must be non-negative");
+  int64_t need = required_storage_elems(sizes, strides, offset);
+  PYNN_CHECK(need * static_cast<int64_t>(x->itemsize()) <= static_cast<int64_t>(x->storage()->nbytes), "as_strided",
+             "setStorage: sizes ", sizes.str(), ", strides ", strides.str(), ", storage offset ", offset,
+             " requiring a storage size of ", need * x->itemsize(), " are out of bounds for storage of size ",
+             x->storage()->nbytes);
+  return make_view(x, sizes, strides, offset);
+}
+
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
+  int n = x->dim();
+  if (n == 0) return make_view(x, x->sizes(), x->strides(), x->offset());
+  int a = wrap_dim(d0, n, "transpose"), b = wrap_dim(d1, n, "transpose");
+  Dims sizes = x->sizes(), strides = x->strides();
+  std::swap(sizes[a], sizes[b]);
+  std::swap(strides[a], strides[b]);
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor t(const Tensor& x) {
+  PYNN_CHECK(x->dim() <= 2, "t", "t() expects a tensor with <= 2 dimensions, but self is ", x->dim(), "D");
+  if (x->dim() < 2) return make_view(x, x->sizes(), x->strides(), x->offset());
+  return transpose(x, 0, 1);
+}
+
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+  int n = x->dim();
+  PYNN_CHECK(static_cast<int>(dims.size()) == n, "permute",
+             "number of dims don't match in permute (input has ", n, " dims, but got ", dims.size(), ")");
+  Dims sizes(n), strides(n);
+  std::vector<bool> seen(n, false);
+  for (int i = 0; i < n; ++i) {
+    int d = wrap_dim(dims[i], n, "permute");
+    PYNN_CHECK(!seen[d], "permute", "repeated dim in permute");
+    seen[d] = true;
+    sizes[i] = x->sizes()[d];
+    strides[i] = x->strides()[d];
+  }
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor expand(const Tensor& x, const std::vector<int64_t>& shape) {
+  int n = static_cast<int>(shape.size());
+  PYNN_CHECK(n >= x->dim(), "expand", "the number of sizes provided (", n,
+             ") must be greater or equal to the number of dimensions in the tensor (", x->dim(), ")");
+  Dims sizes(n), strides(n);
+  for (int i = n - 1; i >= 0; --i) {
+    int xd = x->dim() - n + i;
+    int64_t want = shape[i];
+    if (xd >= 0) {
+      int64_t have = x->sizes()[xd];
+      if (want == -1) want = have;
+      PYNN_CHECK(have == want || have == 1, "expand", "The expanded size of the tensor (", want,
+                 ") must match the existing size (", have, ") at non-singleton dimension ", i,
+                 ".  Target sizes: ", Dims(shape).str(), ".  Tensor sizes: ", x->sizes().str());
+      sizes[i] = want;
+      strides[i] = have == want ? x->strides()[xd] : 0;
+    } else {
+      PYNN_CHECK(want >= 0, "expand", "The expanded size of the tensor (", want,
+                 ") isn't allowed in a leading, non-existing dimension ", i);
+      sizes[i] = want;
+      strides[i] = 0;
+    }
+  }
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor expand_to(const Tensor& x, const Dims& shape) { return expand(x, shape.vec()); }
+
+Tensor squeeze(const Tensor& x) {
+  Dims sizes, strides;
+  for (int i = 0; i < x->dim(); ++i)
+    if (x->sizes()[i] != 1) {
+      sizes.push_back(x->sizes()[i]);
+      strides.push_back(x->strides()[i]);
+    }
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor squeeze(const Tensor& x, const std::vector<int64_t>& dims) {
+  int n = x->dim();
+  std::vector<bool> drop(std::max(n, 1), false);
+  for (int64_t d : dims) {
+    int w = wrap_dim(d, n, "squeeze");
+    if (n > 0 && x->sizes()[w] == 1) drop[w] = true;
+  }
+  Dims sizes, strides;
+  for (int i = 0; i < n; ++i)
+    if (!drop[i]) {
+      sizes.push_back(x->sizes()[i]);
+      strides.push_back(x->strides()[i]);
+    }
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  int d = wrap_dim(dim, x->dim() + 1, "unsqueeze");
+  Dims sizes = x->sizes(), strides = x->strides();
+  int64_t st = d < x->dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(d, 1);
+  strides.insert(d, st);
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  int n = x->dim();
+  if (n == 0) return reshape(x, {1});
+  int s = wrap_dim(start_dim, n, "flatten"), e = wrap_dim(end_dim, n, "flatten");
+  PYNN_CHECK(s <= e, "flatten", "start_dim cannot come after end_dim");
+  if (s == e) return make_view(x, x->sizes(), x->strides(), x->offset());
+  std::vector<int64_t> shape;
+  for (int i = 0; i < s; ++i) shape.push_back(x->sizes()[i]);
+  int64_t p = 1;
+  for (int i = s; i <= e; ++i) p *= x->sizes()[i];
+  shape.push_back(p);
+  for (int i = e + 1; i < n; ++i) shape.push_back(x->sizes()[i]);
+  return reshape(x, shape);
+}
+
+Tensor unflatten(const Tensor& x, int64_t dim, const std::vector<int64_t>& sizes) {
+  int d = wrap_dim(dim, x->dim(), "unflatten");
+  PYNN_CHECK(!sizes.empty(), "unflatten", "sizes must be non-empty");
+  Dims inner = infer_size(sizes, x->sizes()[d], "unflatten");
+  std::vector<int64_t> shape;
+  for (int i = 0; i < d; ++i) shape.push_back(x->sizes()[i]);
+  for (int64_t s : inner) shape.push_back(s);
+  for (int i = d + 1; i < x->dim(); ++i) shape.push_back(x->sizes()[i]);
+  return view(x, shape);
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  PYNN_CHECK(x->dim() > 0, "narrow", "narrow() cannot be applied to a 0-dim tensor.");
+  int d = wrap_dim(dim, x->dim(), "narrow");
+  int64_t size = x->sizes()[d];
+  PYNN_CHECK_INDEX(start >= -size && start <= size, "narrow", "start out of range (expected to be in range of [", -size,
+                   ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  PYNN_CHECK(length >= 0 && start + length <= size, "narrow", "start (", start, ") + length (", length,
+             ") exceeds dimension size (", size, ").");
+  Dims sizes = x->sizes();
+  sizes[d] = length;
+  return make_view(x, sizes, x->strides(), x->offset() + start * x->strides()[d]);
+}
+
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  PYNN_CHECK_INDEX(x->dim() > 0, "select", "invalid index of a 0-dim tensor. Use `tensor.item()` to convert a 0-dim tensor to a number");
+  int d = wrap_dim(dim, x->dim(), "select");
+  int64_t size = x->sizes()[d];
+  PYNN_CHECK_INDEX(index >= -size && index < size, "select", "index ", index, " is out of bounds for dimension ", d,
+                   " with size ", size);
+  if (index < 0) index += size;
+  Dims sizes = x->sizes(), strides = x->strides();
+  int64_t offset = x->offset() + index * strides[d];
+  sizes.erase(d);
+  strides.erase(d);
+  return make_view(x, sizes, strides, offset);
+}
+
+Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step) {
+  PYNN_CHECK_INDEX(x->dim() > 0, "slice", "invalid index of a 0-dim tensor.");
+  PYNN_CHECK_VALUE(step > 0, "slice", "step must be greater than zero");
+  int d = wrap_dim(dim, x->dim(), "slice");
+  int64_t size = x->sizes()[d];
+  int64_t b = start.value_or(0), e = stop.value_or(size);
+  if (b < 0) b += size;
+  if (e < 0) e += size;
+  b = std::min(std::max<int64_t>(b, 0), size);
+  e = std::min(std::max<int64_t>(e, b), size);
+  Dims sizes = x->sizes(), strides = x->strides();
+  sizes[d] = (e - b + step - 1) / step;
+  int64_t offset = x->offset() + b * strides[d];
+  strides[d] *= step;
+  return make_view(x, sizes, strides, offset);
+}
+
+Tensor diagonal(const Tensor& x, int64_t offset, int64_t d1, int64_t d2) {
+  int n = x->dim();
+  int a = wrap_dim(d1, n, "diagonal"), b = wrap_dim(d2, n, "diagonal");
+  PYNN_CHECK(a != b, "diagonal", "diagonal dimensions cannot be identical ", d1, ", ", d2);
+  int64_t len, start = x->offset();
+  if (offset >= 0) {
+    len = std::max<int64_t>(std::min(x->sizes()[a], x->sizes()[b] - offset), 0);
+    start += offset * x->strides()[b];
+  } else {
+    len = std::max<int64_t>(std::min(x->sizes()[a] + offset, x->sizes()[b]), 0);
+    start -= offset * x->strides()[a];
+  }
+  if (len == 0) start = x->offset();
+  Dims sizes, strides;
+  for (int i = 0; i < n; ++i)
+    if (i != a && i != b) {
+      sizes.push_back(x->sizes()[i]);
+      strides.push_back(x->strides()[i]);
+    }
+  sizes.push_back(len);
+  strides.push_back(x->strides()[a] + x->strides()[b]);
+  return make_view(x, sizes, strides, start);
+}
+
+Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
+  int d = x->dim() == 0 ? 0 : wrap_dim(dim, x->dim(), "unfold");
+  int64_t len = x->dim() == 0 ? 1 : x->sizes()[d];
+  PYNN_CHECK(size <= len, "unfold", "maximum size for tensor at dimension ", d, " is ", len, " but size is ", size);
+  PYNN_CHECK(step > 0, "unfold", "step is ", step, " but must be > 0");
+  Dims sizes = x->sizes(), strides = x->strides();
+  if (x->dim() == 0) {
+    sizes = Dims{1};
+    strides = Dims{1};
+  } else {
+    sizes[d] = (len - size) / step + 1;
+    strides[d] = x->strides()[d] * step;
+  }
+  sizes.push_back(size);
+  strides.push_back(x->dim() == 0 ? 1 : x->strides()[d]);
+  return make_view(x, sizes, strides, x->offset());
+}
+
+Tensor alias(const Tensor& x) { return make_view(x, x->sizes(), x->strides(), x->offset()); }
+
+}  // namespace pynn

@@ -1,0 +1,41 @@
+"""pynn: a small deep-learning library with a C++ core and torch's API (`import pynn as torch`)."""
+from __future__ import annotations
+
+import ctypes as _ctypes
+import os as _os
+
+import numpy as _np
+
+
+def _load_openblas() -> None:
+    # OpenBLAS ships in the scipy-openblas32 wheel; loading it globally first lets _C resolve its symbols
+    # without LD_LIBRARY_PATH or rpath tricks.
+    import scipy_openblas32 as _sob
+
+    lib = _os.path.join(_sob.get_lib_dir(), "lib" + _sob.get_library() + ".so")
+    _ctypes.CDLL(lib, mode=_ctypes.RTLD_GLOBAL)
+
+
+_load_openblas()
+
+from . import _C  # noqa: E402
+from ._C import Tensor, device, dtype  # noqa: E402
+from ._C import *  # noqa: E402,F401,F403
+from . import _tensor  # noqa: E402,F401  (adds the Python-side Tensor methods)
+from ._tensor import Size  # noqa: E402
+from ._factories import (  # noqa: E402,F401
+    arange, as_tensor, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand, rand_like,
+    randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from ._C import bool, float32, float64, int32, int64  # noqa: E402,F401,A004
+
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+from builtins import float as _pyfloat, int as _pyint  # noqa: E402
+
+from . import cuda  # noqa: E402,F401
+from ._functions import allclose, equal, isclose, numel, is_tensor, is_floating_point, get_default_dtype  # noqa: E402,F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,229 @@
+"""Tensor factories with torch's signatures; the filling happens in C++."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+
+_NUMPY_DTYPES = {
+    "float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "bool": np.bool_,
+}
+
+
+def _dtype_name(dt) -> str:
+    return str(dt).split(".")[-1]
+
+
+def _check_device(device) -> None:
+    if device is None:
+        return
+    dev = device if isinstance(device, _C.device) else _C.device(device)
+    if dev.type != "cpu":
+        from . import cuda
+
+        cuda._lazy_check()
+
+
+def _check_requires_grad(requires_grad: bool) -> None:
+    if requires_grad:
+        raise RuntimeError("requires_grad=True needs pynn's autograd engine, which is not part of this build yet")
+
+
+def _shape(size) -> list:
+    if len(size) == 1 and not isinstance(size[0], (builtins.int, np.integer)):
+        size = size[0]
+    try:
+        return [builtins.int(s) for s in size]
+    except TypeError:
+        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+
+
+def _filled(shape, value, dtype):
+    return _C._full(list(shape), value, dtype if dtype is not None else _C.float32)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _filled(_shape(size), 0, dtype)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _filled(_shape(size), 1, dtype)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._empty(_shape(size), dtype if dtype is not None else _C.float32)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    if dtype is None:
+        dtype = _C.bool if isinstance(fill_value, builtins.bool) else (
+            _C.int64 if isinstance(fill_value, (builtins.int, np.integer)) else _C.float32)
+    return _filled(_shape((size,)) if not isinstance(size, builtins.int) else [size], fill_value, dtype)
+
+
+def _like(t, dtype):
+    return dtype if dtype is not None else t.dtype
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _check_requires_grad(requires_grad)
+    return _filled(input.shape, 0, _like(input, dtype))
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _check_requires_grad(requires_grad)
+    return _filled(input.shape, 1, _like(input, dtype))
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _check_requires_grad(requires_grad)
+    return _C._empty(list(input.shape), _like(input, dtype))
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _check_requires_grad(requires_grad)
+    return _filled(input.shape, fill_value, _like(input, dtype))
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._rand(_shape(size), dtype if dtype is not None else _C.float32)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._randn(_shape(size), dtype if dtype is not None else _C.float32)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return rand(list(input.shape), dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    return randn(list(input.shape), dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """randint(high, size) or randint(low, high, size), as in torch."""
+    args = list(args)
+    if size is None:
+        if not args:
+            raise TypeError("randint() missing required argument 'size'")
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype if dtype is not None else _C.int64)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, list(input.shape), dtype=_like(input, dtype))
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._randperm(builtins.int(n), dtype if dtype is not None else _C.int64)
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    vals = []
+    for v in (start, end, step):
+        if isinstance(v, Tensor):
+            v = v.item()
+        if isinstance(v, np.generic):
+            v = v.item()
+        vals.append(v)
+    return _C._arange(*vals, dtype)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._linspace(builtins.float(start), builtins.float(end), builtins.int(steps),
+                        dtype if dtype is not None else _C.float32)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    return _C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype if dtype is not None else _C.float32)
+
+
+def _infer_numpy(data) -> np.ndarray:
+    """Python data -> numpy array with torch's default dtypes (float32 for Python floats)."""
+    if isinstance(data, Tensor):
+        return data.numpy()
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x.numpy() if isinstance(x, Tensor) else x for x in data]
+    arr = np.asarray(data)
+    if arr.dtype == object:
+        raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be regular and numeric")
+    if not isinstance(data, np.ndarray) and not isinstance(data, np.generic):
+        if arr.dtype.kind == "f":
+            arr = arr.astype(np.float32)
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+    return arr
+
+
+def _from_array(arr: np.ndarray, dtype) -> Tensor:
+    kind, size = arr.dtype.kind, arr.dtype.itemsize
+    if kind == "f" and size not in (4, 8):
+        arr = arr.astype(np.float32)
+    elif kind in "iu" and not (kind == "i" and size in (4, 8)):
+        arr = arr.astype(np.int64)
+    elif kind not in "fiub":
+        raise TypeError(f"can't convert np.ndarray of type {arr.dtype}: only float, int and bool data are supported")
+    if dtype is not None:
+        arr = arr.astype(_NUMPY_DTYPES[_dtype_name(dtype)], copy=False)
+    if not arr.flags.c_contiguous:
+        arr = np.array(arr, order="C")
+    return _C.from_numpy(arr)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of `data` (numbers, nested lists, numpy arrays or tensors)."""
+    _check_device(device)
+    _check_requires_grad(requires_grad)
+    arr = _infer_numpy(data)
+    return _from_array(np.array(arr, copy=True), dtype)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Shares memory with `data` when it is a tensor or numpy array of the wanted dtype."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        try:
+            t = _C.from_numpy(data)
+        except (TypeError, RuntimeError):
+            return _from_array(np.array(data), dtype)
+        return t if dtype is None else t.to(dtype)
+    return tensor(data, dtype=dtype)

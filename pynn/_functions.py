@@ -1,0 +1,48 @@
+"""Small torch functions composed from the C++ ops."""
+from __future__ import annotations
+
+from . import _C
+from ._C import Tensor
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def get_default_dtype():
+    return _C.float32
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"[isclose] {input.dtype} did not match {other.dtype}")
+    if not input.is_floating_point():
+        return _C.eq(input, other)
+    close = _C.le(_C.abs(_C.sub(input, other)), _C.add(_C.mul(_C.abs(other), rtol), atol))
+    close = _C.logical_or(close, _C.eq(input, other))  # equal infinities
+    if equal_nan:
+        close = _C.logical_or(close, _C.logical_and(_C.isnan(input), _C.isnan(other)))
+    return close
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all().item())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(_C.eq(input, other).all().item())
+
+
+Tensor.isclose = isclose
+Tensor.allclose = allclose
+Tensor.equal = equal

@@ -1,0 +1,176 @@
+"""Tensor methods that are glue rather than computation: conversions, repr, iteration."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+from ._tensor_str import tensor_repr
+
+
+class Size(tuple):
+    """pynn.Size: the type of Tensor.shape, a tuple of ints like torch.Size."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"pynn.Size({list(self)})"
+
+
+_C._set_size_type(Size)
+
+
+def _parse_to(args, kwargs):
+    """Tensor.to(dtype) / to(device) / to(device, dtype) / to(tensor) / to(dtype=..., device=...)."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, _C.dtype) or a in (builtins.float, builtins.int, builtins.bool):
+            dtype = a
+        elif isinstance(a, (str, _C.device, builtins.int)):
+            device = a
+        elif isinstance(a, builtins.bool):
+            pass  # non_blocking positional
+        else:
+            raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
+    return dtype, device, copy
+
+
+def _to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    if device is not None:
+        dev = _C.device(device) if not isinstance(device, _C.device) else device
+        if dev.type != "cpu":
+            from . import cuda
+
+            cuda._lazy_check()
+    if dtype is None:
+        return self.clone() if copy else self
+    return self._to_dtype(dtype, copy)
+
+
+def _cpu(self):
+    return self
+
+
+def _cuda(self, device=None, non_blocking=False):
+    from . import cuda
+
+    cuda._lazy_check()
+    return self
+
+
+def _make_cast(dt_name):
+    def cast(self, memory_format=None):
+        return self._to_dtype(getattr(_C, dt_name), False)
+
+    cast.__name__ = dt_name
+    return cast
+
+
+def _type_as(self, other):
+    return self._to_dtype(other.dtype, False)
+
+
+def _type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
+                 "bool": "BoolTensor"}
+        return "pynn." + names[str(self.dtype).split(".")[-1]]
+    return self._to_dtype(dtype, False)
+
+
+def _tolist(self):
+    return self.numpy().tolist()
+
+
+def _array(self, dtype=None, copy=None):
+    a = self.numpy()
+    if dtype is not None:
+        a = a.astype(dtype, copy=False)
+    return a
+
+
+def _iter(self):
+    if self.dim() == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def _repr(self):
+    return tensor_repr(self)
+
+
+def _format(self, spec):
+    if self.dim() == 0:
+        return self.item().__format__(spec)
+    return object.__format__(self, spec)
+
+
+def _new_factory(fill):
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        from . import _factories
+
+        shape = size[0] if len(size) == 1 and not isinstance(size[0], builtins.int) else size
+        return _factories._filled(shape, fill, dtype or self.dtype)
+
+    return new
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    from . import _factories
+
+    return _factories._filled(size, fill_value, dtype or self.dtype)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    from . import _factories
+
+    return _factories.tensor(data, dtype=dtype or self.dtype)
+
+
+def _apply_(self, fn):
+    a = self.numpy()
+    flat = a.reshape(-1)
+    for i in range(flat.size):
+        flat[i] = fn(flat[i].item())
+    return self
+
+
+Tensor.to = _to
+Tensor.cpu = _cpu
+Tensor.cuda = _cuda
+Tensor.float = _make_cast("float32")
+Tensor.double = _make_cast("float64")
+Tensor.long = _make_cast("int64")
+Tensor.int = _make_cast("int32")
+Tensor.bool = _make_cast("bool")
+Tensor.type_as = _type_as
+Tensor.type = _type
+Tensor.tolist = _tolist
+Tensor.__array__ = _array
+Tensor.__array_priority__ = 1000  # numpy defers to Tensor's reflected operators
+Tensor.__iter__ = _iter
+Tensor.__repr__ = _repr
+Tensor.__str__ = _repr
+Tensor.__format__ = _format
+Tensor.new_zeros = _new_factory(0)
+Tensor.new_ones = _new_factory(1)
+Tensor.new_empty = _new_factory(0)
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+Tensor.is_leaf = True
+Tensor.__module__ = "pynn"

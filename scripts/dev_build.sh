@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Incremental development build: one persistent ninja build dir, the extension copied next to the
+# sources so `PYTHONPATH=. python` imports it. Serialized with flock so parallel callers don't collide.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec 9>/tmp/pynn_dev_build.lock
+flock 9
+if [ ! -f build/dev/build.ninja ]; then
+  cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DPYNN_BUILD_TESTS=ON \
+        -DPython_EXECUTABLE="$(command -v python3)" > /dev/null
+fi
+cmake --build build/dev -j2
+cp -f build/dev/_C*.so pynn/

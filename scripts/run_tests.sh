@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs pynn with everything its tests need, then runs the C++ (ctest) and Python (pytest) suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f /usr/include/gtest/gtest.h ]; then
+  apt-get update -qq && apt-get install -y -qq libgtest-dev > /dev/null
+fi
+python3 -m pip install -q --disable-pip-version-check \
+  "scikit-build-core>=0.10" pybind11 scipy-openblas32 numpy ninja cmake pytest torch==2.13.0
+# A persistent build dir keeps rebuilds incremental; PYNN_BUILD_TESTS adds the GoogleTest binary.
+python3 -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
+  -Cbuild-dir=build/wheel -Ccmake.define.PYNN_BUILD_TESTS=ON .
+
+ctest --test-dir build/wheel --output-on-failure
+# Plain `pytest` (not `python -m pytest`) keeps the source tree off sys.path, so the installed wheel is tested.
+cd tests && pytest -q -p no:cacheprovider .
