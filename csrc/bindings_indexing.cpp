@@ -98,7 +98,7 @@ Tensor sequence_to_index_tensor(py::handle o) {
 TensorIndex parse_item(py::handle o) {
   if (o.is_none()) return TensorIndex::none();
   if (o.ptr() == Py_Ellipsis) return TensorIndex::ellipsis();
-  if (PyBool_Check(o.ptr()) || is_numpy_bool(o)) return TensorIndex::from_bool(py::cast<bool>(o));
+  if (PyBool_Check(o.ptr())) return TensorIndex::from_bool(o.ptr() == Py_True);
   if (is_tensor(o)) return TensorIndex::from_tensor(o.cast<Tensor>());
   if (PySlice_Check(o.ptr())) {
     std::optional<int64_t> start = opt_index(o.attr("start")), stop = opt_index(o.attr("stop"));
@@ -109,6 +109,8 @@ TensorIndex parse_item(py::handle o) {
   if (is_ndarray(o)) return TensorIndex::from_tensor(sequence_to_index_tensor(o.attr("tolist")()));
   if (PyLong_Check(o.ptr()) || PyIndex_Check(o.ptr())) return TensorIndex::from_int(as_index_int(o));
   if (is_sequence(o)) return TensorIndex::from_tensor(sequence_to_index_tensor(o));
+  if (!PyFloat_Check(o.ptr()) && !is_number(o))  // torch tries to build a tensor from it and fails with a TypeError
+    throw TypeError(str("[index] invalid index of type ", type_name(o)));
   throw IndexError(str("[index] only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                        "valid indices (got ", type_name(o), ")"));
 }

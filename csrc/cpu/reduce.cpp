@@ -73,7 +73,10 @@ struct MaxMinOp {
     else
       return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   }
-  void step(acc_t& a, T x, int64_t) const { a = ((IsMax ? x > a : x < a) || is_nan(x)) ? x : a; }
+  void step(acc_t& a, T x, int64_t) const {
+    const bool take = (IsMax ? x > a : x < a) | is_nan(x);  // no short circuit: the loop stays vectorisable
+    a = take ? x : a;
+  }
   void merge(acc_t& a, const acc_t& b) const { step(a, b, 0); }
 };
 
@@ -101,8 +104,8 @@ struct NormOp {
       case NormKind::L0: a += (x != T(0)) ? 1.0 : 0.0; break;
       case NormKind::L1: a += v; break;
       case NormKind::L2: a += v * v; break;
-      case NormKind::Inf: a = (v > a || v != v) ? v : a; break;
-      case NormKind::NegInf: a = (v < a || v != v) ? v : a; break;
+      case NormKind::Inf: a = ((v > a) | (v != v)) ? v : a; break;
+      case NormKind::NegInf: a = ((v < a) | (v != v)) ? v : a; break;
       case NormKind::P: a += std::pow(v, p); break;
     }
   }
@@ -367,6 +370,15 @@ void cumulative_impl(const Tensor& in_t, const Tensor& out_t, const ReduceGeom& 
   O* out = out_t->data_ptr<O>();
   for_each_block(g, 1, [&](int64_t o, int64_t j0, int64_t len) {
     const int64_t off = o * g.size * g.inner + j0;
+    if (g.inner == 1) {
+      A acc = A(IsProd ? 1 : 0);
+      for (int64_t r = 0; r < g.size; ++r) {
+        if (IsProd) acc *= to_acc<A>(in[off + r]);
+        else acc += to_acc<A>(in[off + r]);
+        out[off + r] = static_cast<O>(acc);
+      }
+      return;
+    }
     A acc[kBlock];
     for (int64_t j = 0; j < len; ++j) acc[j] = A(IsProd ? 1 : 0);
     for (int64_t r = 0; r < g.size; ++r) {

@@ -250,7 +250,12 @@ Walk walk_index(const Tensor& x, const std::vector<TensorIndex>& idx, const char
         break;
       case K::Tensor: {
         const Tensor& t = i.tensor;
-        if (t->dtype() == ScalarType::Bool && t->dim() == 0) {
+        if (t->dim() == 0 && is_index_dtype(t->dtype())) {  // torch: a 0-dim integer tensor acts as an int
+          const int64_t v = item(t).i, size = r->sizes()[dim];
+          PYNN_CHECK_INDEX(v >= -size && v < size, op, "index ", v, " is out of bounds for dimension ", dim,
+                           " with size ", size);
+          r = select(r, dim, v);
+        } else if (t->dtype() == ScalarType::Bool && t->dim() == 0) {
           bool b = item(t).to<bool>();
           r = unsqueeze(r, dim);
           push(nullptr, b ? 2 : 3);
