@@ -378,6 +378,7 @@ PYBIND11_MODULE(_C, m) {
   bind_reduce(m, cls);
   bind_linalg(m, cls);
   bind_indexing(m, cls);
+  bind_autograd(m, cls);
 
 #ifdef PYNN_WITH_CUDA
   m.attr("_cuda_compiled") = true;

@@ -90,3 +90,4 @@ void bind_shape(py::module_& m, TensorClass& cls);
 void bind_reduce(py::module_& m, TensorClass& cls);
 void bind_linalg(py::module_& m, TensorClass& cls);
 void bind_indexing(py::module_& m, TensorClass& cls);
+void bind_autograd(py::module_& m, TensorClass& cls);

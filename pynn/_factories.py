@@ -27,9 +27,10 @@ def _check_device(device) -> None:
         cuda._lazy_check()
 
 
-def _check_requires_grad(requires_grad: bool) -> None:
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
     if requires_grad:
-        raise RuntimeError("requires_grad=True needs pynn's autograd engine, which is not part of this build yet")
+        t.requires_grad_(True)
+    return t
 
 
 def _shape(size) -> list:
@@ -47,29 +48,26 @@ def _filled(shape, value, dtype):
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _filled(_shape(size), 0, dtype)
+    return _finish(_filled(_shape(size), 0, dtype), requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _filled(_shape(size), 1, dtype)
+    return _finish(_filled(_shape(size), 1, dtype), requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._empty(_shape(size), dtype if dtype is not None else _C.float32)
+    return _finish(_C._empty(_shape(size), dtype if dtype is not None else _C.float32), requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
     if dtype is None:
         dtype = _C.bool if isinstance(fill_value, builtins.bool) else (
             _C.int64 if isinstance(fill_value, (builtins.int, np.integer)) else _C.float32)
-    return _filled(_shape((size,)) if not isinstance(size, builtins.int) else [size], fill_value, dtype)
+    shape = _shape((size,)) if not isinstance(size, builtins.int) else [size]
+    return _finish(_filled(shape, fill_value, dtype), requires_grad)
 
 
 def _like(t, dtype):
@@ -77,35 +75,29 @@ def _like(t, dtype):
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    _check_requires_grad(requires_grad)
-    return _filled(input.shape, 0, _like(input, dtype))
+    return _finish(_filled(input.shape, 0, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    _check_requires_grad(requires_grad)
-    return _filled(input.shape, 1, _like(input, dtype))
+    return _finish(_filled(input.shape, 1, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    _check_requires_grad(requires_grad)
-    return _C._empty(list(input.shape), _like(input, dtype))
+    return _finish(_C._empty(list(input.shape), _like(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    _check_requires_grad(requires_grad)
-    return _filled(input.shape, fill_value, _like(input, dtype))
+    return _finish(_filled(input.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._rand(_shape(size), dtype if dtype is not None else _C.float32)
+    return _finish(_C._rand(_shape(size), dtype if dtype is not None else _C.float32), requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._randn(_shape(size), dtype if dtype is not None else _C.float32)
+    return _finish(_C._randn(_shape(size), dtype if dtype is not None else _C.float32), requires_grad)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
@@ -130,8 +122,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype if dtype is not None else _C.int64)
+    return _finish(_C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype if dtype is not None else _C.int64), requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -143,15 +134,13 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._randperm(builtins.int(n), dtype if dtype is not None else _C.int64)
+    return _finish(_C._randperm(builtins.int(n), dtype if dtype is not None else _C.int64), requires_grad)
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
     _check_device(device)
-    _check_requires_grad(requires_grad)
     vals = []
     for v in (start, end, step):
         if isinstance(v, Tensor):
@@ -159,20 +148,19 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         if isinstance(v, np.generic):
             v = v.item()
         vals.append(v)
-    return _C._arange(*vals, dtype)
+    return _finish(_C._arange(*vals, dtype), requires_grad)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._linspace(builtins.float(start), builtins.float(end), builtins.int(steps),
-                        dtype if dtype is not None else _C.float32)
+    t = _C._linspace(builtins.float(start), builtins.float(end), builtins.int(steps),
+                     dtype if dtype is not None else _C.float32)
+    return _finish(t, requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    _check_requires_grad(requires_grad)
-    return _C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype if dtype is not None else _C.float32)
+    return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype if dtype is not None else _C.float32), requires_grad)
 
 
 def _infer_numpy(data) -> np.ndarray:
@@ -210,9 +198,8 @@ def _from_array(arr: np.ndarray, dtype) -> Tensor:
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (numbers, nested lists, numpy arrays or tensors)."""
     _check_device(device)
-    _check_requires_grad(requires_grad)
     arr = _infer_numpy(data)
-    return _from_array(np.array(arr, copy=True), dtype)
+    return _finish(_from_array(np.array(arr, copy=True), dtype), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):

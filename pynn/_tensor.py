@@ -172,5 +172,4 @@ Tensor.new_ones = _new_factory(1)
 Tensor.new_empty = _new_factory(0)
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
-Tensor.is_leaf = True
 Tensor.__module__ = "pynn"

@@ -236,38 +236,48 @@ int64_t count_nonzero(const Tensor& x) {
 
 void nonzero(const Tensor& out, const Tensor& x) {
   const int nd = x->dim();
-  const int64_t n = x->numel();
-  const Dims& sizes = x->sizes();
-  int64_t* o = out->data_ptr<int64_t>();
   const int64_t count = out->sizes()[0];
+  if (count == 0) return;
+  int64_t* o = out->data_ptr<int64_t>();
+  // Flat positions go to the last `count` slots of out (branch-free), then expand in place to
+  // coordinates front to back: element j's row never reaches a flat position still to be read.
+  int64_t* flat = o + static_cast<int64_t>(nd - 1) * count;
   PYNN_DISPATCH_ALL(x->dtype(), "nonzero", [&] {
     const scalar_t* p = x->data_ptr<scalar_t>();
-    int64_t cnt[kMaxDims] = {};
-    int64_t written = 0;
-    for (int64_t i = 0; i < n && written < count; ++i) {
-      if (nonzero_value(p[i])) {
-        for (int d = 0; d < nd; ++d) o[written * nd + d] = cnt[d];
-        ++written;
-      }
-      for (int d = nd - 1; d >= 0; --d) {
-        if (++cnt[d] < sizes[d]) break;
-        cnt[d] = 0;
-      }
+    int64_t last = x->numel() - 1;
+    while (last >= 0 && !nonzero_value(p[last])) --last;
+    int64_t w = 0;
+    for (int64_t i = 0; i <= last; ++i) {
+      flat[w] = i;
+      w += nonzero_value(p[i]) ? 1 : 0;
     }
   });
+  if (nd == 1) return;
+  const Dims& sizes = x->sizes();
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t f = flat[j];
+    for (int d = nd - 1; d >= 0; --d) {
+      o[j * nd + d] = f % sizes[d];
+      f /= sizes[d];
+    }
+  }
 }
 
 void masked_select(const Tensor& out, const Tensor& x, const Tensor& mask) {
-  const int64_t n = x->numel();
   const int64_t count = out->numel();
+  if (count == 0) return;
   const bool* m = mask->data_ptr<bool>();
+  int64_t last = x->numel() - 1;
+  while (last >= 0 && !m[last]) --last;
   by_itemsize(x->itemsize(), [&](auto tag) {
     using T = decltype(tag);
     const T* xp = static_cast<const T*>(x->data());
     T* o = static_cast<T*>(out->data());
     int64_t w = 0;
-    for (int64_t i = 0; i < n && w < count; ++i)
-      if (m[i]) o[w++] = xp[i];
+    for (int64_t i = 0; i <= last; ++i) {  // branch-free: w < count holds up to the last selected element
+      o[w] = xp[i];
+      w += m[i] ? 1 : 0;
+    }
   });
 }
 
@@ -286,24 +296,24 @@ void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& src, i
       }
       return a < b;
     };
+    using Item = std::pair<scalar_t, int64_t>;
+    // Ties are broken by position, which makes the order total (stable and deterministic).
+    auto before = [&](const Item& a, const Item& b) {
+      bool lt = descending ? less(b.first, a.first) : less(a.first, b.first);
+      if (lt) return true;
+      bool gt = descending ? less(a.first, b.first) : less(b.first, a.first);
+      return !gt && a.second < b.second;
+    };
     parallel_for(0, rows, row_grain(n * 8), [&](int64_t r0, int64_t r1) {
-      std::vector<int64_t> perm(static_cast<size_t>(n));
+      std::vector<Item> items(static_cast<size_t>(n));
       for (int64_t r = r0; r < r1; ++r) {
         const scalar_t* row = s + r * n;
-        std::iota(perm.begin(), perm.end(), int64_t(0));
-        // Ties are broken by position, which makes the order total (stable and deterministic).
-        auto before = [&](int64_t a, int64_t b) {
-          scalar_t va = row[a], vb = row[b];
-          bool lt = descending ? less(vb, va) : less(va, vb);
-          if (lt) return true;
-          bool gt = descending ? less(va, vb) : less(vb, va);
-          return !gt && a < b;
-        };
-        if (k == n) std::sort(perm.begin(), perm.end(), before);
-        else std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), before);
+        for (int64_t j = 0; j < n; ++j) items[static_cast<size_t>(j)] = Item(row[j], j);
+        if (k == n) std::sort(items.begin(), items.end(), before);
+        else std::partial_sort(items.begin(), items.begin() + k, items.end(), before);
         for (int64_t j = 0; j < k; ++j) {
-          vo[r * k + j] = row[perm[j]];
-          io[r * k + j] = perm[j];
+          vo[r * k + j] = items[static_cast<size_t>(j)].first;
+          io[r * k + j] = items[static_cast<size_t>(j)].second;
         }
       }
     });

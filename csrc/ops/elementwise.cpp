@@ -1,5 +1,7 @@
 #include "ops/elementwise.h"
 
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
 #include "core/iterator.h"
 #include "core/shape.h"
 #include "cpu/elementwise.h"
@@ -57,6 +59,12 @@ ScalarType compute_dtype(BinaryOp op, ScalarType common) {
 
 std::string inplace_name(const char* op) { return std::string(op) + "_"; }
 
+// The value an in-place op overwrites, kept for its backward (not itself recorded).
+Tensor snapshot(const Tensor& x) {
+  autograd::GradModeGuard no_grad(false);
+  return clone(x);
+}
+
 }  // namespace
 
 const char* op_name(UnaryOp op) {
@@ -113,6 +121,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt);
   cpu::unary_kernel(op, TensorIter({out.get(), in.get()}), dt);
+  if (autograd::needs_grad(x)) autograd::record_unary(op, x, out);
   return out;
 }
 
@@ -125,8 +134,12 @@ void unary_(UnaryOp op, const Tensor& x) {
   if (is_rounding(op) && !is_floating(dt)) return;
   if (is_float_op(op)) check_cast_inplace(name.c_str(), is_floating(dt) ? dt : default_float(), dt);
   if (is_bool_out(op)) check_cast_inplace(name.c_str(), ScalarType::Bool, dt);
+  autograd::check_inplace(x, name.c_str());
+  bool grad = autograd::needs_grad(x);
+  Tensor old = grad && autograd::unary_backward_needs_input(op) ? snapshot(x) : nullptr;
   cpu::unary_kernel(op, TensorIter({x.get(), x.get()}), dt);
   x->bump_version();
+  if (grad) autograd::record_unary_inplace(op, old, x);
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha) {
@@ -144,10 +157,12 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
     PYNN_CHECK(is_floating(dt) || !alpha.is_float(), name, "For integral input tensors, argument alpha must not be a floating point number.");
   // x ** 2 is common enough (losses, norms) to deserve the multiply instead of pow.
   if (op == BinaryOp::Pow && b->is_wrapped_number && item(b).d == 2.0 && dt == a->dtype()) return unary(UnaryOp::Square, a);
+  bool grad = autograd::needs_grad(a, b);
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = a->sizes() == b->sizes() ? a->sizes() : broadcast_shapes(a->sizes(), b->sizes(), name);
   Tensor out = empty(shape, is_bool_out(op) ? ScalarType::Bool : dt);
   cpu::binary_kernel(op, TensorIter({out.get(), ca.get(), cb.get()}), dt, alpha);
+  if (grad) autograd::record_binary(op, a, b, out, alpha);
   return out;
 }
 
@@ -170,8 +185,12 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   Tensor co = to_dtype(other, dt);
   // Reading other while writing self is safe elementwise only if they don't partially overlap.
   if (co->storage() == self->storage() && co.get() != self.get()) co = clone(co);
+  autograd::check_inplace(self, name.c_str());
+  bool grad = autograd::needs_grad(self, other);
+  Tensor old = grad && op != BinaryOp::Add && op != BinaryOp::Sub ? snapshot(self) : self;
   cpu::binary_kernel(op, TensorIter({self.get(), self.get(), co.get()}), dt, alpha);
   self->bump_version();
+  if (grad) autograd::record_binary_inplace(op, old, other, self, alpha);
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
@@ -186,6 +205,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Dims shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
   Tensor out = empty(shape, dt);
   cpu::where_kernel(TensorIter({out.get(), cond.get(), ca.get(), cb.get()}), dt);
+  if (autograd::needs_grad(a, b)) autograd::record_where(cond, a, b, out);
   return out;
 }
 
@@ -198,6 +218,7 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), dt);
   cpu::clamp_kernel(TensorIter({out.get(), in.get()}), dt, lo, hi);
+  if (autograd::needs_grad(x)) autograd::record_clamp(x, lo, hi, out);
   return out;
 }
 
@@ -208,8 +229,12 @@ void clamp_(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi)
   check_no_internal_overlap("clamp_", x);
   Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
   check_cast_inplace("clamp_", result_type({x.get(), wlo.get(), whi.get()}), x->dtype());
+  autograd::check_inplace(x, "clamp_");
+  bool grad = autograd::needs_grad(x);
+  Tensor old = grad ? snapshot(x) : nullptr;
   cpu::clamp_kernel(TensorIter({x.get(), x.get()}), x->dtype(), lo, hi);
   x->bump_version();
+  if (grad) autograd::record_clamp_inplace(old, lo, hi, x);
 }
 
 Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
@@ -230,16 +255,21 @@ void copy_(const Tensor& dst, const Tensor& src) {
   if (dst.get() == src.get()) return;
   Tensor s = src;
   if (s->storage() == dst->storage()) s = clone(src);  // overlapping views: read from a snapshot
+  autograd::check_inplace(dst, "copy_");
+  bool grad = autograd::needs_grad(dst, src);
   cpu::copy_kernel(TensorIter({dst.get(), s.get()}), dst->dtype(), s->dtype());
   dst->bump_version();
+  if (grad) autograd::record_copy_inplace(src, dst);
 }
 
 void fill_(const Tensor& dst, const Scalar& value) {
   require_defined("fill_", dst);
   require_cpu("fill_", dst);
   check_no_internal_overlap("fill_", dst);
+  autograd::check_inplace(dst, "fill_");
   cpu::fill_kernel(TensorIter({dst.get()}), dst->dtype(), value);
   dst->bump_version();
+  if (autograd::needs_grad(dst)) autograd::record_fill_inplace(dst);
 }
 
 Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy) {
@@ -247,6 +277,7 @@ Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy) {
   Tensor out = empty(x->sizes(), dtype, x->device());
   require_cpu("to", x);
   cpu::copy_kernel(TensorIter({out.get(), x.get()}), dtype, x->dtype());
+  if (is_floating(dtype) && autograd::needs_grad(x)) autograd::record_cast(x, out, "ToCopyBackward0");
   return out;
 }
 
@@ -260,6 +291,7 @@ Tensor clone(const Tensor& x) {
   require_cpu("clone", x);
   Tensor out = empty(x->sizes(), x->dtype(), x->device());
   cpu::copy_kernel(TensorIter({out.get(), x.get()}), x->dtype(), x->dtype());
+  if (autograd::needs_grad(x)) autograd::record_cast(x, out, "CloneBackward0");
   return out;
 }
 
@@ -268,6 +300,7 @@ namespace {
 template <typename F>
 void fill_random(const char* op, const Tensor& x, F kernel) {
   require_cpu(op, x);
+  autograd::check_inplace(x, op);
   check_no_internal_overlap(op, x);
   if (x->is_contiguous()) {
     kernel(x);

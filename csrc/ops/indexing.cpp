@@ -194,12 +194,19 @@ void put_advanced(const Tensor& dst, const std::vector<Tensor>& adv, const Tenso
   cpu::index_put(dst->data(), v->data(), dst->dtype(), plan.pre, plan.mid, plan.post, accumulate);
 }
 
+bool nonempty_selection(const Tensor& view, const Tensor& mask) { return view->numel() > 0 && mask->numel() > 0; }
+
 // ---------------------------------------------------------------------------------------------------
 // Basic part of a Python index: ints/slices/None/Ellipsis applied as views; tensors collected per dim.
 struct Walk {
   Tensor view;
   std::vector<Tensor> adv;   // per dim of `view`; null: not indexed
-  std::vector<int8_t> kind;  // per dim: 0 none, 1 index tensor, 2 Python True, 3 Python False
+  std::vector<int8_t> kind;  // per dim: 0 none, 1 index tensor, 2 Python True, 3 Python False, 4 bool mask
+  std::vector<std::pair<Tensor, int>> masks;  // bool masks and their first dim; nonzero() runs only if needed
+  // The index held exactly one advanced part, a bool mask (ndim >= 1) over dims [mask_dim, mask_dim + ndim).
+  Tensor mask;
+  int mask_dim = 0;
+  int advanced_parts = 0;
 };
 
 Walk walk_index(const Tensor& x, const std::vector<TensorIndex>& idx, const char* op) {
@@ -245,11 +252,13 @@ Walk walk_index(const Tensor& x, const std::vector<TensorIndex>& idx, const char
         dim += static_cast<int>(x->dim() - specified);
         break;
       case K::Bool:
+        ++w.advanced_parts;
         r = unsqueeze(r, dim);
         push(nullptr, i.boolean ? 2 : 3);
         break;
       case K::Tensor: {
         const Tensor& t = i.tensor;
+        if (t->dim() > 0 || t->dtype() == ScalarType::Bool) ++w.advanced_parts;
         if (t->dim() == 0 && is_index_dtype(t->dtype())) {  // torch: a 0-dim integer tensor acts as an int
           const int64_t v = item(t).i, size = r->sizes()[dim];
           PYNN_CHECK_INDEX(v >= -size && v < size, op, "index ", v, " is out of bounds for dimension ", dim,
@@ -264,9 +273,10 @@ Walk walk_index(const Tensor& x, const std::vector<TensorIndex>& idx, const char
             PYNN_CHECK_INDEX(t->sizes()[k] == r->sizes()[dim + k], op, "The shape of the mask ", t->sizes().str(),
                              " at index ", k, " does not match the shape of the indexed tensor ", r->sizes().str(),
                              " at index ", dim + k);
-          Tensor nz = nonzero(t);
-          const int m = t->dim();
-          for (int k = 0; k < m; ++k) push(select(nz, 1, k), 1);
+          w.mask = t;
+          w.mask_dim = dim;
+          w.masks.emplace_back(t, dim);
+          for (int k = 0; k < t->dim(); ++k) push(nullptr, 4);
         } else {
           PYNN_CHECK_INDEX(is_index_dtype(t->dtype()), op,
                            "tensors used as indices must be long, int or bool tensors");
@@ -279,6 +289,7 @@ Walk walk_index(const Tensor& x, const std::vector<TensorIndex>& idx, const char
   w.adv.resize(static_cast<size_t>(r->dim()));
   w.kind.resize(static_cast<size_t>(r->dim()), 0);
   w.view = r;
+  if (w.advanced_parts != 1) w.mask = nullptr;
   return w;
 }
 
@@ -287,7 +298,7 @@ Walk walk_index(const Tensor& x, const std::vector<TensorIndex>& idx, const char
 bool has_tensor_index(const Walk& w) {
   int bools = 0;
   for (int8_t k : w.kind) {
-    if (k == 1) return true;
+    if (k == 1 || k == 4) return true;
     if (k >= 2) ++bools;
   }
   return bools > 1;
@@ -300,9 +311,14 @@ Tensor apply_bool_views(Tensor r, const Walk& w) {
   return r;
 }
 
-// Mixed with index tensors, True/False become the long index tensors [0] / [].
+// Mixed with index tensors, True/False become the long index tensors [0] / []; masks become one long
+// index tensor per masked dim.
 std::vector<Tensor> adv_with_bools(const Walk& w) {
   std::vector<Tensor> adv = w.adv;
+  for (const auto& m : w.masks) {
+    Tensor nz = nonzero(m.first);
+    for (int k = 0; k < m.first->dim(); ++k) adv[static_cast<size_t>(m.second + k)] = select(nz, 1, k);
+  }
   for (size_t d = 0; d < adv.size(); ++d) {
     if (w.kind[d] == 2) {
       adv[d] = empty(Dims{1}, ScalarType::Int64);
@@ -417,6 +433,7 @@ Tensor index(const Tensor& x, const std::vector<TensorIndex>& idx) {
     Tensor r = apply_bool_views(w.view, w);
     return r == x ? alias(x) : r;
   }
+  if (w.mask && w.mask_dim == 0 && w.mask->dim() == w.view->dim()) return masked_select(w.view, w.mask);
   return take_advanced(w.view, adv_with_bools(w), "index");
 }
 
@@ -431,6 +448,15 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
     Tensor v = strip_leading_ones(value);
     if (shares_storage(v, x)) v = clone(v);
     copy_into(r, v);
+  } else if (w.mask && value->numel() == 1 && value->dim() <= 1) {
+    // x[mask] = scalar: a masked fill of the view, the mask viewed with trailing size-1 dims.
+    Dims ms = w.mask->sizes(), mst = w.mask->strides();
+    for (int d = w.mask_dim + w.mask->dim(); d < w.view->dim(); ++d) {
+      ms.push_back(1);
+      mst.push_back(0);
+    }
+    if (nonempty_selection(w.view, w.mask))
+      cpu::masked_fill(w.view, make_view(w.mask, ms, mst, w.mask->offset()), to_dtype(value, x->dtype(), true));
   } else {
     put_advanced(w.view, adv_with_bools(w), value, false, "index_put_");
   }

@@ -1,5 +1,8 @@
 #include "ops/linalg.h"
 
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
+
 #include <vector>
 
 #include "core/shape.h"
@@ -120,25 +123,38 @@ Dims slice_dims(const Dims& d, int from, int to) {
 
 }  // namespace
 
+// Runs the forward with recording off (its internal views and copies need no graph), then records one node.
+template <typename F, typename R>
+Tensor recorded(const Tensor& a, const Tensor& b, F forward, R record) {
+  bool grad = autograd::needs_grad(a, b);
+  Tensor out;
+  {
+    autograd::GradModeGuard no_grad(false);
+    out = forward();
+  }
+  if (grad) record(out);
+  return out;
+}
+
 Tensor mm(const Tensor& a, const Tensor& b) {
   check_operands("mm", a, b, "input", "mat2");
   PYNN_CHECK(a->dim() == 2, "mm", "self must be a matrix");
   PYNN_CHECK(b->dim() == 2, "mm", "mat2 must be a matrix");
-  return mm_impl("mm", a, b);
+  return recorded(a, b, [&] { return mm_impl("mm", a, b); }, [&](const Tensor& out) { autograd::record_mm(a, b, out, "MmBackward0"); });
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
   check_operands("bmm", a, b, "input", "mat2");
   PYNN_CHECK(a->dim() == 3, "bmm", "batch1 must be a 3D tensor");
   PYNN_CHECK(b->dim() == 3, "bmm", "batch2 must be a 3D tensor");
-  return bmm_impl("bmm", a, b);
+  return recorded(a, b, [&] { return bmm_impl("bmm", a, b); }, [&](const Tensor& out) { autograd::record_mm(a, b, out, "BmmBackward0"); });
 }
 
 Tensor mv(const Tensor& a, const Tensor& v) {
   check_operands("mv", a, v, "input", "vec");
   PYNN_CHECK(a->dim() == 2 && v->dim() == 1, "mv", "vector + matrix @ vector expected, got ", a->dim(), ", ",
              v->dim());
-  return mv_impl("mv", a, v);
+  return recorded(a, v, [&] { return mv_impl("mv", a, v); }, [&](const Tensor& out) { autograd::record_matmul(a, v, out); });
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
@@ -151,7 +167,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   PYNN_CHECK(a->dtype() == b->dtype(), "dot", "dot : expected both vectors to have same dtype, but found ",
              type_title(a->dtype()), " and ", type_title(b->dtype()));
   if (a->dtype() == ScalarType::Bool) throw NotImplementedError("[dot] not implemented for 'Bool'");
-  return dot_impl("dot", a, b);
+  return recorded(a, b, [&] { return dot_impl("dot", a, b); }, [&](const Tensor& out) { autograd::record_matmul(a, b, out); });
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
@@ -162,7 +178,8 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Mul, unsqueeze(a, 1), unsqueeze(b, 0));
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+namespace {
+Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   const char* op = "matmul";
   check_operands(op, a, b);
   const int da = a->dim(), db = b->dim();
@@ -207,8 +224,18 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (db > 1) shape.push_back(n);
   return make_view(r, shape, contiguous_strides(shape), r->offset());
 }
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  return recorded(a, b, [&] { return matmul_forward(a, b); }, [&](const Tensor& out) { autograd::record_matmul(a, b, out); });
+}
 
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
+  bool grad = autograd::needs_grad({&input, &m1, &m2});
+  Tensor c;
+  {
+    autograd::GradModeGuard no_grad(false);
+    c = [&]() -> Tensor {
   const char* op = "addmm";
   require_defined(op, input);
   require_cpu(op, input);
@@ -226,9 +253,18 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scal
   if (use_input && c->numel() > 0) copy_(c, input);
   gemm_into(c, m1, m2, use_input ? beta : Scalar(int64_t(0)), alpha);
   return c;
+    }();
+  }
+  if (grad) autograd::record_addmm(input, m1, m2, c, beta, alpha, "AddmmBackward0");
+  return c;
 }
 
 Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+  bool grad = autograd::needs_grad({&input, &b1, &b2});
+  Tensor c;
+  {
+    autograd::GradModeGuard no_grad(false);
+    c = [&]() -> Tensor {
   const char* op = "baddbmm";
   require_defined(op, input);
   require_cpu(op, input);
@@ -245,6 +281,10 @@ Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Sc
   const bool use_input = beta.to<double>() != 0.0;
   if (use_input && c->numel() > 0) copy_(c, input);
   gemm_into(c, b1, b2, use_input ? beta : Scalar(int64_t(0)), alpha);
+  return c;
+    }();
+  }
+  if (grad) autograd::record_addmm(input, b1, b2, c, beta, alpha, "BaddbmmBackward0");
   return c;
 }
 

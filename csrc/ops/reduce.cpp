@@ -1,5 +1,7 @@
 #include "ops/reduce.h"
 
+#include "autograd/functions.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -226,7 +228,9 @@ Tensor scan(const char* op, bool is_prod, const Tensor& x, int64_t dim, std::opt
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
-  return sum_like("sum", cpu::ReduceOp::Sum, x, dims, keepdim, dtype);
+  Tensor out = sum_like("sum", cpu::ReduceOp::Sum, x, dims, keepdim, dtype);
+  if (is_floating(out->dtype()) && autograd::needs_grad(x)) autograd::record_sum(x, dims, keepdim, out, false);
+  return out;
 }
 
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
@@ -245,7 +249,9 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std
   Tensor in = dtype ? to_dtype(x, *dtype) : x;
   int64_t n = 1;
   for (int d : rd) n *= x->sizes()[d];
-  return simple_reduce("mean", cpu::ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
+  Tensor out = simple_reduce("mean", cpu::ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
+  if (autograd::needs_grad(x)) autograd::record_sum(x, dims, keepdim, out, true);
+  return out;
 }
 
 Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype) {

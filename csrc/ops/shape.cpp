@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autograd/functions.h"
 #include "core/shape.h"
 #include "ops/common.h"
 #include "ops/elementwise.h"
@@ -15,16 +16,20 @@ Tensor view(const Tensor& x, const std::vector<int64_t>& shape) {
   PYNN_CHECK(view_strides(x->sizes(), x->strides(), sizes, strides), "view",
              "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
              "two contiguous subspaces). Use .reshape(...) instead.");
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_reshape(x, out, "ViewBackward0");
+  return out;
 }
 
 Tensor reshape(const Tensor& x, const std::vector<int64_t>& shape) {
   require_defined("reshape", x);
   Dims sizes = infer_size(shape, x->numel(), "reshape");
   Dims strides;
-  if (view_strides(x->sizes(), x->strides(), sizes, strides)) return make_view(x, sizes, strides, x->offset());
-  Tensor c = clone(x);
-  return make_view(c, sizes, contiguous_strides(sizes), 0);
+  Tensor out = view_strides(x->sizes(), x->strides(), sizes, strides)
+                   ? make_view(x, sizes, strides, x->offset())
+                   : make_view(contiguous(x), sizes, contiguous_strides(sizes), 0);
+  if (autograd::needs_grad(x)) autograd::record_reshape(x, out, "ViewBackward0");
+  return out;
 }
 
 Tensor as_strided(const Tensor& x, const Dims& sizes, const Dims& strides, int64_t offset) {
@@ -36,7 +41,11 @@ Tensor as_strided(const Tensor& x, const Dims& sizes, const Dims& strides, int64
              "setStorage: sizes ", sizes.str(), ", strides ", strides.str(), ", storage offset ", offset,
              " requiring a storage size of ", need * x->itemsize(), " are out of bounds for storage of size ",
              x->storage()->nbytes);
-  return make_view(x, sizes, strides, offset);
+  Tensor out = make_view(x, sizes, strides, offset);
+  if (autograd::needs_grad(x))
+    autograd::record_subview(x, out, [sizes, strides, offset](const Tensor& b) { return make_view(b, sizes, strides, offset); },
+                             "AsStridedBackward0");
+  return out;
 }
 
 Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
@@ -46,12 +55,19 @@ Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
   Dims sizes = x->sizes(), strides = x->strides();
   std::swap(sizes[a], sizes[b]);
   std::swap(strides[a], strides[b]);
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) {
+    std::vector<int64_t> perm(n);
+    for (int i = 0; i < n; ++i) perm[i] = i;
+    std::swap(perm[a], perm[b]);
+    autograd::record_permute(x, out, perm, "TransposeBackward0");
+  }
+  return out;
 }
 
 Tensor t(const Tensor& x) {
   PYNN_CHECK(x->dim() <= 2, "t", "t() expects a tensor with <= 2 dimensions, but self is ", x->dim(), "D");
-  if (x->dim() < 2) return make_view(x, x->sizes(), x->strides(), x->offset());
+  if (x->dim() < 2) return alias(x);
   return transpose(x, 0, 1);
 }
 
@@ -68,7 +84,9 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
     sizes[i] = x->sizes()[d];
     strides[i] = x->strides()[d];
   }
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_permute(x, out, dims, "PermuteBackward0");
+  return out;
 }
 
 Tensor expand(const Tensor& x, const std::vector<int64_t>& shape) {
@@ -94,7 +112,9 @@ Tensor expand(const Tensor& x, const std::vector<int64_t>& shape) {
       strides[i] = 0;
     }
   }
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_expand(x, out);
+  return out;
 }
 
 Tensor expand_to(const Tensor& x, const Dims& shape) { return expand(x, shape.vec()); }
@@ -106,7 +126,9 @@ Tensor squeeze(const Tensor& x) {
       sizes.push_back(x->sizes()[i]);
       strides.push_back(x->strides()[i]);
     }
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_reshape(x, out, "SqueezeBackward0");
+  return out;
 }
 
 Tensor squeeze(const Tensor& x, const std::vector<int64_t>& dims) {
@@ -122,7 +144,9 @@ Tensor squeeze(const Tensor& x, const std::vector<int64_t>& dims) {
       sizes.push_back(x->sizes()[i]);
       strides.push_back(x->strides()[i]);
     }
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_reshape(x, out, "SqueezeBackward0");
+  return out;
 }
 
 Tensor unsqueeze(const Tensor& x, int64_t dim) {
@@ -131,7 +155,9 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   int64_t st = d < x->dim() ? sizes[d] * strides[d] : 1;
   sizes.insert(d, 1);
   strides.insert(d, st);
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_reshape(x, out, "UnsqueezeBackward0");
+  return out;
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
@@ -139,7 +165,7 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   if (n == 0) return reshape(x, {1});
   int s = wrap_dim(start_dim, n, "flatten"), e = wrap_dim(end_dim, n, "flatten");
   PYNN_CHECK(s <= e, "flatten", "start_dim cannot come after end_dim");
-  if (s == e) return make_view(x, x->sizes(), x->strides(), x->offset());
+  if (s == e) return alias(x);
   std::vector<int64_t> shape;
   for (int i = 0; i < s; ++i) shape.push_back(x->sizes()[i]);
   int64_t p = 1;
@@ -171,7 +197,10 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
              ") exceeds dimension size (", size, ").");
   Dims sizes = x->sizes();
   sizes[d] = length;
-  return make_view(x, sizes, x->strides(), x->offset() + start * x->strides()[d]);
+  Tensor out = make_view(x, sizes, x->strides(), x->offset() + start * x->strides()[d]);
+  if (autograd::needs_grad(x))
+    autograd::record_subview(x, out, [d, start, length](const Tensor& b) { return narrow(b, d, start, length); }, "NarrowBackward0");
+  return out;
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
@@ -185,7 +214,10 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   int64_t offset = x->offset() + index * strides[d];
   sizes.erase(d);
   strides.erase(d);
-  return make_view(x, sizes, strides, offset);
+  Tensor out = make_view(x, sizes, strides, offset);
+  if (autograd::needs_grad(x))
+    autograd::record_subview(x, out, [d, index](const Tensor& b) { return select(b, d, index); }, "SelectBackward0");
+  return out;
 }
 
 Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step) {
@@ -202,7 +234,10 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
   sizes[d] = (e - b + step - 1) / step;
   int64_t offset = x->offset() + b * strides[d];
   strides[d] *= step;
-  return make_view(x, sizes, strides, offset);
+  Tensor out = make_view(x, sizes, strides, offset);
+  if (autograd::needs_grad(x))
+    autograd::record_subview(x, out, [d, b, e, step](const Tensor& t) { return slice(t, d, b, e, step); }, "SliceBackward0");
+  return out;
 }
 
 Tensor diagonal(const Tensor& x, int64_t offset, int64_t d1, int64_t d2) {
@@ -226,7 +261,10 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t d1, int64_t d2) {
     }
   sizes.push_back(len);
   strides.push_back(x->strides()[a] + x->strides()[b]);
-  return make_view(x, sizes, strides, start);
+  Tensor out = make_view(x, sizes, strides, start);
+  if (autograd::needs_grad(x))
+    autograd::record_subview(x, out, [offset, a, b](const Tensor& t) { return diagonal(t, offset, a, b); }, "DiagonalBackward0");
+  return out;
 }
 
 Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
@@ -234,6 +272,7 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
   int64_t len = x->dim() == 0 ? 1 : x->sizes()[d];
   PYNN_CHECK(size <= len, "unfold", "maximum size for tensor at dimension ", d, " is ", len, " but size is ", size);
   PYNN_CHECK(step > 0, "unfold", "step is ", step, " but must be > 0");
+  PYNN_CHECK(!autograd::needs_grad(x), "unfold", "backward of unfold is not implemented yet");
   Dims sizes = x->sizes(), strides = x->strides();
   if (x->dim() == 0) {
     sizes = Dims{1};
@@ -247,6 +286,10 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
   return make_view(x, sizes, strides, x->offset());
 }
 
-Tensor alias(const Tensor& x) { return make_view(x, x->sizes(), x->strides(), x->offset()); }
+Tensor alias(const Tensor& x) {
+  Tensor out = make_view(x, x->sizes(), x->strides(), x->offset());
+  if (autograd::needs_grad(x)) autograd::record_reshape(x, out, "AliasBackward0");
+  return out;
+}
 
 }  // namespace pynn

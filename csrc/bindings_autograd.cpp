@@ -1,0 +1,159 @@
+// The autograd surface of Tensor (requires_grad, grad, grad_fn, backward, hooks, detach) and grad mode.
+#include <pybind11/functional.h>
+
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "bindings.h"
+#include "ops/elementwise.h"
+#include "ops/shape.h"
+
+using namespace pynn;
+namespace ag = pynn::autograd;
+
+namespace {
+
+std::vector<Tensor> tensor_list(py::handle obj) {
+  std::vector<Tensor> out;
+  if (obj.is_none()) return out;
+  if (pynn_py::is_tensor(obj)) return {obj.cast<Tensor>()};
+  for (py::handle h : obj) out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+  return out;
+}
+
+// A detached view: same storage and version counter, no history.
+Tensor detached(const Tensor& t) { return make_view(t, t->sizes(), t->strides(), t->offset()); }
+
+ag::GradHook python_hook(py::function fn) {
+  auto holder = std::make_shared<py::object>(std::move(fn));
+  return [holder](const Tensor& g) -> Tensor {
+    py::gil_scoped_acquire gil;
+    py::object r = (*holder)(g);
+    if (r.is_none()) return nullptr;
+    return r.cast<Tensor>();
+  };
+}
+
+struct HookHandle {
+  std::weak_ptr<TensorImpl> tensor;
+  std::weak_ptr<ag::Node> node;
+  size_t index;
+  bool leaf;
+  void remove() {
+    // Replace with a pass-through so other handles' indices stay valid.
+    ag::GradHook noop = [](const Tensor&) -> Tensor { return nullptr; };
+    if (leaf) {
+      if (auto t = tensor.lock())
+        if (t->autograd_meta && index < t->autograd_meta->leaf_hooks.size()) t->autograd_meta->leaf_hooks[index] = noop;
+    } else if (auto n = node.lock()) {
+      if (index < n->pre_hooks.size()) n->pre_hooks[index] = noop;
+    }
+  }
+};
+
+void set_requires_grad(const Tensor& t, bool flag) {
+  if (!flag && ag::requires_grad(t) && t->autograd_meta->grad_fn)
+    throw std::runtime_error(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
+        "subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  if (flag && !is_floating(t->dtype()))
+    throw std::runtime_error("only Tensors of floating point dtype can require gradients");
+  if (!flag && !t->autograd_meta) return;
+  ag::meta(t).requires_grad = flag;
+}
+
+}  // namespace
+
+void bind_autograd(py::module_& m, TensorClass& cls) {
+  py::class_<ag::Node, std::shared_ptr<ag::Node>>(m, "Node")
+      .def("name", &ag::Node::name)
+      .def_property_readonly("next_functions", [](const ag::Node& n) {
+        py::list out;
+        for (const ag::Edge& e : n.next_edges)
+          out.append(py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), 0));
+        return py::tuple(out);
+      })
+      .def("__repr__", [](const ag::Node& n) { return "<" + n.name() + " object>"; });
+  py::class_<HookHandle>(m, "RemovableHandle").def("remove", &HookHandle::remove);
+
+  cls.def_property("requires_grad", [](const Tensor& t) { return ag::requires_grad(t); }, &set_requires_grad);
+  cls.def("requires_grad_", [](py::object self, bool flag) {
+    set_requires_grad(self.cast<Tensor>(), flag);
+    return self;
+  }, py::arg("requires_grad") = true);
+  cls.def_property("grad", [](const Tensor& t) -> Tensor { return t->autograd_meta ? t->autograd_meta->grad : nullptr; },
+                   [](const Tensor& t, const Tensor& g) {
+                     if (g) PYNN_CHECK(g->sizes() == t->sizes(), "grad", "assigned grad has data of a different size");
+                     if (!g && !t->autograd_meta) return;
+                     ag::meta(t).grad = g;
+                   });
+  cls.def_property_readonly("grad_fn", [](const Tensor& t) -> std::shared_ptr<ag::Node> {
+    return t->autograd_meta ? t->autograd_meta->grad_fn : nullptr;
+  });
+  cls.def_property_readonly("is_leaf", [](const Tensor& t) { return !(t->autograd_meta && t->autograd_meta->grad_fn); });
+  cls.def("detach", [](const Tensor& t) { return detached(t); });
+  cls.def("detach_", [](py::object self) {
+    Tensor t = self.cast<Tensor>();
+    if (t->autograd_meta) {
+      t->autograd_meta->grad_fn.reset();
+      t->autograd_meta->requires_grad = false;
+    }
+    return self;
+  });
+  cls.def_property("data", [](const Tensor& t) { return detached(t); }, [](const Tensor& t, const Tensor& src) {
+    t->set_storage(src->storage(), src->dtype());
+    t->set_geometry(src->sizes(), src->strides(), src->offset());
+  });
+  cls.def("retain_grad", [](const Tensor& t) {
+    PYNN_CHECK(ag::requires_grad(t), "retain_grad", "can't retain_grad on Tensor that has requires_grad=False");
+    AutogradMeta& meta = ag::meta(t);
+    if (!meta.grad_fn || meta.retains_grad) return;
+    meta.retains_grad = true;
+    std::weak_ptr<TensorImpl> weak = t;
+    meta.grad_fn->pre_hooks.push_back([weak](const Tensor& g) -> Tensor {
+      if (auto self = weak.lock()) {
+        AutogradMeta& mm = ag::meta(self);
+        mm.grad = mm.grad ? binary(BinaryOp::Add, mm.grad, g) : clone(g);
+      }
+      return nullptr;
+    });
+  });
+  cls.def_property_readonly("retains_grad", [](const Tensor& t) { return t->autograd_meta && t->autograd_meta->retains_grad; });
+  cls.def("register_hook", [](const Tensor& t, py::function fn) {
+    PYNN_CHECK(ag::requires_grad(t), "register_hook", "cannot register a hook on a tensor that doesn't require gradient");
+    AutogradMeta& meta = ag::meta(t);
+    HookHandle h;
+    h.tensor = t;
+    if (meta.grad_fn) {
+      h.leaf = false;
+      h.node = meta.grad_fn;
+      h.index = meta.grad_fn->pre_hooks.size();
+      meta.grad_fn->pre_hooks.push_back(python_hook(fn));
+    } else {
+      h.leaf = true;
+      h.index = meta.leaf_hooks.size();
+      meta.leaf_hooks.push_back(python_hook(fn));
+    }
+    return h;
+  });
+  cls.def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph, py::object inputs) {
+    PYNN_CHECK(inputs.is_none(), "backward", "the inputs= argument is not supported yet");
+    std::vector<Tensor> grads;
+    if (!gradient.is_none()) grads.push_back(pynn_py::to_tensor_operand(gradient, "backward"));
+    bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
+    ag::backward({t}, grads, retain, create_graph);
+  }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+     py::arg("inputs") = py::none());
+
+  m.def("_autograd_backward", [](py::handle tensors, py::handle grads, bool retain, bool create) {
+    ag::backward(tensor_list(tensors), tensor_list(grads), retain, create);
+  });
+  m.def("_autograd_grad", [](py::handle outputs, py::handle inputs, py::handle grads, bool retain, bool create, bool allow_unused) {
+    std::vector<Tensor> r = ag::grad(tensor_list(outputs), tensor_list(inputs), tensor_list(grads), retain, create, allow_unused);
+    py::tuple out(r.size());
+    for (size_t i = 0; i < r.size(); ++i) out[i] = r[i] ? py::cast(r[i]) : py::none();
+    return out;
+  });
+  m.def("is_grad_enabled", [] { return ag::grad_enabled(); });
+  m.def("_set_grad_enabled", [](bool b) { ag::set_grad_enabled(b); });
+}
