@@ -2,11 +2,12 @@
 
 The direct call uses the very library pynn loads (scipy-openblas32), the same input buffers and a
 preallocated output, so the ratio pynn/direct measures pynn's own overhead (checks, allocation of the
-result, dispatch). Target: >= 0.90 at n = 512 and 1024. Runs are interleaved (pynn, direct, torch, pynn,
-...) and the median of each is kept, so load from other processes hits all three alike.
+result, dispatch). Target: >= 0.90 at n = 512 and 1024. Each variant runs in blocks; the blocks alternate in
+rounds (pynn, direct, torch, pynn, ...) with a pause before each, and the median per variant is kept, so
+load from other processes hits all three alike and no library's spinning threads slow the next one.
 
 Writes benchmarks/results/gemm.json.
-Run: python benchmarks/bench_gemm.py [--sizes 256 512 1024] [--reps N] [--threads T] [--out gemm.json]
+Run: python benchmarks/bench_gemm.py [--sizes 256 512 1024] [--reps N] [--threads T] [--rounds R] [--out F]
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=0, help="timed runs per variant (default: by size)")
     ap.add_argument("--threads", type=int, default=0, help="pynn/OpenBLAS/torch threads (default: pynn's default)")
     ap.add_argument("--out", default="gemm.json", help="file name under benchmarks/results")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of (pynn, direct, torch) blocks")
+    ap.add_argument("--pause", type=float, default=0.3, help="seconds of idle time before each block")
     args = ap.parse_args()
 
     import pynn
@@ -82,7 +85,7 @@ def main() -> None:
         c = pynn.empty(n, n)
         pa, pb, pc = a.data_ptr(), b.data_ptr(), c.data_ptr()
         flop = 2.0 * n * n * n
-        reps = args.reps or max(5, min(200, int(2e10 / flop)))
+        reps = args.reps or max(15, min(300, int(6e10 / flop)))
 
         variants = {
             "pynn": lambda: pynn.mm(a, b),
@@ -91,14 +94,16 @@ def main() -> None:
         if torch is not None:
             ta, tb = torch.randn(n, n), torch.randn(n, n)
             variants["torch"] = lambda: torch.mm(ta, tb)
+        # Blocks of runs per variant, in rounds, with a pause between blocks: the libraries' worker threads
+        # keep spinning for a while after a call (torch's OpenMP up to 200 ms) and would steal the core of
+        # whatever runs next if the variants were interleaved call by call.
         times = {k: [] for k in variants}
-        for fn in variants.values():  # warm up
-            for _ in range(2):
-                fn()
-        for _ in range(reps):
+        per_block = max(1, reps // args.rounds)
+        for _ in range(args.rounds):
             for k, fn in variants.items():
-                times[k].append(timed(fn))
-
+                time.sleep(args.pause)
+                fn()  # warm-up call of the block
+                times[k].extend(timed(fn) for _ in range(per_block))
         row = {"reps": reps}
         for k, ts in times.items():
             med = statistics.median(ts)

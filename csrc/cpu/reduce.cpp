@@ -1,16 +1,16 @@
-// Reduction and scan kernels over a contiguous [outer, size, inner] input.
+// Reduction and scan kernels over a contiguous [lead, outer, size, inner] input (lead is usually 1).
 //
 // One generic driver runs every accumulate-style reduction: an Op supplies init/step/merge and a store
-// callback writes the result. inner == 1 reduces contiguous rows with 8 independent accumulators (the
-// compiler vectorises them without -ffast-math); inner > 1 accumulates whole rows into a block of
-// accumulators (the inner loop is a plain vectorisable stride-1 loop). Work is split over
-// (outer x inner-blocks); when there are fewer of those than threads the `size` axis itself is split
-// and the partial accumulators merged in order.
+// callback writes the result. inner == 1 reduces contiguous rows with Op::kLanes independent accumulators
+// (vectorised by the compiler without -ffast-math); inner > 1 accumulates whole rows into a block of
+// accumulators (the inner loop is a plain stride-1 loop). Work is split over (outer x inner-blocks); when
+// there are fewer of those than threads the reduced range itself is split and the partials merged in order.
+// Float sums accumulate in double. max/min with indices on contiguous rows take two passes (extreme value,
+// then its first position); var/std are two-pass per chunk with Chan's merge; logsumexp subtracts the max.
 #include "cpu/reduce.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -25,10 +25,22 @@ namespace {
 constexpr int64_t kGrain = 32768;  // elements per task below which work stays on one thread
 constexpr int64_t kBlock = 256;    // inner columns handled by one task (accumulators stay in L1)
 
+// Quiet comparisons: unlike `<` they cannot raise FP exceptions, so GCC may turn the selects built on them
+// into branch-free vector code even under the default -ftrapping-math.
 template <typename T>
 inline bool is_nan(T x) {
-  if constexpr (std::is_floating_point<T>::value) return x != x;
+  if constexpr (std::is_floating_point<T>::value) return __builtin_isunordered(x, x);
   else return false;
+}
+template <typename T>
+inline bool gt(T x, T y) {
+  if constexpr (std::is_floating_point<T>::value) return __builtin_isgreater(x, y);
+  else return x > y;
+}
+template <typename T>
+inline bool lt(T x, T y) {
+  if constexpr (std::is_floating_point<T>::value) return __builtin_isless(x, y);
+  else return x < y;
 }
 
 template <typename T>
@@ -47,10 +59,13 @@ inline A to_acc(T x) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Ops: acc_t, init(), step(acc&, x, r) (r: index along the reduced axis), merge(acc&, const acc&) (symmetric).
+// Ops: acc_t, init(), step(acc&, x, r) (r: index along the reduced axis), merge(acc&, const acc&) (symmetric),
+// kLanes: independent accumulators per contiguous row. 8 suits plain arithmetic (GCC keeps them in registers
+// and vectorises across them); ops built on selects need 32, which GCC vectorises as a loop instead.
 
 template <typename T>
 struct SumOp {
+  static constexpr int kLanes = 8;
   using acc_t = acc_type<T>;
   acc_t init() const { return acc_t(0); }
   void step(acc_t& a, T x, int64_t) const { a += to_acc<acc_t>(x); }
@@ -59,6 +74,7 @@ struct SumOp {
 
 template <typename T>
 struct ProdOp {
+  static constexpr int kLanes = 8;
   using acc_t = acc_type<T>;
   acc_t init() const { return acc_t(1); }
   void step(acc_t& a, T x, int64_t) const { a *= to_acc<acc_t>(x); }
@@ -67,6 +83,7 @@ struct ProdOp {
 
 template <typename T, bool IsMax>
 struct MaxMinOp {
+  static constexpr int kLanes = 32;
   using acc_t = T;
   acc_t init() const {
     if constexpr (std::numeric_limits<T>::has_infinity)
@@ -75,7 +92,7 @@ struct MaxMinOp {
       return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   }
   void step(acc_t& a, T x, int64_t) const {
-    const bool take = (IsMax ? x > a : x < a) | is_nan(x);  // no short circuit: the loop stays vectorisable
+    const bool take = (IsMax ? gt(x, a) : lt(x, a)) | is_nan(x);  // no short circuit: the loop stays vectorisable
     a = take ? x : a;
   }
   void merge(acc_t& a, const acc_t& b) const { step(a, b, 0); }
@@ -83,6 +100,7 @@ struct MaxMinOp {
 
 template <typename T, bool IsAll>
 struct AllAnyOp {
+  static constexpr int kLanes = 32;
   using acc_t = bool;
   acc_t init() const { return IsAll; }
   void step(acc_t& a, T x, int64_t) const {
@@ -96,6 +114,7 @@ enum class NormKind { L0, L1, L2, Inf, NegInf, P };
 
 template <typename T, NormKind K>
 struct NormOp {
+  static constexpr int kLanes = 8;
   using acc_t = double;
   double p = 2;
   acc_t init() const { return K == NormKind::NegInf ? std::numeric_limits<double>::infinity() : 0.0; }
@@ -105,14 +124,14 @@ struct NormOp {
       case NormKind::L0: a += (x != T(0)) ? 1.0 : 0.0; break;
       case NormKind::L1: a += v; break;
       case NormKind::L2: a += v * v; break;
-      case NormKind::Inf: a = ((v > a) | (v != v)) ? v : a; break;
-      case NormKind::NegInf: a = ((v < a) | (v != v)) ? v : a; break;
+      case NormKind::Inf: a = (gt(v, a) | is_nan(v)) ? v : a; break;
+      case NormKind::NegInf: a = (lt(v, a) | is_nan(v)) ? v : a; break;
       case NormKind::P: a += std::pow(v, p); break;
     }
   }
   void merge(acc_t& a, const acc_t& b) const {
     if (K == NormKind::Inf || K == NormKind::NegInf) {
-      a = ((K == NormKind::Inf ? b > a : b < a) || b != b) ? b : a;
+      a = ((K == NormKind::Inf ? gt(b, a) : lt(b, a)) | is_nan(b)) ? b : a;
     } else {
       a += b;
     }
@@ -132,6 +151,7 @@ struct ArgAcc {
 
 template <typename T, bool IsMax>
 struct ArgOp {
+  static constexpr int kLanes = 32;
   using acc_t = ArgAcc<T>;
   static bool better(T x, T y) {  // x strictly beats y; a NaN beats any number
     if constexpr (std::is_floating_point<T>::value) {
@@ -159,17 +179,17 @@ struct ArgOp {
 template <typename T, typename Op>
 typename Op::acc_t reduce_row(const Op& op, const T* x, int64_t r0, int64_t r1) {
   using A = typename Op::acc_t;
-  constexpr int K = 8;
+  constexpr int K = Op::kLanes;
   A acc[K];
   for (int k = 0; k < K; ++k) acc[k] = op.init();
   int64_t r = r0;
-  for (; r + K <= r1; r += K)
-    for (int k = 0; k < K; ++k) op.step(acc[k], x[r + k], r + k);
-  for (; r < r1; ++r) op.step(acc[0], x[r], r);
-  for (int k = 0; k < 4; ++k) op.merge(acc[k], acc[k + 4]);
-  op.merge(acc[0], acc[2]);
-  op.merge(acc[1], acc[3]);
-  op.merge(acc[0], acc[1]);
+  for (; r + K <= r1; r += K) {
+    const T* p = x + r;
+    for (int k = 0; k < K; ++k) op.step(acc[k], p[k], r + k);
+  }
+  for (; r < r1; ++r) op.step(acc[r % K], x[r], r);
+  for (int w = K / 2; w >= 1; w /= 2)  // pairwise merge
+    for (int k = 0; k < w; ++k) op.merge(acc[k], acc[k + w]);
   return acc[0];
 }
 
@@ -188,6 +208,19 @@ void accumulate(const Op& op, const T* in, const ReduceGeom& g, int64_t o, int64
   }
 }
 
+// Folds positions [q0, q1) of the whole reduced range (lead slabs x size rows) into acc, as accumulate.
+template <typename T, typename Op>
+void accumulate_range(const Op& op, const T* in, const ReduceGeom& g, int64_t o, int64_t q0, int64_t q1, int64_t j0,
+                      int64_t len, typename Op::acc_t* acc) {
+  if (g.size == 0) return;
+  const int64_t slab = g.outer * g.size * g.inner;
+  while (q0 < q1) {
+    const int64_t s = q0 / g.size, r0 = q0 % g.size, r1 = std::min(g.size, r0 + (q1 - q0));
+    accumulate(op, in + s * slab, g, o, r0, r1, j0, len, acc);
+    q0 += r1 - r0;
+  }
+}
+
 // store(out_index, acc) receives each finished accumulator; out_index = o * inner + j.
 template <typename T, typename Op, typename Store>
 void run_reduce(const Op& op, const T* in, const ReduceGeom& g, const Store& store) {
@@ -197,23 +230,24 @@ void run_reduce(const Op& op, const T* in, const ReduceGeom& g, const Store& sto
   const int64_t block = std::min(g.inner, kBlock);
   const int64_t nblk = (g.inner + block - 1) / block;
   const int64_t tasks = g.outer * nblk;
-  const int64_t total = nout * g.size;
+  const int64_t red = g.lead * g.size;  // reduced elements per output
+  const int64_t total = nout * red;
   const int nthreads = get_num_threads();
 
   if (tasks < nthreads && nthreads > 1 && total >= 2 * kGrain && !in_parallel_region()) {
-    // Few long reductions: split the reduced axis, then merge the partials in order.
-    const int64_t nchunks = std::min<int64_t>({static_cast<int64_t>(nthreads), g.size, total / kGrain});
-    const int64_t rc = (g.size + nchunks - 1) / nchunks;
+    // Few long reductions: split the reduced range, then merge the partials in order.
+    const int64_t nchunks = std::min<int64_t>({static_cast<int64_t>(nthreads), red, total / kGrain});
+    const int64_t rc = (red + nchunks - 1) / nchunks;
     std::unique_ptr<A[]> partial(new A[static_cast<size_t>(nchunks * nout)]);
     parallel_for(0, nchunks, 1, [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         A* acc = partial.get() + c * nout;
         for (int64_t i = 0; i < nout; ++i) acc[i] = op.init();
-        const int64_t r0 = c * rc, r1 = std::min(g.size, r0 + rc);
-        if (r0 >= r1) continue;
+        const int64_t q0 = c * rc, q1 = std::min(red, q0 + rc);
+        if (q0 >= q1) continue;
         for (int64_t o = 0; o < g.outer; ++o)
           for (int64_t jb = 0; jb < g.inner; jb += block)
-            accumulate(op, in, g, o, r0, r1, jb, std::min(block, g.inner - jb), acc + o * g.inner + jb);
+            accumulate_range(op, in, g, o, q0, q1, jb, std::min(block, g.inner - jb), acc + o * g.inner + jb);
       }
     });
     for (int64_t i = 0; i < nout; ++i) {
@@ -224,14 +258,14 @@ void run_reduce(const Op& op, const T* in, const ReduceGeom& g, const Store& sto
     return;
   }
 
-  const int64_t per_task = std::max<int64_t>(1, g.size * block);
+  const int64_t per_task = std::max<int64_t>(1, red * block);
   parallel_for(0, tasks, std::max<int64_t>(1, kGrain / per_task), [&](int64_t t0, int64_t t1) {
     A acc[kBlock];
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t o = t / nblk, jb = (t % nblk) * block;
       const int64_t len = std::min(block, g.inner - jb);
       for (int64_t j = 0; j < len; ++j) acc[j] = op.init();
-      accumulate(op, in, g, o, 0, g.size, jb, len, acc);
+      accumulate_range(op, in, g, o, 0, red, jb, len, acc);
       for (int64_t j = 0; j < len; ++j) store(o * g.inner + jb + j, acc[j]);
     }
   });
@@ -257,7 +291,7 @@ void for_each_block(const ReduceGeom& g, int64_t passes, const F& f) {
   const int64_t block = std::min(g.inner, kBlock);
   const int64_t nblk = (g.inner + block - 1) / block;
   const int64_t tasks = g.outer * nblk;
-  const int64_t per_task = std::max<int64_t>(1, g.size * block * passes);
+  const int64_t per_task = std::max<int64_t>(1, g.lead * g.size * block * passes);
   parallel_for(0, tasks, std::max<int64_t>(1, kGrain / per_task), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t o = t / nblk, jb = (t % nblk) * block;
@@ -269,49 +303,104 @@ void for_each_block(const ReduceGeom& g, int64_t passes, const F& f) {
 // ---------------------------------------------------------------------------------------------------------
 // var / std
 
+// Two-pass moments of a contiguous run: count, mean and sum of squared deviations.
+struct Moments {
+  double n = 0, mean = 0, m2 = 0;
+};
+
+template <typename T>
+Moments row_moments(const T* x, int64_t len) {
+  double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+  int64_t r = 0;
+  for (; r + 4 <= len; r += 4)
+    for (int k = 0; k < 4; ++k) s[k] += static_cast<double>(x[r + k]);
+  for (; r < len; ++r) s[0] += static_cast<double>(x[r]);
+  Moments m;
+  m.n = static_cast<double>(len);
+  m.mean = ((s[0] + s[1]) + (s[2] + s[3])) / m.n;
+  for (r = 0; r + 4 <= len; r += 4)
+    for (int k = 0; k < 4; ++k) {
+      const double d = static_cast<double>(x[r + k]) - m.mean;
+      q[k] += d * d;
+    }
+  for (; r < len; ++r) {
+    const double d = static_cast<double>(x[r]) - m.mean;
+    q[0] += d * d;
+  }
+  m.m2 = (q[0] + q[1]) + (q[2] + q[3]);
+  return m;
+}
+
+// Chan et al.'s pairwise combination of two sets of moments.
+inline void merge_moments(Moments& a, const Moments& b) {
+  if (b.n == 0) return;
+  if (a.n == 0) {
+    a = b;
+    return;
+  }
+  const double n = a.n + b.n, delta = b.mean - a.mean;
+  a.mean += delta * (b.n / n);
+  a.m2 += b.m2 + delta * delta * (a.n * b.n / n);
+  a.n = n;
+}
+
 template <typename T>
 void var_impl(const Tensor& in_t, const Tensor& out_t, const ReduceGeom& g, double correction, bool take_sqrt) {
   const T* in = in_t->data_ptr<T>();
   T* out = out_t->data_ptr<T>();
-  const double n = static_cast<double>(g.size);
+  const double n = static_cast<double>(g.lead * g.size);
   const double denom = std::max(0.0, n - correction);
+  const int64_t slab = g.outer * g.size * g.inner;
   auto finish = [&](double m2) {
     double v = m2 / denom;
     return static_cast<T>(take_sqrt ? std::sqrt(v) : v);
   };
-  for_each_block(g, 2, [&](int64_t o, int64_t j0, int64_t len) {
-    const T* base = in + o * g.size * g.inner + j0;
-    if (g.inner == 1) {
-      double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
-      int64_t r = 0;
-      for (; r + 4 <= g.size; r += 4)
-        for (int k = 0; k < 4; ++k) s[k] += static_cast<double>(base[r + k]);
-      for (; r < g.size; ++r) s[0] += static_cast<double>(base[r]);
-      const double mean = ((s[0] + s[1]) + (s[2] + s[3])) / n;
-      for (r = 0; r + 4 <= g.size; r += 4)
-        for (int k = 0; k < 4; ++k) {
-          double d = static_cast<double>(base[r + k]) - mean;
-          q[k] += d * d;
-        }
-      for (; r < g.size; ++r) {
-        double d = static_cast<double>(base[r]) - mean;
-        q[0] += d * d;
+  const int nthreads = get_num_threads();
+  if (g.inner == 1 && g.lead == 1 && g.outer < nthreads && nthreads > 1 && g.outer * g.size >= 2 * kGrain &&
+      !in_parallel_region()) {
+    // Few long rows: moments of row chunks in parallel, combined in order.
+    const int64_t per_row = std::max<int64_t>(1, std::min<int64_t>(nthreads, g.size / kGrain));
+    const int64_t rc = (g.size + per_row - 1) / per_row;
+    std::vector<Moments> parts(static_cast<size_t>(g.outer * per_row));
+    parallel_for(0, g.outer * per_row, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t o = t / per_row, r0 = (t % per_row) * rc, r1 = std::min(g.size, r0 + rc);
+        if (r0 < r1) parts[static_cast<size_t>(t)] = row_moments(in + o * g.size + r0, r1 - r0);
       }
-      out[o] = finish((q[0] + q[1]) + (q[2] + q[3]));
+    });
+    for (int64_t o = 0; o < g.outer; ++o) {
+      Moments m;
+      for (int64_t c = 0; c < per_row; ++c) merge_moments(m, parts[static_cast<size_t>(o * per_row + c)]);
+      out[o] = finish(m.m2);
+    }
+    return;
+  }
+  for_each_block(g, 2, [&](int64_t o, int64_t j0, int64_t len) {
+    if (g.inner == 1) {
+      Moments m;
+      for (int64_t s = 0; s < g.lead; ++s)
+        if (g.size > 0) merge_moments(m, row_moments(in + s * slab + o * g.size, g.size));
+      out[o] = finish(m.m2);
       return;
     }
     double mean[kBlock], m2[kBlock];
     for (int64_t j = 0; j < len; ++j) mean[j] = m2[j] = 0;
-    for (int64_t r = 0; r < g.size; ++r) {
-      const T* x = base + r * g.inner;
-      for (int64_t j = 0; j < len; ++j) mean[j] += static_cast<double>(x[j]);
+    for (int64_t s = 0; s < g.lead; ++s) {
+      const T* base = in + s * slab + o * g.size * g.inner + j0;
+      for (int64_t r = 0; r < g.size; ++r) {
+        const T* x = base + r * g.inner;
+        for (int64_t j = 0; j < len; ++j) mean[j] += static_cast<double>(x[j]);
+      }
     }
     for (int64_t j = 0; j < len; ++j) mean[j] /= n;
-    for (int64_t r = 0; r < g.size; ++r) {
-      const T* x = base + r * g.inner;
-      for (int64_t j = 0; j < len; ++j) {
-        double d = static_cast<double>(x[j]) - mean[j];
-        m2[j] += d * d;
+    for (int64_t s = 0; s < g.lead; ++s) {
+      const T* base = in + s * slab + o * g.size * g.inner + j0;
+      for (int64_t r = 0; r < g.size; ++r) {
+        const T* x = base + r * g.inner;
+        for (int64_t j = 0; j < len; ++j) {
+          const double d = static_cast<double>(x[j]) - mean[j];
+          m2[j] += d * d;
+        }
       }
     }
     for (int64_t j = 0; j < len; ++j) out[o * g.inner + j0 + j] = finish(m2[j]);
@@ -321,36 +410,6 @@ void var_impl(const Tensor& in_t, const Tensor& out_t, const ReduceGeom& g, doub
 // ---------------------------------------------------------------------------------------------------------
 // logsumexp
 
-// exp for the logsumexp inner loop: branch-free so that it vectorises (glibc's expf does not without
-// -ffast-math). Cephes' expf polynomial on |r| <= ln2/2, within 2 ulp on [-87.3, 88.37]; below that the
-// result is 0 (FLT_MIN territory), above it inf; NaN stays NaN. Arguments here are x - max <= 0 except
-// for infinite maxima, so the crude ends never matter.
-inline float fast_exp(float x) {
-  float xc = x < -87.3f ? -87.3f : x;  // NaN compares false and passes through both clamps
-  xc = xc > 88.37f ? 88.37f : xc;
-  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
-  const float t = xc * 1.44269504088896341f + magic;
-  const float n = t - magic;  // in [-126, 127]
-  float r = xc - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  uint32_t tb;
-  std::memcpy(&tb, &t, 4);
-  const uint32_t e = (tb - 0x4B400000u + 127u) << 23;  // 2^n as float bits
-  float scale;
-  std::memcpy(&scale, &e, 4);
-  float res = p * scale;
-  res = x < -87.3f ? 0.0f : res;
-  res = x > 88.37f ? std::numeric_limits<float>::infinity() : res;
-  return res;
-}
-inline double fast_exp(double x) { return std::exp(x); }
 
 template <typename T>
 inline T shift_of(T m) {  // torch: an infinite max is replaced by 0 so that inf - inf never appears
@@ -369,8 +428,8 @@ void logsumexp_impl(const Tensor& in_t, const Tensor& out_t, const ReduceGeom& g
       double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       int64_t r = 0;
       for (; r + 8 <= g.size; r += 8)
-        for (int k = 0; k < 8; ++k) acc[k] += static_cast<double>(fast_exp(base[r + k] - m));
-      for (; r < g.size; ++r) acc[0] += static_cast<double>(fast_exp(base[r] - m));
+        for (int k = 0; k < 8; ++k) acc[k] += static_cast<double>(std::exp(base[r + k] - m));
+      for (; r < g.size; ++r) acc[0] += static_cast<double>(std::exp(base[r] - m));
       const double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
       out[o] = static_cast<T>(std::log(s) + static_cast<double>(m));
       return;
@@ -388,7 +447,7 @@ void logsumexp_impl(const Tensor& in_t, const Tensor& out_t, const ReduceGeom& g
     for (int64_t j = 0; j < len; ++j) mx[j] = shift_of(mx[j]);
     for (int64_t r = 0; r < g.size; ++r) {
       const T* x = base + r * g.inner;
-      for (int64_t j = 0; j < len; ++j) s[j] += static_cast<double>(fast_exp(x[j] - mx[j]));
+      for (int64_t j = 0; j < len; ++j) s[j] += static_cast<double>(std::exp(x[j] - mx[j]));
     }
     for (int64_t j = 0; j < len; ++j)
       out[o * g.inner + j0 + j] = static_cast<T>(std::log(s[j]) + static_cast<double>(mx[j]));
@@ -426,6 +485,75 @@ void cumulative_impl(const Tensor& in_t, const Tensor& out_t, const ReduceGeom& 
         y[j] = static_cast<O>(acc[j]);
       }
     }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// max/min with indices
+
+// Index of the first x in row[r0, r1) with hit(x), or r1. Probes blocks of 64 without branches.
+template <typename T, typename Hit>
+int64_t find_first(const T* row, int64_t r0, int64_t r1, const Hit& hit) {
+  constexpr int64_t kStep = 64;
+  int64_t k = r0;
+  for (; k + kStep <= r1; k += kStep) {
+    int any = 0;
+    for (int64_t j = 0; j < kStep; ++j) any |= static_cast<int>(hit(row[k + j]));
+    if (any) break;
+  }
+  while (k < r1 && !hit(row[k])) ++k;
+  return k;
+}
+
+template <typename T, bool IsMax>
+void arg_impl(const Tensor& in_t, const Tensor& values, const Tensor& indices, const ReduceGeom& g) {
+  const T* in = in_t->data_ptr<T>();
+  T* v = values ? values->data_ptr<T>() : nullptr;
+  int64_t* ix = indices->data_ptr<int64_t>();
+  if (g.inner == 1 && g.size > 0) {
+    // Contiguous rows: the extreme value by the vectorised max/min reduction, then the first element equal
+    // to it (the first NaN when it is NaN). Both passes are much faster than one pass tracking indices.
+    std::unique_ptr<T[]> ext(new T[static_cast<size_t>(g.outer)]);
+    run_reduce(MaxMinOp<T, IsMax>{}, in, g, [&](int64_t i, T a) { ext[i] = a; });
+    // First hit in row o within [r0, r1), or r1.
+    auto first_hit = [&](int64_t o, int64_t r0, int64_t r1) {
+      const T* row = in + o * g.size;
+      const T m = ext[o];
+      return is_nan(m) ? find_first(row, r0, r1, [](T x) { return is_nan(x); })
+                       : find_first(row, r0, r1, [m](T x) { return x == m; });
+    };
+    auto store = [&](int64_t o, int64_t k) {
+      k = std::min(k, g.size - 1);  // unreachable: ext[o] comes from the row
+      ix[o] = k;
+      if (v) v[o] = in[o * g.size + k];
+    };
+    const int nthreads = get_num_threads();
+    if (g.outer < nthreads && nthreads > 1 && g.outer * g.size >= 2 * kGrain && !in_parallel_region()) {
+      const int64_t per_row = std::max<int64_t>(1, std::min<int64_t>(nthreads, g.size / kGrain));
+      const int64_t rc = (g.size + per_row - 1) / per_row;
+      std::vector<int64_t> found(static_cast<size_t>(g.outer * per_row));
+      parallel_for(0, g.outer * per_row, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t o = t / per_row, r0 = (t % per_row) * rc, r1 = std::min(g.size, r0 + rc);
+          found[static_cast<size_t>(t)] = r0 < r1 ? first_hit(o, r0, r1) : g.size;
+          if (found[static_cast<size_t>(t)] == r1) found[static_cast<size_t>(t)] = g.size;
+        }
+      });
+      for (int64_t o = 0; o < g.outer; ++o) {
+        int64_t k = g.size;
+        for (int64_t c = 0; c < per_row; ++c) k = std::min(k, found[static_cast<size_t>(o * per_row + c)]);
+        store(o, k);
+      }
+      return;
+    }
+    parallel_for(0, g.outer, std::max<int64_t>(1, kGrain / g.size), [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) store(o, first_hit(o, 0, g.size));
+    });
+    return;
+  }
+  run_reduce(ArgOp<T, IsMax>{}, in, g, [&](int64_t i, const ArgAcc<T>& a) {
+    if (v) v[i] = a.v;
+    ix[i] = a.i < 0 ? 0 : a.i;
   });
 }
 
@@ -478,16 +606,10 @@ void reduce_kernel(ReduceOp op, const Tensor& in, const Tensor& out, const Reduc
 }
 
 void arg_reduce_kernel(bool is_max, const Tensor& in, const Tensor& values, const Tensor& indices, const ReduceGeom& g) {
+  PYNN_CHECK(g.lead == 1, "argmax", "internal error: lead > 1");
   PYNN_DISPATCH_ALL(in->dtype(), is_max ? "argmax" : "argmin", [&] {
-    using T = scalar_t;
-    T* v = values ? values->data_ptr<T>() : nullptr;
-    int64_t* ix = indices->data_ptr<int64_t>();
-    auto store = [&](int64_t i, const ArgAcc<T>& a) {
-      if (v) v[i] = a.v;
-      ix[i] = a.i < 0 ? 0 : a.i;
-    };
-    if (is_max) run_reduce(ArgOp<T, true>{}, in->data_ptr<T>(), g, store);
-    else run_reduce(ArgOp<T, false>{}, in->data_ptr<T>(), g, store);
+    if (is_max) arg_impl<scalar_t, true>(in, values, indices, g);
+    else arg_impl<scalar_t, false>(in, values, indices, g);
   });
 }
 
@@ -497,10 +619,12 @@ void var_kernel(const Tensor& in, const Tensor& out, const ReduceGeom& g, double
 }
 
 void logsumexp_kernel(const Tensor& in, const Tensor& out, const ReduceGeom& g) {
+  PYNN_CHECK(g.lead == 1, "logsumexp", "internal error: lead > 1");
   PYNN_DISPATCH_FLOAT(in->dtype(), "logsumexp", [&] { logsumexp_impl<scalar_t>(in, out, g); });
 }
 
 void cumulative_kernel(bool is_prod, const Tensor& in, const Tensor& out, const ReduceGeom& g) {
+  PYNN_CHECK(g.lead == 1, "cumsum", "internal error: lead > 1");
   PYNN_DISPATCH_ALL(in->dtype(), is_prod ? "cumprod" : "cumsum", [&] {
     if (is_prod) cumulative_impl<scalar_t, true>(in, out, g);
     else cumulative_impl<scalar_t, false>(in, out, g);

@@ -1,5 +1,6 @@
 // CPU kernels for reductions and scans. Every kernel receives a contiguous input viewed as
-// [outer, size, inner] (the reduced or scanned elements are the `size` axis) and a contiguous output;
+// [outer, size, inner] (the reduced or scanned elements are the `size` axis; see ReduceGeom::lead for a
+// second, leading reduced axis) and a contiguous output of [outer, inner];
 // all checking, dtype promotion and layout work happened in csrc/ops/reduce.cpp.
 #pragma once
 #include <cstdint>
@@ -11,6 +12,9 @@ namespace cpu {
 
 struct ReduceGeom {
   int64_t outer = 1, size = 1, inner = 1;
+  // Leading reduced slabs: the input is [lead, outer, size, inner] and both lead and size are reduced (the
+  // (0, 2, 3) reduction of an NCHW tensor, with no copy). Only reduce_kernel and var_kernel accept lead > 1.
+  int64_t lead = 1;
 };
 
 enum class ReduceOp {

@@ -53,8 +53,10 @@ bool dense_order(const Tensor& x, std::vector<int64_t>& perm) {
 }
 
 // rd: sorted, wrapped reduced dims. logical_order: the reduced elements must be visited in row-major order
-// (indices of a flattened argmax), so no memory-order shortcut is taken.
-Plan make_plan(const Tensor& x, const std::vector<int>& rd, bool keepdim, bool logical_order = false) {
+// (indices of a flattened argmax), so no memory-order shortcut is taken. allow_lead: the kernel accepts a
+// leading reduced axis (ReduceGeom::lead).
+Plan make_plan(const Tensor& x, const std::vector<int>& rd, bool keepdim, bool logical_order = false,
+               bool allow_lead = true) {
   const int nd = x->dim();
   const Dims& sz = x->sizes();
   bool red[kMaxDims] = {};
@@ -78,31 +80,47 @@ Plan make_plan(const Tensor& x, const std::vector<int>& rd, bool keepdim, bool l
     }
   }
 
-  int imin = nd, imax = -1;
-  for (int i = 0; i < nd; ++i)
-    if (red[perm[i]] && sz[(int)perm[i]] != 1) {
-      imin = std::min(imin, i);
-      imax = i;
-    }
-  bool block = true;
-  for (int i = imin + 1; i < imax; ++i)
-    if (!red[perm[i]] && sz[(int)perm[i]] != 1) block = false;
+  // Runs of reduced / kept dims in memory order (size-1 dims don't matter).
+  struct Run {
+    bool red;
+    int64_t size;
+  };
+  std::vector<Run> runs;
+  for (int i = 0; i < nd; ++i) {
+    const int d = static_cast<int>(perm[i]);
+    if (sz[d] == 1) continue;
+    if (runs.empty() || runs.back().red != red[d]) runs.push_back({red[d], 1});
+    runs.back().size *= sz[d];
+  }
+  int red_runs = 0;
+  for (const Run& r : runs) red_runs += r.red;
 
-  if (imax < 0) {  // nothing of size > 1 is reduced: every output is a single input element
+  p.g = cpu::ReduceGeom{};
+  if (red_runs == 0) {  // nothing of size > 1 is reduced: every output is a single input element
     p.input = src;
-    p.g = {x->numel(), 1, 1};
-  } else if (block) {
+    p.g.outer = x->numel();
+  } else if (red_runs == 1) {  // [kept, reduced, kept]: read in place
     p.input = src;
-    p.g = {1, 1, 1};
-    for (int i = 0; i < nd; ++i) {
-      int64_t s = sz[(int)perm[i]];
-      if (i < imin) p.g.outer *= s;
-      else if (i <= imax) p.g.size *= s;
-      else p.g.inner *= s;
+    bool before = true;
+    for (const Run& r : runs) {
+      if (r.red) {
+        p.g.size = r.size;
+        before = false;
+      } else if (before) {
+        p.g.outer *= r.size;
+      } else {
+        p.g.inner *= r.size;
+      }
     }
+  } else if (allow_lead && red_runs == 2 && runs[0].red && runs.size() <= 4) {
+    // [reduced, kept, reduced, kept?] (NCHW over (0, 2, 3)): read in place with a leading reduced axis
+    p.input = src;
+    p.g.lead = runs[0].size;
+    p.g.outer = runs[1].size;
+    p.g.size = runs[2].size;
+    if (runs.size() == 4) p.g.inner = runs[3].size;
   } else {  // kept dims first, reduced dims last, then one contiguous copy
     std::vector<int64_t> q;
-    p.g = {1, 1, 1};
     for (int i = 0; i < nd; ++i)
       if (!red[perm[i]]) {
         q.push_back(i);
@@ -199,7 +217,7 @@ std::pair<Tensor, Tensor> arg_reduce(const char* op, bool is_max, const Tensor& 
   PYNN_CHECK(!(is_arg && x->dtype() == ScalarType::Bool), op, op, "(): does not support bool input");
   std::vector<int> rd = dims_of(x, dims, op);
   check_nonempty(x, dims, rd, op, is_arg);
-  Plan p = make_plan(x, rd, keepdim, /*logical_order=*/!dim);
+  Plan p = make_plan(x, rd, keepdim, /*logical_order=*/!dim, /*allow_lead=*/false);
   Tensor values = want_values ? alloc_out(p, x->dtype()) : Tensor();
   Tensor indices = alloc_out(p, ScalarType::Int64);
   if (has_output(p)) cpu::arg_reduce_kernel(is_max, p.input, values, indices, p.g);
@@ -339,7 +357,7 @@ Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim
   require_cpu("logsumexp", x);
   std::vector<int> rd = dims_of(x, dims, "logsumexp");
   Tensor in = is_floating(x->dtype()) ? x : to_dtype(x, default_float());
-  Plan p = make_plan(in, rd, keepdim);
+  Plan p = make_plan(in, rd, keepdim, false, /*allow_lead=*/false);
   Tensor out = alloc_out(p, in->dtype());
   if (has_output(p)) cpu::logsumexp_kernel(p.input, out, p.g);
   return finish(p, out);

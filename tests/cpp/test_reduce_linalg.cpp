@@ -146,6 +146,25 @@ TEST(Reduce, LogsumexpHandlesInfinities) {
   EXPECT_NEAR(r->data_ptr<float>()[1], 1000.f + std::log(2.f), 1e-3);
 }
 
+TEST(Reduce, VarOverBatchAndSpatialDimsReadsInPlace) {
+  // NCHW over (0, 2, 3), as batch norm needs: the leading-reduced-axis layout, no copy.
+  const int N = 4, C = 3, H = 5, W = 6;
+  const std::vector<float> v = random_floats(N * C * H * W, 9);
+  Tensor x = from_vec(v, Dims{N, C, H, W}, ScalarType::Float32);
+  Tensor var = pynn::var(x, {0, 2, 3}, /*correction=*/0.0, /*keepdim=*/true);
+  ASSERT_EQ(var->sizes(), (Dims{1, C, 1, 1}));
+  for (int c = 0; c < C; ++c) {
+    double s = 0, q = 0;
+    const int cnt = N * H * W;
+    for (int n = 0; n < N; ++n)
+      for (int i = 0; i < H * W; ++i) s += v[(n * C + c) * H * W + i];
+    const double mean = s / cnt;
+    for (int n = 0; n < N; ++n)
+      for (int i = 0; i < H * W; ++i) q += (v[(n * C + c) * H * W + i] - mean) * (v[(n * C + c) * H * W + i] - mean);
+    EXPECT_NEAR(var->data_ptr<float>()[c], q / cnt, 1e-5);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 std::vector<double> naive_mm(const std::vector<float>& a, const std::vector<float>& b, int m, int k, int n) {
@@ -215,6 +234,21 @@ TEST(Linalg, BmmMatchesPerBatchMm) {
     const std::vector<double> ref = naive_mm(ab, bb, m, k, n);
     for (int i = 0; i < m * n; ++i) EXPECT_NEAR(c->data_ptr<float>()[bi * m * n + i], ref[i], 1e-4);
   }
+}
+
+TEST(Linalg, BmmManyTinyMatricesWithTransposedOperand) {
+  const int B = 200, m = 3, k = 4, n = 5;
+  const std::vector<float> a = random_floats(B * m * k, 10), bt = random_floats(B * n * k, 11);
+  // b[i] = bt[i]^T: a (k, n) view with strides (1, k)
+  Tensor b = pynn::transpose(from_vec(bt, Dims{B, n, k}, ScalarType::Float32), 1, 2);
+  Tensor c = pynn::bmm(from_vec(a, Dims{B, m, k}, ScalarType::Float32), b);
+  for (int bi = 0; bi < B; ++bi)
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        double ref = 0;
+        for (int p = 0; p < k; ++p) ref += static_cast<double>(a[(bi * m + i) * k + p]) * bt[(bi * n + j) * k + p];
+        EXPECT_NEAR(c->data_ptr<float>()[(bi * m + i) * n + j], ref, 1e-4);
+      }
 }
 
 }  // namespace
