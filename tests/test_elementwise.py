@@ -736,3 +736,14 @@ def test_inplace_on_noncontiguous_self():
     p.add_(pynn.arange(3.0).unsqueeze(1))
     t.add_(torch.arange(3.0).unsqueeze(1))
     assert_close(p, t)
+
+
+def test_inplace_writes_into_empty_tensors():
+    x = pynn.zeros(0, 2)
+    x[...] = 1
+    x.copy_(pynn.ones(2))
+    x.fill_(3)
+    assert tuple(x.shape) == (0, 2)
+    e = pynn.zeros(3).expand(0, 3)  # empty view with a zero stride: nothing is written, so no overlap error
+    e.zero_()
+    assert tuple(e.shape) == (0, 3)

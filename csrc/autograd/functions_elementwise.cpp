@@ -291,22 +291,23 @@ void record_where(const Tensor& cond, const Tensor& a, const Tensor& b, const Te
   record(node, {&a, &b}, out);
 }
 
-void record_clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi, const Tensor& out) {
+namespace {
+std::shared_ptr<ClampBackward> make_clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   auto node = std::make_shared<ClampBackward>();
   node->x = SavedTensor(x, false);
   node->lo = lo;
   node->hi = hi;
   node->info = InputInfo(x);
-  record(node, {&x}, out);
+  return node;
+}
+}  // namespace
+
+void record_clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi, const Tensor& out) {
+  record(make_clamp(x, lo, hi), {&x}, out);
 }
 
 void record_clamp_inplace(const Tensor& old, std::optional<Scalar> lo, std::optional<Scalar> hi, const Tensor& self) {
-  auto node = std::make_shared<ClampBackward>();
-  node->x = SavedTensor(old, false);
-  node->lo = lo;
-  node->hi = hi;
-  node->info = InputInfo(self);
-  record_inplace(node, self, {});
+  record_inplace(make_clamp(old, lo, hi), self, {});
 }
 
 void record_cast(const Tensor& x, const Tensor& out, const char* name) {

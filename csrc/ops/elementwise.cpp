@@ -40,6 +40,7 @@ void check_cast_inplace(const char* op, ScalarType result, ScalarType self) {
 
 // In-place writes into a tensor whose elements alias each other (an expanded view) would race.
 void check_no_internal_overlap(const char* op, const Tensor& t) {
+  if (t->numel() == 0) return;  // nothing is written
   for (int d = 0; d < t->dim(); ++d)
     PYNN_CHECK(!(t->strides()[d] == 0 && t->sizes()[d] > 1), op,
                "unsupported operation: more than one element of the written-to tensor refers to a single memory "

@@ -34,10 +34,6 @@ void check_index_range(const Tensor& idx, int64_t size, int dim, const char* op,
   }
 }
 
-// copy_ with nothing to copy is skipped (an empty view may carry strides copy_'s overlap check dislikes).
-void copy_into(const Tensor& dst, const Tensor& src) {
-  if (dst->numel() > 0) copy_(dst, src);
-}
 
 bool shares_storage(const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); }
 
@@ -447,7 +443,7 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
     Tensor r = apply_bool_views(w.view, w);
     Tensor v = strip_leading_ones(value);
     if (shares_storage(v, x)) v = clone(v);
-    copy_into(r, v);
+    copy_(r, v);
   } else if (w.mask && value->numel() == 1 && value->dim() <= 1) {
     // x[mask] = scalar: a masked fill of the view, the mask viewed with trailing size-1 dims.
     Dims ms = w.mask->sizes(), mst = w.mask->strides();
@@ -481,7 +477,7 @@ void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, con
     Tensor v = strip_leading_ones(value);
     if (shares_storage(v, x)) v = clone(v);
     if (accumulate) binary_(BinaryOp::Add, x, v);
-    else copy_into(x, v);
+    else copy_(x, v);
   } else {
     put_advanced(x, adv, value, accumulate, "index_put_");
   }
@@ -702,7 +698,7 @@ Tensor tril(const Tensor& x, int64_t diagonal) {
   require_defined("tril", x);
   PYNN_CHECK(x->dim() >= 2, "tril", "tril: input tensor must have at least 2 dimensions");
   Tensor out = empty(x->sizes(), x->dtype());
-  copy_into(out, x);
+  copy_(out, x);
   cpu::triangle_mask(out, diagonal, true);
   return out;
 }
@@ -711,7 +707,7 @@ Tensor triu(const Tensor& x, int64_t diagonal) {
   require_defined("triu", x);
   PYNN_CHECK(x->dim() >= 2, "triu", "triu: input tensor must have at least 2 dimensions");
   Tensor out = empty(x->sizes(), x->dtype());
-  copy_into(out, x);
+  copy_(out, x);
   cpu::triangle_mask(out, diagonal, false);
   return out;
 }
@@ -823,7 +819,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
              "masked_fill_ only supports boolean masks, but got mask with dtype ", dtype_name(mask->dtype()));
   Dims b = broadcast_shapes(x->sizes(), mask->sizes(), "masked_fill");
   Tensor out = empty(b, x->dtype());
-  copy_into(out, x);
+  copy_(out, x);
   masked_fill_(out, mask, value);
   return out;
 }

@@ -232,10 +232,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
   bool grad = autograd::needs_grad({&input, &m1, &m2});
-  Tensor c;
+  Tensor out;
   {
     autograd::GradModeGuard no_grad(false);
-    c = [&]() -> Tensor {
+    out = [&]() -> Tensor {
   const char* op = "addmm";
   require_defined(op, input);
   require_cpu(op, input);
@@ -255,16 +255,16 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scal
   return c;
     }();
   }
-  if (grad) autograd::record_addmm(input, m1, m2, c, beta, alpha, "AddmmBackward0");
-  return c;
+  if (grad) autograd::record_addmm(input, m1, m2, out, beta, alpha, "AddmmBackward0");
+  return out;
 }
 
 Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
   bool grad = autograd::needs_grad({&input, &b1, &b2});
-  Tensor c;
+  Tensor out;
   {
     autograd::GradModeGuard no_grad(false);
-    c = [&]() -> Tensor {
+    out = [&]() -> Tensor {
   const char* op = "baddbmm";
   require_defined(op, input);
   require_cpu(op, input);
@@ -284,8 +284,8 @@ Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Sc
   return c;
     }();
   }
-  if (grad) autograd::record_addmm(input, b1, b2, c, beta, alpha, "BaddbmmBackward0");
-  return c;
+  if (grad) autograd::record_addmm(input, b1, b2, out, beta, alpha, "BaddbmmBackward0");
+  return out;
 }
 
 }  // namespace pynn
