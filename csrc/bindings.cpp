@@ -379,6 +379,8 @@ PYBIND11_MODULE(_C, m) {
   bind_linalg(m, cls);
   bind_indexing(m, cls);
   bind_autograd(m, cls);
+  bind_nn(m, cls);
+  bind_optim(m, cls);
 
 #ifdef PYNN_WITH_CUDA
   m.attr("_cuda_compiled") = true;

@@ -91,3 +91,5 @@ void bind_reduce(py::module_& m, TensorClass& cls);
 void bind_linalg(py::module_& m, TensorClass& cls);
 void bind_indexing(py::module_& m, TensorClass& cls);
 void bind_autograd(py::module_& m, TensorClass& cls);
+void bind_nn(py::module_& m, TensorClass& cls);
+void bind_optim(py::module_& m, TensorClass& cls);

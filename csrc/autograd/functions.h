@@ -41,5 +41,9 @@ void record_addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const
 // reductions
 void record_sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const Tensor& out, bool mean);
 
+// indexing (functions_indexing.cpp)
+
+// nn: activations, dropout, softmax, losses (functions_nn.cpp)
+
 }  // namespace autograd
 }  // namespace pynn
