@@ -1,12 +1,16 @@
 // Indexing family: __getitem__/__setitem__, cat/stack/split, gather/scatter, masks, sort/topk, one_hot.
 // Parsing of Python indices lives here; all semantics live in csrc/ops/indexing.cpp.
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "bindings.h"
 #include "core/error.h"
+#include "core/shape.h"
 #include "ops/elementwise.h"
 #include "ops/indexing.h"
+#include "ops/shape.h"
 
 using namespace pynn;
 using pynn_py::int_list;
@@ -168,6 +172,24 @@ std::vector<int64_t> dims_from_args(const py::args& args, const py::kwargs& kwar
   return out;
 }
 
+// torch.take_along_dim: gather after broadcasting input and indices in every dim but `dim`;
+// no dim: both flattened.
+Tensor take_along_dim(const Tensor& x, const Tensor& index, std::optional<int64_t> dim) {
+  if (!dim) return gather(reshape(x, {-1}), 0, reshape(index, {-1}));
+  PYNN_CHECK(x->dim() == index->dim(), "take_along_dim",
+             "torch.take_along_dim(): input and indices should have the same number of dimensions, but got ",
+             x->dim(), " dimensions for input, and ", index->dim(), " dimensions for indices");
+  const int d = wrap_dim(*dim, x->dim(), "take_along_dim");
+  std::vector<int64_t> xs = x->sizes().vec(), is = index->sizes().vec();
+  for (int k = 0; k < x->dim(); ++k) {
+    if (k == d) continue;
+    PYNN_CHECK(xs[k] == is[k] || xs[k] == 1 || is[k] == 1, "take_along_dim", "The size of tensor a (", xs[k],
+               ") must match the size of tensor b (", is[k], ") at non-singleton dimension ", k);
+    xs[k] = is[k] = std::max(xs[k], is[k]);
+  }
+  return gather(expand(x, xs), d, expand(index, is));
+}
+
 std::vector<int64_t> opt_int_list(py::handle h, const char* op) {
   if (h.is_none()) return {};
   return int_list(h, op);
@@ -261,8 +283,12 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   m.def("gather", gather_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(),
         py::arg("sparse_grad") = false);
   cls.def("gather", gather_fn, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
-  m.def("take_along_dim", [](const Tensor& x, const Tensor& index, int64_t dim) { return gather(x, dim, index); },
-        py::arg("input"), py::arg("indices"), py::arg("dim"));
+  m.def("take_along_dim", [](const Tensor& x, const Tensor& index, std::optional<int64_t> dim) {
+    return take_along_dim(x, index, dim);
+  }, py::arg("input"), py::arg("indices"), py::arg("dim") = py::none());
+  cls.def("take_along_dim", [](const Tensor& x, const Tensor& index, std::optional<int64_t> dim) {
+    return take_along_dim(x, index, dim);
+  }, py::arg("indices"), py::arg("dim") = py::none());
 
   // scatter(dim, index, src) / scatter(dim, index, value=...) ; src may also be a number positionally.
   auto scatter_fn = [](const Tensor& x, int64_t dim, const Tensor& index, py::object src, py::object value,

@@ -83,10 +83,8 @@ py::tuple var_std_mean(bool take_sqrt, const Tensor& x, py::object dim, const py
   const char* op = take_sqrt ? "std_mean" : "var_mean";
   const double c = correction_of(dim, unbiased, correction, op);
   const std::vector<int64_t> dims = opt_dims(dim, op);
-  std::pair<Tensor, Tensor> r = without_gil_if(big(x), [&] {
-    Tensor v = take_sqrt ? pynn::std(x, dims, c, keepdim) : var(x, dims, c, keepdim);
-    return std::make_pair(v, mean(x, dims, keepdim));
-  });
+  std::pair<Tensor, Tensor> r = without_gil_if(
+      big(x), [&] { return take_sqrt ? pynn::std_mean(x, dims, c, keepdim) : var_mean(x, dims, c, keepdim); });
   return py::make_tuple(r.first, r.second);
 }
 

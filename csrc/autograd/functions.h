@@ -38,12 +38,74 @@ void record_matmul(const Tensor& a, const Tensor& b, const Tensor& out);        
 void record_addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Tensor& out, const Scalar& beta,
                   const Scalar& alpha, const char* name);                               // addmm, baddbmm
 
-// reductions
-void record_sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const Tensor& out, bool mean);
+// reductions (functions_reduce.cpp). `dims` as given to the op ({} = every dim); `name` overrides the node's
+// name where a fused op (var_mean, std_mean) records its outputs with torch's name for the fused node.
+void record_sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const Tensor& out, bool mean,
+                const char* name = nullptr);
+// amax/amin; all_dims: max()/min() over everything (torch's MaxBackward1/MinBackward1)
+void record_extreme(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const Tensor& out, bool is_max,
+                    bool all_dims);
+// max(dim)/min(dim): only the values are differentiable
+void record_select_dim(const Tensor& x, int64_t dim, bool keepdim, const Tensor& values, const Tensor& indices,
+                       bool is_max);
+void record_prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, const Tensor& out);
+void record_var_std(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim,
+                    const Tensor& out, bool is_std, const char* name = nullptr);
+void record_norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim, const Tensor& out);
+void record_logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, const Tensor& out);
+void record_cumulative(const Tensor& x, int64_t dim, const Tensor& out, bool is_prod);  // cumsum, cumprod
 
-// indexing (functions_indexing.cpp)
+// indexing (functions_indexing.cpp). `indices`: one int64 index tensor or null per leading dim of x.
+void record_index(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& out);
+void record_index_put_inplace(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& value,
+                              bool accumulate);
+void record_cat(const std::vector<Tensor>& inputs, int64_t dim, const Tensor& out);
+void record_stack(const std::vector<Tensor>& inputs, int64_t dim, const Tensor& out);
+// One output of split/chunk/unbind: a view that torch refuses to modify in place (fn_name: "Split"...).
+void record_multi_view(const Tensor& x, const Tensor& piece, ViewReplay replay, const char* name, const char* fn_name,
+                       int output_nr);
+void record_gather(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out);
+// scatter (src), scatter with a value (src null), scatter_add (add); `inplace`: out is x after the write.
+void record_scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, bool add, const Tensor& out,
+                    bool inplace);
+void record_index_select(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& out);
+// value: the 0-dim tensor value, or null for a number
+void record_masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value, const Tensor& out, bool inplace);
+void record_masked_select(const Tensor& x, const Tensor& mask, const Tensor& out);
+void record_repeat(const Tensor& x, const std::vector<int64_t>& repeats, const Tensor& out);
+void record_flip(const Tensor& x, const std::vector<int64_t>& dims, const Tensor& out);
+void record_roll(const Tensor& x, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims,
+                 const Tensor& out);
+void record_triangle(const Tensor& x, int64_t diagonal, bool lower, const Tensor& out, bool inplace);
+// values of sort/topk: the gradient goes back to the positions in `indices` (name: SortBackward0...)
+void record_sort_values(const Tensor& x, int64_t dim, const Tensor& indices, const Tensor& values, const char* name);
+void record_unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step, const Tensor& out);  // a view
 
-// nn: activations, dropout, softmax, losses (functions_nn.cpp)
+// nn: activations, dropout, softmax, losses (functions_nn.cpp). Declared opaquely (defined in ops/nn.h)
+// so that this header does not pull the nn ops into every op family.
+}  // namespace autograd
+enum class Activation;
+enum class Reduction : int;
+struct ActParams;
+namespace autograd {
+void record_activation(Activation act, const ActParams& p, const Tensor& x, const Tensor& out);
+void record_prelu(const Tensor& x, const Tensor& weight, const Tensor& out);
+void record_softmax(const Tensor& x, const Tensor& out, int dim, bool is_log);
+void record_dropout(const Tensor& x, const Tensor& mask, const Tensor& out);
+// Class-index nll_loss; total_weight is the mean's divisor.
+void record_nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction r,
+                     int64_t ignore_index, double total_weight, const Tensor& out);
+// The backward of nll_loss_backward (linear in its grad): records a node that maps back to nll_loss.
+void record_nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight, Reduction r,
+                              int64_t ignore_index, const Tensor& out);
+// lse: each row's logsumexp from the forward kernel (no grad); prob: target holds class probabilities.
+void record_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, const Tensor& lse,
+                          Reduction r, int64_t ignore_index, double label_smoothing, double total_weight, bool prob,
+                          const Tensor& out);
+void record_binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction r,
+                                 const Tensor& out);
+void record_binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                             const Tensor& pos_weight, Reduction r, const Tensor& out);
 
 }  // namespace autograd
 }  // namespace pynn

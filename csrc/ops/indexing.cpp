@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
 #include "core/shape.h"
 #include "cpu/indexing.h"
 #include "ops/common.h"
@@ -15,6 +17,20 @@ namespace {
 // A 0-dim tensor seen as shape [1] (torch treats scalars as 1-element vectors in gather, sort, ...).
 Tensor as_1d(const Tensor& t) { return t->dim() == 0 ? make_view(t, Dims{1}, Dims{1}, t->offset()) : t; }
 Tensor as_0d(const Tensor& t) { return make_view(t, Dims{}, Dims{}, t->offset()); }
+
+// Composite forwards run with recording off; the op then records its own single node.
+template <typename F>
+auto untracked(F f) {
+  autograd::GradModeGuard off(false);
+  return f();
+}
+
+bool any_needs_grad(const std::vector<Tensor>& ts) {
+  if (!autograd::grad_enabled()) return false;
+  for (const Tensor& t : ts)
+    if (autograd::requires_grad(t)) return true;
+  return false;
+}
 
 bool is_index_dtype(ScalarType t) { return t == ScalarType::Int64 || t == ScalarType::Int32; }
 
@@ -47,6 +63,7 @@ Tensor strip_leading_ones(const Tensor& v) {
     sizes.push_back(v->sizes()[d]);
     strides.push_back(v->strides()[d]);
   }
+  if (autograd::needs_grad(v)) return reshape(v, sizes.vec());  // recorded: the value's gradient flows back
   return make_view(v, sizes, strides, v->offset());
 }
 
@@ -326,6 +343,14 @@ std::vector<Tensor> adv_with_bools(const Walk& w) {
   return adv;
 }
 
+// The basic part of an index as a view replay (for in-place writes through x[idx]).
+autograd::ViewReplay walk_replay(const std::vector<TensorIndex>& idx, bool with_bool_views) {
+  return [idx, with_bool_views](const Tensor& b) {
+    Walk w = walk_index(b, idx, "index");
+    return with_bool_views ? apply_bool_views(w.view, w) : w.view;
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------
 void scatter_impl(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const Scalar* value, bool add,
                   const char* op) {
@@ -366,6 +391,59 @@ void scatter_impl(const Tensor& x, int64_t dim, const Tensor& index, const Tenso
   x->bump_version();
 }
 
+Tensor scatter_out_of_place(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const Scalar* value,
+                            bool add, const char* op) {
+  Tensor out = untracked([&] {
+    Tensor o = clone(x);
+    scatter_impl(o, dim, index, src, value, add, op);
+    return o;
+  });
+  if (autograd::needs_grad(x, src)) autograd::record_scatter(x, dim, index, src, add, out, false);
+  return out;
+}
+
+void scatter_in_place(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const Scalar* value,
+                      bool add, const char* op) {
+  require_defined(op, x);
+  autograd::check_inplace(x, op);
+  const bool grad = autograd::needs_grad(x, src);
+  untracked([&] { scatter_impl(x, dim, index, src, value, add, op); });
+  if (grad) autograd::record_scatter(x, dim, index, src, add, x, true);
+}
+
+// value_tensor: the 0-dim tensor `value` came from (it may require grad), or null for a number.
+void masked_fill_impl(const Tensor& x, const Tensor& mask, const Scalar& value, const Tensor& value_tensor) {
+  require_defined("masked_fill_", x);
+  require_defined("masked_fill_", mask, "mask");
+  require_cpu("masked_fill_", x);
+  require_cpu("masked_fill_", mask);
+  PYNN_CHECK(mask->dtype() == ScalarType::Bool, "masked_fill_",
+             "masked_fill_ only supports boolean masks, but got mask with dtype ", dtype_name(mask->dtype()));
+  Dims b = broadcast_shapes(x->sizes(), mask->sizes(), "masked_fill_");
+  PYNN_CHECK(b == x->sizes(), "masked_fill_", "output with shape ", x->sizes().str(),
+             " doesn't match the broadcast shape ", b.str());
+  autograd::check_inplace(x, "masked_fill_");
+  const bool grad = autograd::needs_grad(x, value_tensor);
+  cpu::masked_fill(x, mask, scalar_tensor(value, x->dtype()));
+  x->bump_version();
+  if (grad) autograd::record_masked_fill(x, mask, value_tensor, x, true);
+}
+
+Tensor masked_fill_out_of_place(const Tensor& x, const Tensor& mask, const Scalar& value, const Tensor& value_tensor) {
+  require_defined("masked_fill", x);
+  require_defined("masked_fill", mask, "mask");
+  PYNN_CHECK(mask->dtype() == ScalarType::Bool, "masked_fill",
+             "masked_fill_ only supports boolean masks, but got mask with dtype ", dtype_name(mask->dtype()));
+  Dims b = broadcast_shapes(x->sizes(), mask->sizes(), "masked_fill");
+  Tensor out = empty(b, x->dtype());
+  untracked([&] {
+    copy_(out, x);
+    masked_fill_impl(out, mask, value, nullptr);
+  });
+  if (autograd::needs_grad(x, value_tensor)) autograd::record_masked_fill(x, mask, value_tensor, out, false);
+  return out;
+}
+
 // Values and indices of the k first elements along `dim` in sorted order (ascending unless descending).
 std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t dim, int64_t k, bool descending, const char* op) {
   require_defined(op, x);
@@ -381,7 +459,8 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t dim, int64_t k, boo
   perm.push_back(d);
   for (int i = 0; i < nd; ++i) inv[static_cast<size_t>(perm[i])] = i;
   const bool moved = d != nd - 1;
-  Tensor xt = contiguous(moved ? permute(xv, perm) : xv);
+  const bool grad = autograd::needs_grad(x);
+  Tensor xt = untracked([&] { return contiguous(moved ? permute(xv, perm) : xv); });
   Dims out_sizes = xt->sizes();
   out_sizes[nd - 1] = k;
   int64_t rows = 1;
@@ -397,6 +476,7 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t dim, int64_t k, boo
     values = as_0d(values);
     indices = as_0d(indices);
   }
+  if (grad) autograd::record_sort_values(x, d, indices, values, op[0] == 't' ? "TopkBackward0" : "SortBackward0");
   return {values, indices};
 }
 
@@ -405,15 +485,41 @@ void triangle_(const Tensor& x, int64_t diagonal, bool lower) {
   require_defined(op, x);
   require_cpu(op, x);
   PYNN_CHECK(x->dim() >= 2, op, op, ": input tensor must have at least 2 dimensions");
+  autograd::check_inplace(x, op);
+  const bool grad = autograd::needs_grad(x);
   if (x->is_contiguous()) {
     cpu::triangle_mask(x, diagonal, lower);
   } else {
-    Tensor tmp = clone(x);
-    tmp = contiguous(tmp);
+    Tensor tmp = untracked([&] { return clone(x); });
     cpu::triangle_mask(tmp, diagonal, lower);
-    copy_(x, tmp);
+    untracked([&] { copy_(x, tmp); });
   }
   x->bump_version();
+  if (grad) autograd::record_triangle(x, diagonal, lower, x, true);
+}
+
+Tensor triangle(const Tensor& x, int64_t diagonal, bool lower) {
+  Tensor out = untracked([&] { return clone(x); });
+  cpu::triangle_mask(out, diagonal, lower);
+  if (autograd::needs_grad(x)) autograd::record_triangle(x, diagonal, lower, out, false);
+  return out;
+}
+
+// Consecutive pieces of x along d (split / split_with_sizes): views torch refuses to modify in place.
+std::vector<Tensor> narrow_pieces(const Tensor& x, int d, const std::vector<int64_t>& sizes, const char* name,
+                                  const char* fn_name) {
+  const bool grad = autograd::needs_grad(x);
+  std::vector<Tensor> out;
+  out.reserve(sizes.size());
+  int64_t start = 0;
+  for (int64_t len : sizes) {
+    out.push_back(untracked([&] { return narrow(x, d, start, len); }));
+    if (grad)
+      autograd::record_multi_view(x, out.back(), [d, start, len](const Tensor& b) { return narrow(b, d, start, len); },
+                                  name, fn_name, static_cast<int>(out.size() - 1));
+    start += len;
+  }
+  return out;
 }
 
 }  // namespace
@@ -429,8 +535,16 @@ Tensor index(const Tensor& x, const std::vector<TensorIndex>& idx) {
     Tensor r = apply_bool_views(w.view, w);
     return r == x ? alias(x) : r;
   }
-  if (w.mask && w.mask_dim == 0 && w.mask->dim() == w.view->dim()) return masked_select(w.view, w.mask);
-  return take_advanced(w.view, adv_with_bools(w), "index");
+  const bool grad = autograd::needs_grad(w.view);
+  if (w.mask && w.mask_dim == 0 && w.mask->dim() == w.view->dim()) {
+    Tensor out = untracked([&] { return masked_select(w.view, w.mask); });
+    if (grad) autograd::record_index(w.view, adv_with_bools(w), out);
+    return out;
+  }
+  std::vector<Tensor> adv = adv_with_bools(w);
+  Tensor out = take_advanced(w.view, adv, "index");
+  if (grad) autograd::record_index(w.view, adv, out);
+  return out;
 }
 
 void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tensor& value) {
@@ -438,13 +552,23 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
   require_defined("index_put_", value, "value");
   require_cpu("index_put_", x);
   require_cpu("index_put_", value);
+  const bool grad = autograd::needs_grad(x, value);
   Walk w = walk_index(x, idx, "index_put_");
-  if (!has_tensor_index(w)) {
+  if (!has_tensor_index(w)) {  // torch: x[idx].copy_(value); copy_ bumps the version and records
     Tensor r = apply_bool_views(w.view, w);
     Tensor v = strip_leading_ones(value);
     if (shares_storage(v, x)) v = clone(v);
+    // Tracked even when only value requires grad, so that x's history becomes CopySlices.
+    if (grad && r != x) autograd::set_view(r, x, walk_replay(idx, true));
     copy_(r, v);
-  } else if (w.mask && value->numel() == 1 && value->dim() <= 1) {
+    return;
+  }
+  // torch: index_put_ on the basic part's view (x itself when the index is purely advanced)
+  const Tensor& target = w.view;
+  if (grad && target != x) autograd::set_view(target, x, walk_replay(idx, false));
+  autograd::check_inplace(target, "index_put_");
+  std::vector<Tensor> adv;
+  if (w.mask && value->numel() == 1 && value->dim() <= 1) {
     // x[mask] = scalar: a masked fill of the view, the mask viewed with trailing size-1 dims.
     Dims ms = w.mask->sizes(), mst = w.mask->strides();
     for (int d = w.mask_dim + w.mask->dim(); d < w.view->dim(); ++d) {
@@ -453,10 +577,13 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
     }
     if (nonempty_selection(w.view, w.mask))
       cpu::masked_fill(w.view, make_view(w.mask, ms, mst, w.mask->offset()), to_dtype(value, x->dtype(), true));
+    if (grad) adv = adv_with_bools(w);
   } else {
-    put_advanced(w.view, adv_with_bools(w), value, false, "index_put_");
+    adv = adv_with_bools(w);
+    untracked([&] { put_advanced(w.view, adv, value, false, "index_put_"); });
   }
   x->bump_version();
+  if (grad) autograd::record_index_put_inplace(target, adv, value, false);
 }
 
 Tensor index_tensors(const Tensor& x, const std::vector<Tensor>& indices) {
@@ -464,7 +591,9 @@ Tensor index_tensors(const Tensor& x, const std::vector<Tensor>& indices) {
   require_cpu("index", x);
   std::vector<Tensor> adv = normalize_indices(x, indices, "index");
   if (!any_defined(adv)) return alias(x);
-  return take_advanced(x, adv, "index");
+  Tensor out = take_advanced(x, adv, "index");
+  if (autograd::needs_grad(x)) autograd::record_index(x, adv, out);
+  return out;
 }
 
 void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& value, bool accumulate) {
@@ -473,15 +602,18 @@ void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, con
   require_cpu("index_put_", x);
   require_cpu("index_put_", value);
   std::vector<Tensor> adv = normalize_indices(x, indices, "index_put_");
-  if (!any_defined(adv)) {
+  if (!any_defined(adv)) {  // add_ / copy_ bump the version and record
     Tensor v = strip_leading_ones(value);
     if (shares_storage(v, x)) v = clone(v);
     if (accumulate) binary_(BinaryOp::Add, x, v);
     else copy_(x, v);
-  } else {
-    put_advanced(x, adv, value, accumulate, "index_put_");
+    return;
   }
+  autograd::check_inplace(x, "index_put_");
+  const bool grad = autograd::needs_grad(x, value);
+  untracked([&] { put_advanced(x, adv, value, accumulate, "index_put_"); });
   x->bump_version();
+  if (grad) autograd::record_index_put_inplace(x, adv, value, accumulate);
 }
 
 // =====================================================================================================
@@ -517,13 +649,17 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_sizes[d] += t->sizes()[d];
   }
   Tensor out = empty(out_sizes, dtype);
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (t->dim() == 1 && t->numel() == 0) continue;
-    const int64_t len = t->sizes()[d];
-    if (len > 0 && t->numel() > 0) copy_(narrow(out, d, offset, len), t);
-    offset += len;
-  }
+  const bool grad = any_needs_grad(tensors);
+  untracked([&] {
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (t->dim() == 1 && t->numel() == 0) continue;
+      const int64_t len = t->sizes()[d];
+      if (len > 0 && t->numel() > 0) copy_(narrow(out, d, offset, len), t);
+      offset += len;
+    }
+  });
+  if (grad) autograd::record_cat(tensors, d, out);
   return out;
 }
 
@@ -535,10 +671,14 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
                tensors[0]->sizes().str(), " at entry 0 and ", tensors[i]->sizes().str(), " at entry ", i);
   }
   const int d = wrap_dim(dim, tensors[0]->dim() + 1, "stack");
-  std::vector<Tensor> parts;
-  parts.reserve(tensors.size());
-  for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, d));
-  return cat(parts, d);
+  Tensor out = untracked([&] {
+    std::vector<Tensor> parts;
+    parts.reserve(tensors.size());
+    for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, d));
+    return cat(parts, d);
+  });
+  if (any_needs_grad(tensors)) autograd::record_stack(tensors, d, out);
+  return out;
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
@@ -550,13 +690,9 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
   PYNN_CHECK(split_size != 0 || n == 0, "split", "split_size can only be 0 if dimension size is 0, but got dimension size of ",
              n);
   int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
-  std::vector<Tensor> out;
-  out.reserve(static_cast<size_t>(pieces));
-  for (int64_t i = 0; i < pieces; ++i) {
-    int64_t start = i * split_size;
-    out.push_back(narrow(x, d, start, std::min(split_size, n - start)));
-  }
-  return out;
+  std::vector<int64_t> sizes;
+  for (int64_t i = 0; i < pieces; ++i) sizes.push_back(std::min(split_size, n - i * split_size));
+  return narrow_pieces(x, d, sizes, "SplitBackward0", "Split");
 }
 
 std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim) {
@@ -572,13 +708,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<int64_t>
   }
   PYNN_CHECK(total == n, "split", "split_with_sizes expects split_sizes to sum exactly to ", n,
              " (input tensor's size at dimension ", d, "), but got split_sizes=", Dims(sizes).str());
-  std::vector<Tensor> out;
-  int64_t start = 0;
-  for (int64_t s : sizes) {
-    out.push_back(narrow(x, d, start, s));
-    start += s;
-  }
-  return out;
+  return narrow_pieces(x, d, sizes, "SplitWithSizesBackward0", "SplitWithSizes");
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
@@ -596,8 +726,14 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
   require_defined("unbind", x);
   PYNN_CHECK_INDEX(x->dim() > 0, "unbind", "Dimension specified as ", dim, " but tensor has no dimensions");
   const int d = wrap_dim(dim, x->dim(), "unbind");
+  const bool grad = autograd::needs_grad(x);
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < x->sizes()[d]; ++i) out.push_back(select(x, d, i));
+  for (int64_t i = 0; i < x->sizes()[d]; ++i) {
+    out.push_back(untracked([&] { return select(x, d, i); }));
+    if (grad)
+      autograd::record_multi_view(x, out.back(), [d, i](const Tensor& b) { return select(b, d, i); },
+                                  "UnbindBackward0", "Unbind", static_cast<int>(i));
+  }
   return out;
 }
 
@@ -619,7 +755,10 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
     out_sizes[i] = xs[i] * repeats[i];
   }
   Tensor out = empty(out_sizes, x->dtype());
-  if (out->numel() == 0) return out;
+  if (out->numel() == 0) {
+    if (autograd::needs_grad(x)) autograd::record_repeat(x, repeats, out);
+    return out;
+  }
   // View out as (r0, s0, r1, s1, ...) and copy x (broadcast along the r dims) into it.
   Dims ov_sizes, ov_strides, sv_sizes, sv_strides;
   const Dims& os = out->strides();
@@ -636,6 +775,7 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
     sv_strides.push_back(xst[i]);
   }
   copy_(make_view(out, ov_sizes, ov_strides, 0), make_view(x, sv_sizes, sv_strides, x->offset()));
+  if (autograd::needs_grad(x)) autograd::record_repeat(x, repeats, out);
   return out;
 }
 
@@ -649,7 +789,12 @@ Tensor flip(const Tensor& x, const std::vector<int64_t>& dims) {
     PYNN_CHECK(!flipped[d], "flip", "dim ", d, " appears multiple times in the list of dims");
     flipped[d] = true;
   }
-  if (nd == 0 || x->numel() == 0) return clone(x);
+  const bool grad = autograd::needs_grad(x);
+  if (nd == 0 || x->numel() == 0) {
+    Tensor out = untracked([&] { return clone(x); });
+    if (grad) autograd::record_flip(x, dims, out);
+    return out;
+  }
   // Source offsets with the flipped dims walked backwards: rows over dims [0, nd-1), then the last dim.
   int64_t base = 0;
   std::vector<int64_t> pre_sizes, pre_strides, post_sizes, post_strides;
@@ -665,12 +810,18 @@ Tensor flip(const Tensor& x, const std::vector<int64_t>& dims) {
   Tensor out = empty(x->sizes(), x->dtype());
   cpu::index_take(out->data(), x->data(), x->itemsize(), cpu::strided_offsets(pre_sizes, pre_strides), {base},
                   cpu::strided_offsets(post_sizes, post_strides));
+  if (grad) autograd::record_flip(x, dims, out);
   return out;
 }
 
 Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) {
   require_defined("roll", x);
   require_cpu("roll", x);
+  if (autograd::needs_grad(x)) {
+    Tensor out = untracked([&] { return roll(x, shifts, dims); });
+    autograd::record_roll(x, shifts, dims, out);
+    return out;
+  }
   if (dims.empty()) {
     PYNN_CHECK(shifts.size() == 1, "roll", "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:0");
     Tensor flat = reshape(x, {-1});
@@ -697,19 +848,13 @@ Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const std::vect
 Tensor tril(const Tensor& x, int64_t diagonal) {
   require_defined("tril", x);
   PYNN_CHECK(x->dim() >= 2, "tril", "tril: input tensor must have at least 2 dimensions");
-  Tensor out = empty(x->sizes(), x->dtype());
-  copy_(out, x);
-  cpu::triangle_mask(out, diagonal, true);
-  return out;
+  return triangle(x, diagonal, true);
 }
 
 Tensor triu(const Tensor& x, int64_t diagonal) {
   require_defined("triu", x);
   PYNN_CHECK(x->dim() >= 2, "triu", "triu: input tensor must have at least 2 dimensions");
-  Tensor out = empty(x->sizes(), x->dtype());
-  copy_(out, x);
-  cpu::triangle_mask(out, diagonal, false);
-  return out;
+  return triangle(x, diagonal, false);
 }
 
 void tril_(const Tensor& x, int64_t diagonal) { triangle_(x, diagonal, true); }
@@ -735,38 +880,34 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_index_range(idx, xv->sizes()[d], d, "gather", false);
   Tensor out = empty(iv->sizes(), x->dtype());
   cpu::gather(out, xv, d, idx);
-  return index->dim() == 0 ? as_0d(out) : out;
+  if (index->dim() == 0) out = as_0d(out);
+  if (autograd::needs_grad(x)) autograd::record_gather(x, d, index, out);
+  return out;
 }
 
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   require_defined("scatter", x);
-  Tensor out = clone(x);
-  scatter_impl(out, dim, index, src, nullptr, false, "scatter");
-  return out;
+  return scatter_out_of_place(x, dim, index, src, nullptr, false, "scatter");
 }
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& value) {
   require_defined("scatter", x);
-  Tensor out = clone(x);
-  scatter_impl(out, dim, index, nullptr, &value, false, "scatter");
-  return out;
+  return scatter_out_of_place(x, dim, index, nullptr, &value, false, "scatter");
 }
 void scatter_(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   require_defined("scatter_", src, "src");
-  scatter_impl(x, dim, index, src, nullptr, false, "scatter_");
+  scatter_in_place(x, dim, index, src, nullptr, false, "scatter_");
 }
 void scatter_(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& value) {
-  scatter_impl(x, dim, index, nullptr, &value, false, "scatter_");
+  scatter_in_place(x, dim, index, nullptr, &value, false, "scatter_");
 }
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   require_defined("scatter_add", x);
   require_defined("scatter_add", src, "src");
-  Tensor out = clone(x);
-  scatter_impl(out, dim, index, src, nullptr, true, "scatter_add");
-  return out;
+  return scatter_out_of_place(x, dim, index, src, nullptr, true, "scatter_add");
 }
 void scatter_add_(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   require_defined("scatter_add_", src, "src");
-  scatter_impl(x, dim, index, src, nullptr, true, "scatter_add_");
+  scatter_in_place(x, dim, index, src, nullptr, true, "scatter_add_");
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
@@ -783,7 +924,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   std::vector<Tensor> adv(static_cast<size_t>(xv->dim()));
   adv[static_cast<size_t>(d)] = idx;
   Tensor out = take_advanced(xv, adv, "index_select");
-  if (x->dim() == 0 && out->numel() == 1) return as_0d(out);
+  if (x->dim() == 0 && out->numel() == 1) out = as_0d(out);
+  if (autograd::needs_grad(x)) autograd::record_index_select(x, d, index, out);
   return out;
 }
 
@@ -791,17 +933,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
 // Masks
 
 void masked_fill_(const Tensor& x, const Tensor& mask, const Scalar& value) {
-  require_defined("masked_fill_", x);
-  require_defined("masked_fill_", mask, "mask");
-  require_cpu("masked_fill_", x);
-  require_cpu("masked_fill_", mask);
-  PYNN_CHECK(mask->dtype() == ScalarType::Bool, "masked_fill_",
-             "masked_fill_ only supports boolean masks, but got mask with dtype ", dtype_name(mask->dtype()));
-  Dims b = broadcast_shapes(x->sizes(), mask->sizes(), "masked_fill_");
-  PYNN_CHECK(b == x->sizes(), "masked_fill_", "output with shape ", x->sizes().str(),
-             " doesn't match the broadcast shape ", b.str());
-  cpu::masked_fill(x, mask, scalar_tensor(value, x->dtype()));
-  x->bump_version();
+  masked_fill_impl(x, mask, value, nullptr);
 }
 
 void masked_fill_(const Tensor& x, const Tensor& mask, const Tensor& value) {
@@ -809,19 +941,11 @@ void masked_fill_(const Tensor& x, const Tensor& mask, const Tensor& value) {
   PYNN_CHECK(value->dim() == 0, "masked_fill_",
              "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ", value->dim(),
              " dimension(s).");
-  masked_fill_(x, mask, item(value));
+  masked_fill_impl(x, mask, item(value), value);
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
-  require_defined("masked_fill", x);
-  require_defined("masked_fill", mask, "mask");
-  PYNN_CHECK(mask->dtype() == ScalarType::Bool, "masked_fill",
-             "masked_fill_ only supports boolean masks, but got mask with dtype ", dtype_name(mask->dtype()));
-  Dims b = broadcast_shapes(x->sizes(), mask->sizes(), "masked_fill");
-  Tensor out = empty(b, x->dtype());
-  copy_(out, x);
-  masked_fill_(out, mask, value);
-  return out;
+  return masked_fill_out_of_place(x, mask, value, nullptr);
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
@@ -829,7 +953,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
   PYNN_CHECK(value->dim() == 0, "masked_fill",
              "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ", value->dim(),
              " dimension(s).");
-  return masked_fill(x, mask, item(value));
+  return masked_fill_out_of_place(x, mask, item(value), value);
 }
 
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
@@ -839,11 +963,12 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
   require_cpu("masked_select", mask);
   PYNN_CHECK(mask->dtype() == ScalarType::Bool, "masked_select", "masked_select: expected BoolTensor for mask");
   Dims b = broadcast_shapes(x->sizes(), mask->sizes(), "masked_select");
-  Tensor xc = contiguous(expand_to(x, b));
+  Tensor xc = untracked([&] { return contiguous(expand_to(x, b)); });
   Tensor mc = contiguous(expand_to(mask, b));
   const int64_t n = cpu::count_nonzero(mc);
   Tensor out = empty(Dims{n}, x->dtype());
   cpu::masked_select(out, xc, mc);
+  if (autograd::needs_grad(x)) autograd::record_masked_select(x, mask, out);
   return out;
 }
 
@@ -882,7 +1007,7 @@ std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bo
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
-  return sort(x, dim, descending, stable).second;
+  return untracked([&] { return sort(x, dim, descending, stable).second; });
 }
 
 Tensor one_hot(const Tensor& x, int64_t num_classes) {

@@ -1,6 +1,7 @@
 #include "ops/reduce.h"
 
 #include "autograd/functions.h"
+#include "autograd/grad_mode.h"
 
 #include <algorithm>
 #include <cmath>
@@ -243,15 +244,27 @@ Tensor scan(const char* op, bool is_prod, const Tensor& x, int64_t dim, std::opt
   return out;
 }
 
+// Runs an op's forward with recording off (its internal casts, permutes and copies need no graph); the op then
+// records one backward node for its result.
+template <typename F>
+auto untracked(F forward) {
+  autograd::GradModeGuard off(false);
+  return forward();
+}
+
+bool differentiable(const Tensor& x, const Tensor& out) { return is_floating(out->dtype()) && autograd::needs_grad(x); }
+
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
-  Tensor out = sum_like("sum", cpu::ReduceOp::Sum, x, dims, keepdim, dtype);
-  if (is_floating(out->dtype()) && autograd::needs_grad(x)) autograd::record_sum(x, dims, keepdim, out, false);
+  Tensor out = untracked([&] { return sum_like("sum", cpu::ReduceOp::Sum, x, dims, keepdim, dtype); });
+  if (differentiable(x, out)) autograd::record_sum(x, dims, keepdim, out, false);
   return out;
 }
 
-Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+namespace {
+Tensor mean_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  autograd::GradModeGuard off(false);
   require_defined("mean", x);
   require_cpu("mean", x);
   if (dtype) {
@@ -267,39 +280,59 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std
   Tensor in = dtype ? to_dtype(x, *dtype) : x;
   int64_t n = 1;
   for (int d : rd) n *= x->sizes()[d];
-  Tensor out = simple_reduce("mean", cpu::ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
-  if (autograd::needs_grad(x)) autograd::record_sum(x, dims, keepdim, out, true);
+  return simple_reduce("mean", cpu::ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
+}
+}  // namespace
+
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  Tensor out = mean_forward(x, dims, keepdim, dtype);
+  if (differentiable(x, out)) autograd::record_sum(x, dims, keepdim, out, true);
   return out;
 }
 
 Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype) {
   std::vector<int64_t> dims;
   if (dim) dims.push_back(*dim);
-  return sum_like("prod", cpu::ReduceOp::Prod, x, dims, keepdim, dtype);
+  Tensor out = untracked([&] { return sum_like("prod", cpu::ReduceOp::Prod, x, dims, keepdim, dtype); });
+  if (differentiable(x, out)) autograd::record_prod(x, dim, keepdim, out);
+  return out;
 }
 
-static Tensor extreme(const char* op, bool is_max, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
-  require_defined(op, x);
-  require_cpu(op, x);
-  std::vector<int> rd = dims_of(x, dims, op);
-  check_nonempty(x, dims, rd, op);
-  return simple_reduce(op, is_max ? cpu::ReduceOp::Max : cpu::ReduceOp::Min, x, rd, keepdim, x->dtype());
+// all_dims: max()/min() of everything, whose backward also matches NaNs (amax/amin over every dim does not).
+static Tensor extreme(const char* op, bool is_max, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
+                      bool all_dims) {
+  Tensor out = untracked([&] {
+    require_defined(op, x);
+    require_cpu(op, x);
+    std::vector<int> rd = dims_of(x, dims, op);
+    check_nonempty(x, dims, rd, op);
+    return simple_reduce(op, is_max ? cpu::ReduceOp::Max : cpu::ReduceOp::Min, x, rd, keepdim, x->dtype());
+  });
+  if (differentiable(x, out)) autograd::record_extreme(x, dims, keepdim, out, is_max, all_dims);
+  return out;
 }
 
 Tensor amax(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
-  return extreme("amax", true, x, dims, keepdim);
+  return extreme("amax", true, x, dims, keepdim, false);
 }
 Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
-  return extreme("amin", false, x, dims, keepdim);
+  return extreme("amin", false, x, dims, keepdim, false);
 }
-Tensor max(const Tensor& x) { return extreme("max", true, x, {}, false); }
-Tensor min(const Tensor& x) { return extreme("min", false, x, {}, false); }
+Tensor max(const Tensor& x) { return extreme("max", true, x, {}, false, true); }
+Tensor min(const Tensor& x) { return extreme("min", false, x, {}, false, true); }
+
+static std::pair<Tensor, Tensor> extreme_dim(bool is_max, const Tensor& x, int64_t dim, bool keepdim) {
+  const char* op = is_max ? "max" : "min";
+  std::pair<Tensor, Tensor> r = untracked([&] { return arg_reduce(op, is_max, x, dim, keepdim, true); });
+  if (differentiable(x, r.first)) autograd::record_select_dim(x, dim, keepdim, r.first, r.second, is_max);
+  return r;
+}
 
 std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim) {
-  return arg_reduce("max", true, x, dim, keepdim, true);
+  return extreme_dim(true, x, dim, keepdim);
 }
 std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim) {
-  return arg_reduce("min", false, x, dim, keepdim, true);
+  return extreme_dim(false, x, dim, keepdim);
 }
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_reduce("argmax", true, x, dim, keepdim, false).second;
@@ -308,8 +341,9 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_reduce("argmin", false, x, dim, keepdim, false).second;
 }
 
-static Tensor var_std(const char* op, bool take_sqrt, const Tensor& x, const std::vector<int64_t>& dims,
-                      double correction, bool keepdim) {
+static Tensor var_std_forward(const char* op, bool take_sqrt, const Tensor& x, const std::vector<int64_t>& dims,
+                              double correction, bool keepdim) {
+  autograd::GradModeGuard off(false);
   require_defined(op, x);
   require_cpu(op, x);
   PYNN_CHECK(is_floating(x->dtype()), op, "std and var only support floating point and complex dtypes");
@@ -320,6 +354,13 @@ static Tensor var_std(const char* op, bool take_sqrt, const Tensor& x, const std
   return finish(p, out);
 }
 
+static Tensor var_std(const char* op, bool take_sqrt, const Tensor& x, const std::vector<int64_t>& dims,
+                      double correction, bool keepdim) {
+  Tensor out = var_std_forward(op, take_sqrt, x, dims, correction, keepdim);
+  if (differentiable(x, out)) autograd::record_var_std(x, dims, correction, keepdim, out, take_sqrt);
+  return out;
+}
+
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
   return var_std("var", false, x, dims, correction, keepdim);
 }
@@ -327,7 +368,30 @@ Tensor std(const Tensor& x, const std::vector<int64_t>& dims, double correction,
   return var_std("std", true, x, dims, correction, keepdim);
 }
 
-Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+// One fused op for torch: both outputs' grad_fn carry the fused node's name (one node per output here).
+static std::pair<Tensor, Tensor> var_std_mean(bool take_sqrt, const Tensor& x, const std::vector<int64_t>& dims,
+                                              double correction, bool keepdim) {
+  const char* op = take_sqrt ? "std_mean" : "var_mean";
+  const char* name = take_sqrt ? "StdMeanBackward0" : "VarMeanBackward0";
+  Tensor v = var_std_forward(op, take_sqrt, x, dims, correction, keepdim);
+  Tensor m = mean_forward(x, dims, keepdim, std::nullopt);
+  if (differentiable(x, v)) {
+    autograd::record_var_std(x, dims, correction, keepdim, v, take_sqrt, name);
+    autograd::record_sum(x, dims, keepdim, m, true, name);
+  }
+  return {v, m};
+}
+
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+  return var_std_mean(false, x, dims, correction, keepdim);
+}
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+  return var_std_mean(true, x, dims, correction, keepdim);
+}
+
+static Tensor norm_forward(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim,
+                           std::optional<ScalarType> dtype) {
+  autograd::GradModeGuard off(false);
   const char* op = "norm";
   require_defined(op, x);
   require_cpu(op, x);
@@ -352,7 +416,14 @@ Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool ke
   return simple_reduce(op, kind, in, rd, keepdim, in->dtype(), p);
 }
 
-Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  Tensor out = norm_forward(x, p, dims, keepdim, dtype);
+  if (differentiable(x, out)) autograd::record_norm(x, p, dims, keepdim, out);
+  return out;
+}
+
+static Tensor logsumexp_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  autograd::GradModeGuard off(false);
   require_defined("logsumexp", x);
   require_cpu("logsumexp", x);
   std::vector<int> rd = dims_of(x, dims, "logsumexp");
@@ -361,6 +432,12 @@ Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim
   Tensor out = alloc_out(p, in->dtype());
   if (has_output(p)) cpu::logsumexp_kernel(p.input, out, p.g);
   return finish(p, out);
+}
+
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  Tensor out = logsumexp_forward(x, dims, keepdim);
+  if (differentiable(x, out)) autograd::record_logsumexp(x, dims, keepdim, out);
+  return out;
 }
 
 Tensor all(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
@@ -375,7 +452,18 @@ Tensor any(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   return simple_reduce("any", cpu::ReduceOp::Any, x, dims_of(x, dims, "any"), keepdim, ScalarType::Bool);
 }
 
-Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) { return scan("cumsum", false, x, dim, dtype); }
-Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) { return scan("cumprod", true, x, dim, dtype); }
+static Tensor recorded_scan(const char* op, bool is_prod, const Tensor& x, int64_t dim,
+                            std::optional<ScalarType> dtype) {
+  Tensor out = untracked([&] { return scan(op, is_prod, x, dim, dtype); });
+  if (differentiable(x, out)) autograd::record_cumulative(x, dim, out, is_prod);
+  return out;
+}
+
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
+  return recorded_scan("cumsum", false, x, dim, dtype);
+}
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
+  return recorded_scan("cumprod", true, x, dim, dtype);
+}
 
 }  // namespace pynn

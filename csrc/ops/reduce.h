@@ -34,6 +34,11 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool k
 // Divisor max(0, N - correction), as torch.
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims = {}, double correction = 1.0, bool keepdim = false);
 Tensor std(const Tensor& x, const std::vector<int64_t>& dims = {}, double correction = 1.0, bool keepdim = false);
+// (var or std, mean) of the same reduction, as torch.var_mean / torch.std_mean.
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, const std::vector<int64_t>& dims = {}, double correction = 1.0,
+                                   bool keepdim = false);
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, const std::vector<int64_t>& dims = {}, double correction = 1.0,
+                                   bool keepdim = false);
 
 // Vector p-norm over dims: p = 2 ('fro'), 1, +-inf, 0, or any other float.
 Tensor norm(const Tensor& x, double p = 2.0, const std::vector<int64_t>& dims = {}, bool keepdim = false,

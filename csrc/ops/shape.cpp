@@ -272,7 +272,6 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
   int64_t len = x->dim() == 0 ? 1 : x->sizes()[d];
   PYNN_CHECK(size <= len, "unfold", "maximum size for tensor at dimension ", d, " is ", len, " but size is ", size);
   PYNN_CHECK(step > 0, "unfold", "step is ", step, " but must be > 0");
-  PYNN_CHECK(!autograd::needs_grad(x), "unfold", "backward of unfold is not implemented yet");
   Dims sizes = x->sizes(), strides = x->strides();
   if (x->dim() == 0) {
     sizes = Dims{1};
@@ -283,7 +282,9 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
   }
   sizes.push_back(size);
   strides.push_back(x->dim() == 0 ? 1 : x->strides()[d]);
-  return make_view(x, sizes, strides, x->offset());
+  Tensor out = make_view(x, sizes, strides, x->offset());
+  if (autograd::needs_grad(x)) autograd::record_unfold(x, d, size, step, out);
+  return out;
 }
 
 Tensor alias(const Tensor& x) {

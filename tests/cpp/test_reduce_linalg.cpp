@@ -6,7 +6,10 @@
 #include <random>
 #include <vector>
 
+#include "autograd/engine.h"
+#include "autograd/node.h"
 #include "core/parallel.h"
+#include "ops/factory.h"
 #include "ops/linalg.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
@@ -103,6 +106,42 @@ TEST(Reduce, MaxDimTiesPickFirstIndex) {
   EXPECT_EQ(r.second->data_ptr<int64_t>()[1], 0);
   Tensor am = pynn::argmin(x);
   EXPECT_EQ(*am->data_ptr<int64_t>(), 3);
+}
+
+// Autograd wiring of the reductions: only floating outputs record, and the engine reaches the input.
+Tensor leaf(const std::vector<double>& v, const Dims& sizes) {
+  Tensor t = from_vec(v, sizes, ScalarType::Float64);
+  pynn::autograd::meta(t).requires_grad = true;
+  return t;
+}
+
+std::vector<double> grad_of(const Tensor& out, const Tensor& x) {
+  Tensor g = pynn::full(out->sizes(), pynn::Scalar(1.0), ScalarType::Float64);
+  pynn::autograd::backward({out}, {g}, false, false);
+  Tensor gx = x->autograd_meta->grad;
+  return std::vector<double>(gx->data_ptr<double>(), gx->data_ptr<double>() + gx->numel());
+}
+
+TEST(ReduceAutograd, OnlyDifferentiableOutputsRecord) {
+  using pynn::autograd::requires_grad;
+  Tensor x = leaf({1, 3, 3, 0, 2, 2}, Dims{2, 3});
+  auto r = pynn::max_dim(x, 1, false);
+  EXPECT_TRUE(requires_grad(r.first));
+  EXPECT_EQ(r.first->autograd_meta->grad_fn->name(), "MaxBackward0");
+  EXPECT_FALSE(requires_grad(r.second));
+  EXPECT_FALSE(requires_grad(pynn::argmax(x)));
+  EXPECT_FALSE(requires_grad(pynn::any(x)));
+  EXPECT_FALSE(requires_grad(pynn::prod(x, 1, false, ScalarType::Int64)));
+  EXPECT_TRUE(requires_grad(pynn::cumprod(x, 0)));
+}
+
+TEST(ReduceAutograd, ProdWithZerosAndTiedMax) {
+  Tensor x = leaf({2, 0, 3, 0, 0, 5}, Dims{2, 3});
+  EXPECT_EQ(grad_of(pynn::prod(x, 1), x), (std::vector<double>{0, 6, 0, 0, 0, 0}));
+  Tensor y = leaf({1, 4, 4}, Dims{3});
+  EXPECT_EQ(grad_of(pynn::max(y), y), (std::vector<double>{0, 0.5, 0.5}));
+  Tensor z = leaf({1, 2, 3}, Dims{3});
+  EXPECT_EQ(grad_of(pynn::cumsum(z, 0), z), (std::vector<double>{3, 2, 1}));
 }
 
 TEST(Reduce, ArgmaxLongRowSplitAcrossThreads) {
