@@ -88,9 +88,9 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
                      ag::meta(t).grad = g;
                    });
   cls.def_property_readonly("grad_fn", [](const Tensor& t) -> std::shared_ptr<ag::Node> {
-    return t->autograd_meta ? t->autograd_meta->grad_fn : nullptr;
+    return ag::grad_fn(t);  // a view written through its base or a sibling gets a fresh grad_fn
   });
-  cls.def_property_readonly("is_leaf", [](const Tensor& t) { return !(t->autograd_meta && t->autograd_meta->grad_fn); });
+  cls.def_property_readonly("is_leaf", [](const Tensor& t) { return ag::grad_fn(t) == nullptr; });
   cls.def("detach", [](const Tensor& t) { return detached(t); });
   cls.def("detach_", [](py::object self) {
     Tensor t = self.cast<Tensor>();

@@ -548,3 +548,13 @@ def test_one_hot_2d_and_default():
     idx = np.array([[0, 2], [1, 1]])
     check_op(lambda m, i: (PF if m is pynn else torch.nn.functional).one_hot(i), idx)
     check_op(lambda m, i: (PF if m is pynn else torch.nn.functional).one_hot(i, num_classes=5), idx)
+
+
+@pytest.mark.parametrize("shape,dim,size,step", [((), 0, 1, 1), ((5,), 0, 2, 2), ((3, 4), -1, 3, 1), ((4, 3), 0, 1, 3)])
+def test_unfold_matches_torch(shape, dim, size, step):
+    torch = pytest.importorskip("torch")
+    a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    p = pynn.tensor(a).unfold(dim, size, step)
+    t = torch.tensor(a).unfold(dim, size, step)
+    assert tuple(p.shape) == tuple(t.shape) and p.stride() == t.stride()
+    np.testing.assert_array_equal(p.numpy(), t.numpy())

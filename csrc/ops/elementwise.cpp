@@ -61,10 +61,9 @@ ScalarType compute_dtype(BinaryOp op, ScalarType common) {
 std::string inplace_name(const char* op) { return std::string(op) + "_"; }
 
 // The value an in-place op overwrites, kept for its backward (not itself recorded).
-Tensor snapshot(const Tensor& x) {
-  autograd::GradModeGuard no_grad(false);
-  return clone(x);
-}
+// The value an in-place op overwrites, saved for its backward. The clone is recorded so that a
+// double backward through the saved value reaches the history it came from.
+Tensor snapshot(const Tensor& x) { return clone(x); }
 
 }  // namespace
 
@@ -188,10 +187,13 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   if (co->storage() == self->storage() && co.get() != self.get()) co = clone(co);
   autograd::check_inplace(self, name.c_str());
   bool grad = autograd::needs_grad(self, other);
-  Tensor old = grad && op != BinaryOp::Add && op != BinaryOp::Sub ? snapshot(self) : self;
+  const bool saves_values = op != BinaryOp::Add && op != BinaryOp::Sub;
+  Tensor old = grad && saves_values ? snapshot(self) : self;
+  // other aliasing self (w.mul_(w)) is overwritten too: its backward needs the value before the write.
+  Tensor saved_other = grad && saves_values && other->storage() == self->storage() ? snapshot(other) : other;
   cpu::binary_kernel(op, TensorIter({self.get(), self.get(), co.get()}), dt, alpha);
   self->bump_version();
-  if (grad) autograd::record_binary_inplace(op, old, other, self, alpha);
+  if (grad) autograd::record_binary_inplace(op, old, saved_other, self, alpha);
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

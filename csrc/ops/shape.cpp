@@ -273,13 +273,11 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
   PYNN_CHECK(size <= len, "unfold", "maximum size for tensor at dimension ", d, " is ", len, " but size is ", size);
   PYNN_CHECK(step > 0, "unfold", "step is ", step, " but must be > 0");
   Dims sizes = x->sizes(), strides = x->strides();
-  if (x->dim() == 0) {
-    sizes = Dims{1};
-    strides = Dims{1};
-  } else {
+  if (x->dim() > 0) {
     sizes[d] = (len - size) / step + 1;
     strides[d] = x->strides()[d] * step;
   }
+  // A 0-dim input is treated as a length-1 dim that is replaced by the window dim (torch: shape [size]).
   sizes.push_back(size);
   strides.push_back(x->dim() == 0 ? 1 : x->strides()[d]);
   Tensor out = make_view(x, sizes, strides, x->offset());
