@@ -40,3 +40,10 @@ from .autograd import enable_grad, no_grad, set_grad_enabled  # noqa: E402,F401
 from ._functions import allclose, equal, isclose, numel, is_tensor, is_floating_point, get_default_dtype  # noqa: E402,F401
 
 __version__ = "0.1.0"
+
+from . import functional, nn  # noqa: E402,F401
+from .functional import bilinear, celu, cosine_similarity, log_softmax, prelu, selu, softmax  # noqa: E402,F401
+from . import optim  # noqa: E402,F401
+from . import utils  # noqa: E402,F401
+from ._generator import Generator  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401

@@ -27,10 +27,28 @@ def _check_device(device) -> None:
         cuda._lazy_check()
 
 
-def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+def _finish(t: Tensor, requires_grad: bool, out: Tensor | None = None) -> Tensor:
+    if out is not None:
+        # torch resizes `out`; pynn has no resize_, so only an exact shape (or dtype-only change) is accepted.
+        if not isinstance(out, Tensor):
+            raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+        if tuple(out.shape) != tuple(t.shape):
+            raise RuntimeError(f"out= has shape {list(out.shape)} but the result has shape {list(t.shape)}; "
+                               "pynn does not resize out= tensors")
+        out.copy_(t)
+        return out
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _from_generator(generator, draw, dtype) -> Tensor:
+    """Values drawn from a pynn.Generator's own stream (numpy-backed), as a tensor of `dtype`."""
+    from ._generator import Generator
+
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a pynn.Generator, not {type(generator).__name__}")
+    return tensor(draw(generator._rng), dtype=dtype)
 
 
 def _shape(size) -> list:
@@ -48,17 +66,17 @@ def _filled(shape, value, dtype):
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    return _finish(_filled(_shape(size), 0, dtype), requires_grad)
+    return _finish(_filled(_shape(size), 0, dtype), requires_grad, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    return _finish(_filled(_shape(size), 1, dtype), requires_grad)
+    return _finish(_filled(_shape(size), 1, dtype), requires_grad, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _check_device(device)
-    return _finish(_C._empty(_shape(size), dtype if dtype is not None else _C.float32), requires_grad)
+    return _finish(_C._empty(_shape(size), dtype if dtype is not None else _C.float32), requires_grad, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -67,7 +85,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
         dtype = _C.bool if isinstance(fill_value, builtins.bool) else (
             _C.int64 if isinstance(fill_value, (builtins.int, np.integer)) else _C.float32)
     shape = _shape((size,)) if not isinstance(size, builtins.int) else [size]
-    return _finish(_filled(shape, fill_value, dtype), requires_grad)
+    return _finish(_filled(shape, fill_value, dtype), requires_grad, out)
 
 
 def _like(t, dtype):
@@ -92,12 +110,20 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    return _finish(_C._rand(_shape(size), dtype if dtype is not None else _C.float32), requires_grad)
+    dtype = dtype if dtype is not None else _C.float32
+    if generator is not None:
+        shape = _shape(size)
+        return _finish(_from_generator(generator, lambda g: g.random(shape), dtype), requires_grad, out)
+    return _finish(_C._rand(_shape(size), dtype), requires_grad, out)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    return _finish(_C._randn(_shape(size), dtype if dtype is not None else _C.float32), requires_grad)
+    dtype = dtype if dtype is not None else _C.float32
+    if generator is not None:
+        shape = _shape(size)
+        return _finish(_from_generator(generator, lambda g: g.standard_normal(shape), dtype), requires_grad, out)
+    return _finish(_C._randn(_shape(size), dtype), requires_grad, out)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
@@ -122,7 +148,14 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
     _check_device(device)
-    return _finish(_C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype if dtype is not None else _C.int64), requires_grad)
+    dtype = dtype if dtype is not None else _C.int64
+    if generator is not None:
+        if builtins.int(low) >= builtins.int(high):
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        shape = _shape((size,))
+        draw = lambda g: g.integers(builtins.int(low), builtins.int(high), size=shape)  # noqa: E731
+        return _finish(_from_generator(generator, draw, dtype), requires_grad, out)
+    return _finish(_C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype), requires_grad, out)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -134,7 +167,10 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    return _finish(_C._randperm(builtins.int(n), dtype if dtype is not None else _C.int64), requires_grad)
+    dtype = dtype if dtype is not None else _C.int64
+    if generator is not None:
+        return _finish(_from_generator(generator, lambda g: g.permutation(builtins.int(n)), dtype), requires_grad, out)
+    return _finish(_C._randperm(builtins.int(n), dtype), requires_grad, out)
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -148,19 +184,19 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         if isinstance(v, np.generic):
             v = v.item()
         vals.append(v)
-    return _finish(_C._arange(*vals, dtype), requires_grad)
+    return _finish(_C._arange(*vals, dtype), requires_grad, out)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
     t = _C._linspace(builtins.float(start), builtins.float(end), builtins.int(steps),
                      dtype if dtype is not None else _C.float32)
-    return _finish(t, requires_grad)
+    return _finish(t, requires_grad, out)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_device(device)
-    return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype if dtype is not None else _C.float32), requires_grad)
+    return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype if dtype is not None else _C.float32), requires_grad, out)
 
 
 def _infer_numpy(data) -> np.ndarray:

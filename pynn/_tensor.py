@@ -173,3 +173,81 @@ Tensor.new_empty = _new_factory(0)
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
 Tensor.__module__ = "pynn"
+
+
+# --- nn methods (torch's Tensor.softmax / log_softmax; the kernels live in pynn.functional's ops)
+def _softmax_method(self, dim, dtype=None):
+    from . import functional
+
+    return functional.softmax(self, dim, dtype=dtype)
+
+
+def _log_softmax_method(self, dim, dtype=None):
+    from . import functional
+
+    return functional.log_softmax(self, dim, dtype=dtype)
+
+
+Tensor.softmax = _softmax_method
+Tensor.log_softmax = _log_softmax_method
+
+
+# --- pickling (pickle, copy.deepcopy; pynn.save stores tensor bytes beside the pickle instead, see serialization.py)
+def _rebuild_tensor(dtype_name: str, shape, data: bytes, requires_grad: bool) -> Tensor:
+    """Inverse of Tensor.__reduce_ex__; validates its input, so a hostile pickle cannot build a bad tensor."""
+    if dtype_name not in ("float32", "float64", "int64", "int32", "bool"):
+        raise ValueError(f"cannot rebuild a tensor of unknown dtype {dtype_name!r}")
+    shape = tuple(builtins.int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"cannot rebuild a tensor with negative size {list(shape)}")
+    dt = np.dtype(np.bool_ if dtype_name == "bool" else dtype_name)
+    count = 1
+    for s in shape:
+        count *= s
+    if len(data) != count * dt.itemsize:
+        raise ValueError(f"tensor data holds {len(data)} bytes, but a {dtype_name} tensor of shape {list(shape)} "
+                         f"needs {count * dt.itemsize}")
+    t = _C.from_numpy(np.frombuffer(data, dtype=dt.newbyteorder("<")).astype(dt).reshape(shape))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _tensor_bytes(t: Tensor) -> bytes:
+    """The elements of t in C order, little-endian."""
+    a = np.ascontiguousarray(t.detach().numpy())
+    return a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+
+
+def _reduce_ex(self, protocol):
+    return (_rebuild_tensor, (_dtype_name(self.dtype), tuple(self.shape), _tensor_bytes(self), self.requires_grad))
+
+
+def _dtype_name(dt) -> str:
+    return str(dt).split(".")[-1]
+
+
+def _deepcopy(self, memo):
+    if id(self) in memo:
+        return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol "
+                           "at the moment.  If you were attempting to deepcopy a module, this may be because of a "
+                           "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001")
+    result = self.detach().clone()
+    if self.requires_grad:
+        result.requires_grad_(True)
+    if self.grad is not None:
+        result.grad = _deepcopy(self.grad, memo)
+    memo[id(self)] = result
+    return result
+
+
+def _rebuild_device(spec: str):
+    return _C.device(spec)
+
+
+Tensor.__reduce_ex__ = _reduce_ex
+Tensor.__deepcopy__ = _deepcopy
+Size.__reduce__ = lambda self: (Size, (tuple(self),))
+_C.device.__reduce__ = lambda self: (_rebuild_device, (str(self),))

@@ -10,4 +10,7 @@ if [ ! -f build/dev/build.ninja ]; then
         -DPython_EXECUTABLE="$(command -v python3)" > /dev/null
 fi
 cmake --build build/dev -j2
-cp -f build/dev/_C*.so pynn/
+# Copy then rename: overwriting the loaded library in place would crash running Python processes.
+for so in build/dev/_C*.so; do
+  cp -f "$so" "pynn/.$(basename "$so").tmp" && mv -f "pynn/.$(basename "$so").tmp" "pynn/$(basename "$so")"
+done

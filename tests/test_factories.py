@@ -499,3 +499,28 @@ def test_normal_inplace_on_view_writes_through():
     b = to_np(base)
     assert np.all(b[0] == 0) and np.all(b[2:] == 0)
     assert np.std(b[1]) > 0.5
+
+
+def test_random_factories_draw_from_a_given_generator():
+    for make in (lambda g: pynn.randperm(7, generator=g), lambda g: pynn.rand(3, 2, generator=g),
+                 lambda g: pynn.randn(4, generator=g, dtype=pynn.float64), lambda g: pynn.randint(2, 9, (5,), generator=g)):
+        g = pynn.Generator().manual_seed(11)
+        a = make(g)
+        b = make(g)
+        g.manual_seed(11)
+        again = make(g)
+        assert pynn.equal(a, again) and not pynn.equal(a, b)
+    assert sorted(pynn.randperm(7, generator=pynn.Generator()).tolist()) == list(range(7))
+    assert pynn.randint(2, 9, (100,), generator=pynn.Generator()).min().item() >= 2
+    with pytest.raises(TypeError):
+        pynn.rand(2, generator=object())
+
+
+def test_factories_write_into_out():
+    out = pynn.empty(2, 3)
+    assert pynn.ones(2, 3, out=out) is out and out.tolist() == [[1.0] * 3] * 2
+    ints = pynn.empty(4, dtype=pynn.int64)
+    pynn.arange(4, out=ints)
+    assert ints.tolist() == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match="shape"):
+        pynn.zeros(3, out=out)

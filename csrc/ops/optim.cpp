@@ -1,0 +1,192 @@
+#include "ops/optim.h"
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "cpu/optim.h"
+#include "ops/common.h"
+#include "ops/elementwise.h"
+
+namespace pynn {
+namespace {
+
+void check_count(const char* op, const std::vector<Tensor>& list, size_t n, const char* what) {
+  PYNN_CHECK_VALUE(list.size() == n, op, "expected one ", what, " per param (", n, "), got ", list.size());
+}
+
+void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g) {
+  PYNN_CHECK_TYPE(p != nullptr, op, "params[", i, "] is None");
+  PYNN_CHECK_TYPE(g != nullptr, op, "grads[", i, "] is None");
+  require_cpu(op, p);
+  require_cpu(op, g);
+  PYNN_CHECK_TYPE(is_floating(p->dtype()), op, "can only optimize floating point tensors, but params[", i,
+                  "] has dtype ", dtype_name(p->dtype()));
+  PYNN_CHECK_TYPE(g->dtype() == p->dtype(), op, "grads[", i, "] has dtype ", dtype_name(g->dtype()),
+                  " but its param has dtype ", dtype_name(p->dtype()));
+  PYNN_CHECK(g->sizes() == p->sizes(), op, "grads[", i, "] has shape ", g->sizes().str(),
+             " but its param has shape ", p->sizes().str());
+  autograd::check_inplace(p, op);
+}
+
+void check_state(const char* op, size_t i, const Tensor& p, const Tensor& s, const char* what) {
+  PYNN_CHECK_TYPE(s != nullptr, op, what, "[", i, "] is None");
+  require_cpu(op, s);
+  PYNN_CHECK_TYPE(s->dtype() == p->dtype(), op, what, "[", i, "] has dtype ", dtype_name(s->dtype()),
+                  " but its param has dtype ", dtype_name(p->dtype()));
+  PYNN_CHECK(s->sizes() == p->sizes(), op, what, "[", i, "] has shape ", s->sizes().str(),
+             " but its param has shape ", p->sizes().str());
+  autograd::check_inplace(s, op);
+}
+
+void check_step(const char* op, size_t i, const Tensor& s) {
+  PYNN_CHECK_TYPE(s != nullptr, op, "state_steps[", i, "] is None");
+  require_cpu(op, s);
+  PYNN_CHECK(s->numel() == 1 && is_floating(s->dtype()), op, "state_steps[", i,
+             "] must be a 1-element floating point tensor");
+}
+
+// step += 1 in the step tensor's own precision (torch keeps it as float32); returns the new count.
+double increment_step(const Tensor& s) {
+  double next = s->dtype() == ScalarType::Float32 ? static_cast<double>(item(s).to<float>() + 1.0f) : item(s).d + 1.0;
+  fill_(s, Scalar(next));
+  return next;
+}
+
+// Kernels need contiguous memory. A tensor that is not contiguous is updated through a contiguous copy that
+// is written back afterwards; a contiguous one is written directly and its version bumped.
+class Written {
+ public:
+  explicit Written(const Tensor& t) : orig_(t), work_(t && !t->is_contiguous() ? contiguous(t) : t) {}
+  const Tensor& get() const { return work_; }
+  void finish() const {
+    if (!orig_) return;
+    if (work_ != orig_) copy_(orig_, work_);
+    else orig_->bump_version();
+  }
+
+ private:
+  Tensor orig_, work_;
+};
+
+// Runs the update of one param with its state tensors made writable-contiguous, then writes them back.
+template <typename F>
+void update(std::initializer_list<Tensor> written, F&& kernel) {
+  std::vector<Written> w;
+  w.reserve(written.size());
+  for (const Tensor& t : written) w.emplace_back(t);
+  kernel(w);
+  for (const Written& x : w) x.finish();
+}
+
+Tensor at_or_null(const std::vector<Tensor>& list, size_t i) { return list.empty() ? nullptr : list[i]; }
+
+}  // namespace
+
+std::vector<Tensor> sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                             const std::vector<Tensor>& momentum_buffers, const SgdHyper& h) {
+  const char* op = "sgd";
+  const size_t n = params.size();
+  check_count(op, grads, n, "grad");
+  const bool use_momentum = h.momentum != 0;
+  if (use_momentum) check_count(op, momentum_buffers, n, "momentum buffer");
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i]);
+    if (use_momentum && momentum_buffers[i]) check_state(op, i, params[i], momentum_buffers[i], "momentum_buffers");
+  }
+  autograd::GradModeGuard no_grad(false);
+  std::vector<Tensor> out = use_momentum ? momentum_buffers : std::vector<Tensor>{};
+  for (size_t i = 0; i < n; ++i) {
+    const Tensor& p = params[i];
+    bool first = use_momentum && !out[i];
+    if (first) out[i] = empty(p->sizes(), p->dtype());
+    Tensor g = contiguous(grads[i]);
+    update({p, use_momentum ? out[i] : nullptr}, [&](const std::vector<Written>& w) {
+      cpu::sgd_kernel(w[0].get(), g, w[1].get(), h, first);
+    });
+  }
+  return out;
+}
+
+void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+               const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+               const std::vector<Tensor>& max_exp_avg_sqs, const std::vector<Tensor>& state_steps,
+               const AdamHyper& h) {
+  const char* op = h.decoupled_weight_decay ? "adamw" : "adam";
+  const size_t n = params.size();
+  check_count(op, grads, n, "grad");
+  check_count(op, exp_avgs, n, "exp_avg");
+  check_count(op, exp_avg_sqs, n, "exp_avg_sq");
+  check_count(op, state_steps, n, "step");
+  const bool amsgrad = !max_exp_avg_sqs.empty();
+  if (amsgrad) check_count(op, max_exp_avg_sqs, n, "max_exp_avg_sq");
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i]);
+    check_state(op, i, params[i], exp_avgs[i], "exp_avgs");
+    check_state(op, i, params[i], exp_avg_sqs[i], "exp_avg_sqs");
+    if (amsgrad) check_state(op, i, params[i], max_exp_avg_sqs[i], "max_exp_avg_sqs");
+    check_step(op, i, state_steps[i]);
+  }
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < n; ++i) {
+    double step = increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], exp_avgs[i], exp_avg_sqs[i], at_or_null(max_exp_avg_sqs, i)},
+           [&](const std::vector<Written>& w) {
+             cpu::adam_kernel(w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h, step);
+           });
+  }
+}
+
+void rmsprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                  const std::vector<Tensor>& square_avgs, const std::vector<Tensor>& grad_avgs,
+                  const std::vector<Tensor>& momentum_buffers, const std::vector<Tensor>& state_steps,
+                  const RmspropHyper& h) {
+  const char* op = "rmsprop";
+  const size_t n = params.size();
+  check_count(op, grads, n, "grad");
+  check_count(op, square_avgs, n, "square_avg");
+  check_count(op, state_steps, n, "step");
+  const bool centered = !grad_avgs.empty(), use_momentum = !momentum_buffers.empty();
+  if (centered) check_count(op, grad_avgs, n, "grad_avg");
+  if (use_momentum) check_count(op, momentum_buffers, n, "momentum buffer");
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i]);
+    check_state(op, i, params[i], square_avgs[i], "square_avgs");
+    if (centered) check_state(op, i, params[i], grad_avgs[i], "grad_avgs");
+    if (use_momentum) check_state(op, i, params[i], momentum_buffers[i], "momentum_buffers");
+    check_step(op, i, state_steps[i]);
+  }
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < n; ++i) {
+    increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], square_avgs[i], at_or_null(grad_avgs, i), at_or_null(momentum_buffers, i)},
+           [&](const std::vector<Written>& w) {
+             cpu::rmsprop_kernel(w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h);
+           });
+  }
+}
+
+void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                  const std::vector<Tensor>& state_sums, const std::vector<Tensor>& state_steps,
+                  const AdagradHyper& h) {
+  const char* op = "adagrad";
+  const size_t n = params.size();
+  check_count(op, grads, n, "grad");
+  check_count(op, state_sums, n, "sum");
+  check_count(op, state_steps, n, "step");
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i]);
+    check_state(op, i, params[i], state_sums[i], "state_sums");
+    check_step(op, i, state_steps[i]);
+  }
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < n; ++i) {
+    double step = increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], state_sums[i]}, [&](const std::vector<Written>& w) {
+      cpu::adagrad_kernel(w[0].get(), g, w[1].get(), h, step);
+    });
+  }
+}
+
+}  // namespace pynn

@@ -1,0 +1,563 @@
+"""torch.nn.functional for pynn (pynn.nn.functional is this same module).
+
+Activations, softmax, dropout and the classification losses call one C++ op each (pynn._C); the
+simple regression losses, linear, bilinear, pad and a few small activations compose existing ops.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+
+__all__ = [
+    "linear", "bilinear", "identity",
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout", "alpha_dropout",
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "hardtanh", "hardtanh_", "elu", "elu_", "selu", "celu",
+    "gelu", "silu", "mish", "softplus", "prelu", "sigmoid", "tanh", "logsigmoid", "softsign", "tanhshrink",
+    "threshold", "threshold_", "hardsigmoid", "hardswish", "glu",
+    "softmax", "log_softmax", "softmin",
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "hinge_embedding_loss",
+    "nll_loss", "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "one_hot", "pad", "normalize", "cosine_similarity",
+]
+
+_REDUCTION_ENUM = {"none": 0, "mean": 1, "sum": 2}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _reduction_enum(reduction: str) -> int:
+    try:
+        return _REDUCTION_ENUM[reduction]
+    except (KeyError, TypeError):
+        raise ValueError(f"{reduction} is not a valid value for reduction") from None
+
+
+def _legacy_reduction(size_average: Optional[bool], reduce: Optional[bool], reduction: str) -> str:
+    """torch's deprecated size_average/reduce pair, translated to a reduction string."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    result = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.",
+                  stacklevel=3)
+    return result
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    enum = _reduction_enum(reduction)
+    if enum == 1:
+        return loss.mean()
+    if enum == 2:
+        return loss.sum()
+    return loss
+
+
+def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            stacklevel=3)
+
+
+def _weighted_reduce(loss: Tensor, weight: Optional[Tensor], input: Tensor, reduction: str,
+                     mean_by_weight: bool) -> Tensor:
+    """Reduction for the losses that take an elementwise weight (mse, l1, huber)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    if reduction not in _REDUCTION_ENUM:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def _input_saved_for_backward(input: Tensor) -> bool:
+    """True when autograd will save the input an in-place activation reads (so it must read a copy)."""
+    return input.requires_grad and _C.is_grad_enabled()
+
+
+def _inplace(input: Tensor, fn) -> Tensor:
+    # The kernels are out-of-place: compute, then write back. Under autograd the op reads a clone,
+    # so the tensor saved for backward is not the one being overwritten.
+    return input.copy_(fn(input.clone() if _input_saved_for_backward(input) else input))
+
+
+def _activation(fn, input: Tensor, inplace: bool) -> Tensor:
+    return _inplace(input, fn) if inplace else fn(input)
+
+
+# ---------------------------------------------------------------------------------------------- linear
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """y = input @ weight.T + bias."""
+    if input.dim() == 2:
+        if bias is not None:
+            return _C.addmm(bias, input, weight.t())
+        return _C.mm(input, weight.t())
+    if input.dim() == 1:
+        try:
+            out = _C.mv(weight, input)
+        except RuntimeError:
+            out = None  # report the shape error in torch's words (below)
+        if out is not None:
+            return out if bias is None else _C.add(out, bias)
+    out = _C.matmul(input, weight.t())
+    return out if bias is None else _C.add(out, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]."""
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {weight.dim()} dims")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {tuple(input1.shape[:-1])} and "
+                           f"{tuple(input2.shape[:-1])}")
+    if input1.shape[-1] != in1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+                           f"expected {in1}")
+    if input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+                           f"expected {in2}")
+    # (..., in1) @ (in1, out*in2) -> (..., out, in2), then contract in2 with input2.
+    w = weight.permute(1, 0, 2).reshape(in1, out_f * in2)
+    tmp = _C.matmul(input1, w).reshape(*input1.shape[:-1], out_f, in2)
+    out = (tmp * input2.unsqueeze(-2)).sum(-1)
+    return out if bias is None else out + bias
+
+
+def identity(input: Tensor) -> Tensor:
+    return input
+
+
+# ---------------------------------------------------------------------------------------------- dropout
+def _check_p(p: float) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    _check_p(p)
+    if not training:
+        return input
+    if inplace:
+        return _inplace(input, lambda x: _C._dropout(x, p, True))
+    return _C._dropout(input, p, True)
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, feature_dims: int, name: str) -> Tensor:
+    """Zeroes whole channels: one Bernoulli draw per (N, C) entry, broadcast over the feature_dims trailing dims."""
+    _check_p(p)
+    batched_dim = feature_dims + 2
+    if input.dim() not in (batched_dim - 1, batched_dim):
+        raise RuntimeError(f"{name}: Expected {batched_dim - 1}D or {batched_dim}D input, but received a "
+                           f"{input.dim()}D input.")
+    if not training or p == 0.0:
+        return input
+    mask_shape = list(input.shape[: input.dim() - feature_dims]) + [1] * feature_dims
+    if p == 1.0:
+        mask = _C._full(mask_shape, 0.0, input.dtype)
+    else:
+        mask = _C._empty(mask_shape, input.dtype).bernoulli_(1.0 - p).div_(1.0 - p)
+    if inplace:
+        return _inplace(input, lambda x: x * mask)
+    return input * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU's self-normalizing mean and variance (dropped units go to -alpha*scale)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _activation(lambda x: x * 0.0, input, inplace)
+    return _alpha_dropout_masked(input, p, list(input.shape), inplace)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _activation(lambda x: x * 0.0, input, inplace)
+    return _alpha_dropout_masked(input, p, list(input.shape[:2]) + [1] * (input.dim() - 2), inplace)
+
+
+def _alpha_dropout_masked(input: Tensor, p: float, mask_shape: list, inplace: bool) -> Tensor:
+    # torch's formula: kept units are scaled by a, dropped ones sit at the SELU saturation value, and an
+    # affine correction b restores zero mean / unit variance.
+    alpha = _SELU_ALPHA * _SELU_SCALE
+    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    keep = _C._empty(mask_shape, input.dtype).bernoulli_(1.0 - p)
+    b = (keep - 1.0) * (alpha * a) + alpha * a * p
+    scale = keep * a
+    return _activation(lambda x: x * scale + b, input, inplace)
+
+
+# ---------------------------------------------------------------------------------------------- activations
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input.relu_() if inplace else _C.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _activation(lambda x: _C._hardtanh(x, min_val, max_val), input, inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _activation(lambda x: _C._leaky_relu(x, negative_slope), input, inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _activation(lambda x: _C._elu(x, alpha, 1.0, 1.0), input, inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _activation(lambda x: _C._elu(x, _SELU_ALPHA, _SELU_SCALE, 1.0), input, inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _activation(lambda x: _C._elu(x, alpha, 1.0, 1.0 / alpha), input, inplace)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _C._gelu(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _activation(_C._silu, input, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _activation(_C._mish, input, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return _C._softplus(input, beta, threshold)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    return _C._prelu(input, weight)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return _C.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return _C.tanh(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    # log(sigmoid(x)) = -softplus(-x), stable for large |x|
+    return _C.neg(_C._softplus(_C.neg(input), 1.0, 20.0))
+
+
+def softsign(input: Tensor) -> Tensor:
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    return input - _C.tanh(input)
+
+
+def _threshold(input: Tensor, thresh: float, value: float, inplace: bool) -> Tensor:
+    return _activation(lambda x: _C.where(x > thresh, x, value), input, inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    return _threshold(input, threshold, value, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold(input, threshold, value, True)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return _activation(lambda x: _C._hardtanh(x / 6.0 + 0.5, 0.0, 1.0), input, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _activation(lambda x: x * _C._hardtanh(x / 6.0 + 0.5, 0.0, 1.0), input, inplace)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * _C.sigmoid(b)
+
+
+# ---------------------------------------------------------------------------------------------- softmax
+def _softmax_dim(name: str, ndim: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
+                  "Change the call to include dim=X as an argument.", stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return _C._softmax(input, dim)
+
+
+def log_softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return _C._log_softmax(input, dim)
+
+
+def softmin(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return _C._softmax(_C.neg(input), dim)
+
+
+# ---------------------------------------------------------------------------------------------- regression losses
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight: Optional[Tensor] = None) -> Tensor:
+    _warn_size_mismatch(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    diff = input - target
+    return _weighted_reduce(diff * diff, weight, input, reduction, mean_by_weight=True)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Optional[Tensor] = None) -> Tensor:
+    _warn_size_mismatch(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _weighted_reduce((input - target).abs(), weight, input, reduction, mean_by_weight=True)
+
+
+def _huber_pointwise(diff: Tensor, delta: float, quad_scale: float, lin_scale: float) -> Tensor:
+    # quadratic inside |diff| < delta, linear outside; written on diff (not |diff|) so the quadratic
+    # branch has a smooth gradient through 0
+    absd = diff.abs()
+    return _C.where(absd < delta, diff * diff * quad_scale, (absd - 0.5 * delta) * lin_scale)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    _warn_size_mismatch(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return _reduce((input - target).abs(), reduction)
+    return _reduce(_huber_pointwise(input - target, beta, 0.5 / beta, 1.0), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Optional[Tensor] = None) -> Tensor:
+    _warn_size_mismatch(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    loss = _huber_pointwise(input - target, delta, 0.5, delta)
+    return _weighted_reduce(loss, weight, input, reduction, mean_by_weight=False)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.", stacklevel=2)
+    if log_target:
+        loss = _C.exp(target) * (target - input)
+    else:
+        # xlogy(t, t) - t * input; log(1) = 0 makes the t == 0 terms exactly 0 (and keeps their gradient finite)
+        safe = _C.where(target == 0, 1.0, target)
+        loss = target * (_C.log(safe) - input)
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.dim() != 0 else total
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _reduction_enum(reduction)
+    zeros = _C._full([], 0.0, input.dtype)
+    margin_term = _C.where(target != 1, (margin - input).clamp_min(0), zeros)
+    self_term = _C.where(target != -1, input, zeros)
+    return _reduce(margin_term + self_term, reduction)
+
+
+# ---------------------------------------------------------------------------------------------- classification losses
+def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _C._nll_loss(input, target, weight, _reduction_enum(reduction), ignore_index)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    return _C._cross_entropy(input, target, weight, _reduction_enum(reduction), ignore_index, label_smoothing)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    enum = _reduction_enum(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        weight = weight.expand(*np.broadcast_shapes(tuple(target.shape), tuple(weight.shape)))
+    return _C._binary_cross_entropy(input, target, weight, enum)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Optional[Tensor] = None) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    enum = _reduction_enum(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, enum)
+
+
+# ---------------------------------------------------------------------------------------------- misc
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    return _C.one_hot(tensor, num_classes)
+
+
+def _pad_index(n: int, left: int, right: int, mode: str, dim: int, shape) -> np.ndarray:
+    """Source positions along one dim for the non-constant pad modes."""
+    pos = np.arange(-left, n + right)
+    if mode == "replicate":
+        return np.clip(pos, 0, n - 1)
+    if mode == "circular":
+        if left > n or right > n:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        return np.mod(pos, n)
+    # reflect: mirror about the edge elements, which are not repeated
+    if left >= n or right >= n:
+        raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
+                           f"got: padding ({left}, {right}) at dimension {dim} of input {list(shape)}")
+    pos = np.abs(pos)
+    return np.where(pos >= n, 2 * (n - 1) - pos, pos)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
+    """Pads the last len(pad)//2 dims; pad = (last_left, last_right, prev_left, prev_right, ...)."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.dim()}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"Unrecognised padding mode {mode!r}: expected 'constant', 'reflect', 'replicate' or 'circular'")
+    if mode != "constant" and value is not None and value != 0:
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    fill = 0.0 if value is None else value
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.dim() - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        if left == 0 and right == 0:
+            continue
+        n = out.shape[dim]
+        if mode != "constant":
+            idx = _pad_index(n, left, right, mode, dim, input.shape)
+            out = out.index_select(dim, _C.from_numpy(idx.astype(np.int64)))
+            continue
+        if left < 0 or right < 0:  # negative padding crops
+            start, stop = max(-left, 0), n - max(-right, 0)
+            if stop < start:
+                raise RuntimeError(f"The input size {n}, plus negative padding {left} and {right} resulted in a "
+                                   f"negative output size, which is invalid. Check dimension {dim} of your input.")
+            out = out.narrow(dim, start, stop - start)
+        parts = []
+        for amount in (left, right):
+            if amount > 0:
+                shape = list(out.shape)
+                shape[dim] = amount
+                parts.append(_C._full(shape, fill, out.dtype))
+            else:
+                parts.append(None)
+        pieces = [p for p in (parts[0], out, parts[1]) if p is not None]
+        if len(pieces) > 1:
+            out = _C.cat(pieces, dim)
+    return out
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    denom = input.norm(p, dim, True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    # torch: sum(x1*x2) / sqrt(clamp_min(|x1|^2 * |x2|^2, eps^2))
+    w12 = (x1 * x2).sum(dim)
+    w1 = (x1 * x1).sum(dim)
+    w2 = (x2 * x2).sum(dim)
+    return w12 / _C.sqrt((w1 * w2).clamp_min(eps * eps))

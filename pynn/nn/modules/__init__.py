@@ -1,0 +1,18 @@
+"""pynn.nn.modules: the Module base class and the layers built on it."""
+# flake8: noqa: F401  (re-exports)
+from . import activation, container, dropout, flatten, linear, loss, module
+from .module import Module
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .linear import Bilinear, Identity, Linear
+from .flatten import Flatten, Unflatten
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .activation import (
+    CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
+    SELU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink, Threshold,
+)
+from .loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+    SmoothL1Loss,
+)
+
+__all__ = ["Module"] + [name for m in (container, linear, flatten, dropout, activation, loss) for name in m.__all__]

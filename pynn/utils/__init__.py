@@ -1,0 +1,4 @@
+"""pynn.utils: data loading (pynn.utils.data)."""
+from . import data
+
+__all__ = ["data"]
