@@ -170,3 +170,31 @@ def test_inplace_on_non_leaf_rebases_history():
     x = leaf(4)
     assert gradcheck(lambda t: (t * 2).add_(1).mul_(t).clamp_(-1, 1), (x,))
     assert gradcheck(lambda t: (t * 1.0).relu_() + (t * 1.0).sigmoid_(), (x,))
+
+
+def test_leaf_grad_never_aliases_a_tensor_someone_else_holds():
+    x = pynn.ones(3, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g))
+    (x * 2).sum().backward()
+    x.grad.add_(1)
+    assert seen[0].tolist() == [2.0, 2.0, 2.0] and x.grad.tolist() == [3.0, 3.0, 3.0]
+    g = pynn.full((3,), 5.0)
+    y = pynn.ones(3, requires_grad=True)
+    y.backward(g)
+    y.grad.mul_(2)
+    assert g.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_weight_used_transposed_gets_a_contiguous_grad():
+    # Linear computes x @ weight.t(); the gradient is produced in weight's layout (no transposing copy).
+    w = pynn.randn(4, 3, dtype=pynn.float64, requires_grad=True)
+    x = pynn.randn(5, 3, dtype=pynn.float64, requires_grad=True)
+    b = pynn.randn(4, dtype=pynn.float64, requires_grad=True)
+    pynn.addmm(b, x, w.t()).pow(2).sum().backward()
+    assert w.grad.is_contiguous() and x.grad.is_contiguous()
+    assert pynn.autograd.gradcheck(lambda x, w, b: pynn.addmm(b, x, w.t()), (x, w, b))
+    assert pynn.autograd.gradcheck(lambda x, w: x.t().mm(w.t()), (pynn.randn(3, 5, dtype=pynn.float64, requires_grad=True), w))
+    tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+    torch.addmm(torch.tensor(b.detach().numpy()), torch.tensor(x.detach().numpy()), tw.t()).pow(2).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)

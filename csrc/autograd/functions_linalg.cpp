@@ -11,16 +11,34 @@ namespace {
 
 Tensor mT(const Tensor& t) { return transpose(t, -2, -1); }
 
+// A matrix operand stored column-major (e.g. a Linear weight used as weight.t()).
+bool col_major(const Tensor& t) {
+  const int d = t->dim();
+  return d >= 2 && t->strides()[d - 2] == 1 && t->sizes()[d - 1] > 1 && t->strides()[d - 1] != 1;
+}
+
+// Gradients of C = A @ B in the layout of the operand they belong to (torch's mm_mat1/mat2_backward):
+// for a column-major operand the product is computed transposed, so the gradient comes out
+// column-major too and reaches the leaf (weight.t() -> weight) contiguous, without a transposing copy.
+Tensor prod(const Tensor& a, const Tensor& b, bool batched) { return batched ? bmm(a, b) : mm(a, b); }
+Tensor mat1_grad(const Tensor& g, const Tensor& m2, bool m1_col_major, bool batched) {
+  return m1_col_major ? mT(prod(m2, mT(g), batched)) : prod(g, mT(m2), batched);
+}
+Tensor mat2_grad(const Tensor& g, const Tensor& m1, bool m2_col_major, bool batched) {
+  return m2_col_major ? mT(prod(mT(g), m1, batched)) : prod(mT(m1), g, batched);
+}
+
 struct MmBackward : Node {
   SavedTensor a, b;
+  bool a_col_major = false, b_col_major = false;
   std::string label;
   std::string name() const override { return label; }
   void release_saved() override { a.reset(); b.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
     Tensor ga, gb;
     bool batched = label == "BmmBackward0";
-    if (next_edges[0].valid()) ga = batched ? bmm(g, mT(b.unpack(this))) : mm(g, mT(b.unpack(this)));
-    if (next_edges[1].valid()) gb = batched ? bmm(mT(a.unpack(this)), g) : mm(mT(a.unpack(this)), g);
+    if (next_edges[0].valid()) ga = mat1_grad(g, b.unpack(this), a_col_major, batched);
+    if (next_edges[1].valid()) gb = mat2_grad(g, a.unpack(this), b_col_major, batched);
     return {ga, gb};
   }
 };
@@ -54,6 +72,7 @@ struct MatmulBackward : Node {
 
 struct AddmmBackward : Node {
   SavedTensor m1, m2;
+  bool m1_col_major = false, m2_col_major = false;
   InputInfo iin;
   Scalar beta, alpha;
   std::string label;
@@ -64,8 +83,8 @@ struct AddmmBackward : Node {
     Tensor gi, g1, g2;
     if (next_edges[0].valid()) gi = reduce_to(beta.d == 1.0 ? g : mul(g, beta.d), iin);
     Tensor ga = alpha.d == 1.0 ? g : mul(g, alpha.d);
-    if (next_edges[1].valid()) g1 = batched ? bmm(ga, mT(m2.unpack(this))) : mm(ga, mT(m2.unpack(this)));
-    if (next_edges[2].valid()) g2 = batched ? bmm(mT(m1.unpack(this)), ga) : mm(mT(m1.unpack(this)), ga);
+    if (next_edges[1].valid()) g1 = mat1_grad(ga, m2.unpack(this), m1_col_major, batched);
+    if (next_edges[2].valid()) g2 = mat2_grad(ga, m1.unpack(this), m2_col_major, batched);
     return {gi, g1, g2};
   }
 };
@@ -77,6 +96,8 @@ void record_mm(const Tensor& a, const Tensor& b, const Tensor& out, const char* 
   node->label = name;
   if (requires_grad(b)) node->a = SavedTensor(a, false);
   if (requires_grad(a)) node->b = SavedTensor(b, false);
+  node->a_col_major = col_major(a);
+  node->b_col_major = col_major(b);
   record(node, {&a, &b}, out);
 }
 
@@ -95,6 +116,8 @@ void record_addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const
   node->label = name;
   if (requires_grad(m2)) node->m1 = SavedTensor(m1, false);
   if (requires_grad(m1)) node->m2 = SavedTensor(m2, false);
+  node->m1_col_major = col_major(m1);
+  node->m2_col_major = col_major(m2);
   node->iin = InputInfo(input);
   node->beta = beta;
   node->alpha = alpha;

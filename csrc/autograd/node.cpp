@@ -201,8 +201,11 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& incoming) {
   if (grad_enabled()) {  // create_graph: keep the gradient's own graph
     m.grad = m.grad ? binary(BinaryOp::Add, m.grad, g) : g;
   } else if (!m.grad) {
-    // The incoming buffer may be a broadcast view or shared with another node: own a copy.
-    m.grad = clone(g);
+    // A fresh contiguous buffer that nobody else holds (the engine's slot and `g` are the only owners)
+    // becomes .grad as is, as torch steals it; a broadcast view or a shared buffer is copied.
+    const bool stealable = g.use_count() <= 2 && g->storage().use_count() == 1 && g->is_contiguous() &&
+                           g->offset() == 0 && g->dtype() == var->dtype() && !requires_grad(g);
+    m.grad = stealable ? g : clone(g);
   } else {
     binary_(BinaryOp::Add, m.grad, g);
   }
