@@ -315,3 +315,24 @@ def test_double_backward_through_inplace_mul_on_view():
         grads[L] = (x.grad, a.grad)
     assert_close(grads[pynn][0], grads[torch][0])
     assert_close(grads[pynn][1], grads[torch][1])
+
+
+def _write_through_untracked_views(L, t):
+    # z needs no grad when its views are made; the in-place ops bring t's gradient into z.
+    z = L.zeros(3, 4, dtype=L.float64)
+    z[0].copy_(t[1] * 2)
+    z.narrow(0, 1, 2).t().mul_(0.5).add_(t.t()[:, :2].t().t())
+    z.select(1, 3).clamp_(min=0.1)
+    return [z * z]
+
+
+def test_inplace_on_views_of_a_tensor_without_grad_rebases_it():
+    run_both(_write_through_untracked_views, A34)
+
+
+def test_untracked_view_whose_base_is_gone_still_records():
+    t = make(pynn, A34)
+    v = pynn.zeros(5, 4, dtype=pynn.float64)[1:4]  # the base tensor is dropped right away
+    v.add_(t)
+    (v * 3).sum().backward()
+    assert_close(t.grad, np.full((3, 4), 3.0))

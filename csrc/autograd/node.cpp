@@ -145,7 +145,21 @@ void rebase_view(const std::shared_ptr<Node>& fn, const Tensor& view, AutogradMe
 
 }  // namespace
 
+namespace {
+// An in-place op with grad on a view that autograd did not track (made from a tensor that needed no
+// grad): track it now, as an as_strided view of its root, so the root's history is rewritten too.
+void track_untracked_view(const Tensor& self) {
+  if (self->autograd_meta && self->autograd_meta->view) return;
+  Tensor base = self->view_base.lock();
+  if (!base || base->storage() != self->storage()) return;
+  const Dims sizes = self->sizes(), strides = self->strides();
+  const int64_t rel = self->offset() - base->offset();
+  set_view(self, base, [sizes, strides, rel](const Tensor& b) { return as_strided(b, sizes, strides, b->offset() + rel); });
+}
+}  // namespace
+
 void record_inplace(const std::shared_ptr<Node>& node, const Tensor& self, std::initializer_list<const Tensor*> others) {
+  track_untracked_view(self);
   node->next_edges.clear();
   node->next_edges.push_back(gradient_edge(self));  // the history self had before being overwritten
   for (const Tensor* t : others) node->next_edges.push_back(t ? gradient_edge(*t) : Edge{});

@@ -85,7 +85,9 @@ Tensor empty(const Dims& sizes, ScalarType dtype, Device device) {
 Tensor empty_like(const Tensor& t) { return empty(t->sizes(), t->dtype(), t->device()); }
 
 Tensor make_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_t offset) {
-  return std::make_shared<TensorImpl>(t->storage(), sizes, strides, offset, t->dtype());
+  Tensor v = std::make_shared<TensorImpl>(t->storage(), sizes, strides, offset, t->dtype());
+  v->view_base = t->view_base.expired() ? std::weak_ptr<TensorImpl>(t) : t->view_base;
+  return v;
 }
 
 Tensor scalar_tensor(const Scalar& value, ScalarType dtype) {

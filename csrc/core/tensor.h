@@ -47,6 +47,9 @@ class TensorImpl {
   std::shared_ptr<AutogradMeta> autograd_meta;  // null until autograd needs it
   // A Python number turned into a 0-dim tensor: it only promotes the result's category (torch's rule).
   bool is_wrapped_number = false;
+  // The tensor a view was made from (its root), kept even when autograd did not track the view, so an
+  // in-place op that brings in a gradient (z[0].copy_(t)) can still rewrite the root's history.
+  std::weak_ptr<TensorImpl> view_base;
 
  private:
   void refresh();
