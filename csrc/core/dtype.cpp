@@ -19,4 +19,15 @@ ScalarType promote_types(ScalarType a, ScalarType b) {
   return static_cast<int8_t>(a) > static_cast<int8_t>(b) ? a : b;
 }
 
+const char* type_title(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "Bool";
+    case ScalarType::Int32: return "Int";
+    case ScalarType::Int64: return "Long";
+    case ScalarType::Float32: return "Float";
+    case ScalarType::Float64: return "Double";
+  }
+  return "?";
+}
+
 }  // namespace pynn

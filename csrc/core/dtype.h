@@ -26,6 +26,7 @@ inline bool is_integral(ScalarType t, bool include_bool) {
   return t == ScalarType::Int32 || t == ScalarType::Int64 || (include_bool && t == ScalarType::Bool);
 }
 const char* dtype_name(ScalarType t);  // "float32"
+const char* type_title(ScalarType t);  // "Float": torch's scalar-type name in error messages
 ScalarType promote_types(ScalarType a, ScalarType b);
 inline ScalarType default_float() { return ScalarType::Float32; }
 

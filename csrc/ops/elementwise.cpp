@@ -22,17 +22,6 @@ bool can_cast(ScalarType from, ScalarType to) {
   return true;
 }
 
-std::string type_title(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    case ScalarType::Float64: return "Double";
-  }
-  return "?";
-}
-
 void check_cast_inplace(const char* op, ScalarType result, ScalarType self) {
   PYNN_CHECK(can_cast(result, self), op, "result type ", type_title(result), " can't be cast to the desired output type ",
              type_title(self));

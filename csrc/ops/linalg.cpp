@@ -26,17 +26,6 @@ const char* ctype_name(ScalarType t) {
   return "?";
 }
 
-const char* type_title(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    case ScalarType::Float64: return "Double";
-  }
-  return "?";
-}
-
 void check_operands(const char* op, const Tensor& a, const Tensor& b, const char* na = "input",
                     const char* nb = "other") {
   require_defined(op, a, na);

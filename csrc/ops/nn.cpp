@@ -20,17 +20,6 @@ using namespace autograd::fn;
 
 namespace {
 
-const char* type_title(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    case ScalarType::Float64: return "Double";
-  }
-  return "?";
-}
-
 void require_float(const char* op, const Tensor& x) {
   PYNN_CHECK_TYPE(is_floating(x->dtype()), op, "not implemented for dtype ", dtype_name(x->dtype()));
 }
@@ -105,6 +94,15 @@ const char* activation_name(Activation act) {
 Reduction reduction_from_int(int64_t r, const char* op) {
   PYNN_CHECK_VALUE(r >= 0 && r <= 2, op, r, " is not a valid value for reduction");
   return static_cast<Reduction>(r);
+}
+
+// The checks every loss entry starts with; returns the validated reduction.
+Reduction check_loss_args(const char* op, const Tensor& input, const Tensor& target, int64_t reduction) {
+  require_defined(op, input);
+  require_defined(op, target, "target");
+  require_cpu(op, input);
+  require_cpu(op, target);
+  return reduction_from_int(reduction, op);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -330,11 +328,7 @@ Tensor row_grad_ops(const Tensor& grad, Reduction r, double total_weight, int cl
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t reduction,
                 int64_t ignore_index) {
   const char* op = "nll_loss";
-  require_defined(op, input);
-  require_defined(op, target, "target");
-  require_cpu(op, input);
-  require_cpu(op, target);
-  const Reduction r = reduction_from_int(reduction, op);
+  const Reduction r = check_loss_args(op, input, target, reduction);
   ClassLayout L = class_layout(op, input, target);
   check_class_target_dtype(op, target);
   require_float(op, input);
@@ -363,11 +357,7 @@ Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t reduction,
                      int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
-  require_defined(op, input);
-  require_defined(op, target, "target");
-  require_cpu(op, input);
-  require_cpu(op, target);
-  const Reduction r = reduction_from_int(reduction, op);
+  const Reduction r = check_loss_args(op, input, target, reduction);
   PYNN_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
              "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
   PYNN_CHECK_VALUE(input->dim() >= 1, op, "Expected 1 or more dimensions (got ", input->dim(), ")");
@@ -473,11 +463,7 @@ Tensor reduce_elementwise(Reduction r, const Tensor& loss) {
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t reduction) {
   const char* op = "binary_cross_entropy";
-  require_defined(op, input);
-  require_defined(op, target, "target");
-  require_cpu(op, input);
-  require_cpu(op, target);
-  const Reduction r = reduction_from_int(reduction, op);
+  const Reduction r = check_loss_args(op, input, target, reduction);
   PYNN_CHECK_VALUE(input->sizes() == target->sizes(), op, "Using a target size (", torch_size(target->sizes()),
                    ") that is different to the input size (", torch_size(input->sizes()),
                    ") is deprecated. Please ensure they have the same size.");
@@ -498,11 +484,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
                                         const Tensor& pos_weight, int64_t reduction) {
   const char* op = "binary_cross_entropy_with_logits";
-  require_defined(op, input);
-  require_defined(op, target, "target");
-  require_cpu(op, input);
-  require_cpu(op, target);
-  const Reduction r = reduction_from_int(reduction, op);
+  const Reduction r = check_loss_args(op, input, target, reduction);
   PYNN_CHECK_VALUE(input->sizes() == target->sizes(), op, "Target size (", torch_size(target->sizes()),
                    ") must be the same as input size (", torch_size(input->sizes()), ")");
   require_float(op, input);

@@ -17,17 +17,6 @@
 namespace pynn {
 namespace {
 
-const char* type_title(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "Bool";
-    case ScalarType::Int32: return "Int";
-    case ScalarType::Int64: return "Long";
-    case ScalarType::Float32: return "Float";
-    case ScalarType::Float64: return "Double";
-  }
-  return "?";
-}
-
 // How a reduction reads its input and where its output goes.
 struct Plan {
   Tensor input;               // contiguous, read as [outer, size, inner]

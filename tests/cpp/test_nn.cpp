@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
+#include "test_util.h"
 #include "ops/nn.h"
 #include "ops/shape.h"
 
@@ -24,13 +25,7 @@ using pynn::Dims;
 using pynn::ScalarType;
 using pynn::Tensor;
 
-template <typename T>
-Tensor from_vec(const std::vector<T>& v, const Dims& sizes, ScalarType dt) {
-  Tensor t = pynn::empty(sizes, dt);
-  T* p = t->data_ptr<T>();
-  for (size_t i = 0; i < v.size(); ++i) p[i] = v[i];
-  return t;
-}
+using pynn_test::from_vec;
 
 std::vector<double> random_doubles(size_t n, unsigned seed, double scale = 1.0) {
   std::mt19937 gen(seed);

@@ -10,6 +10,7 @@
 #include "autograd/node.h"
 #include "core/parallel.h"
 #include "ops/factory.h"
+#include "test_util.h"
 #include "ops/linalg.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
@@ -20,13 +21,7 @@ using pynn::Dims;
 using pynn::ScalarType;
 using pynn::Tensor;
 
-template <typename T>
-Tensor from_vec(const std::vector<T>& v, const Dims& sizes, ScalarType dt) {
-  Tensor t = pynn::empty(sizes, dt);
-  T* p = t->data_ptr<T>();
-  for (size_t i = 0; i < v.size(); ++i) p[i] = v[i];
-  return t;
-}
+using pynn_test::from_vec;
 
 std::vector<float> random_floats(size_t n, unsigned seed) {
   std::mt19937 gen(seed);
