@@ -293,17 +293,27 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
            py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());
 
   m.def("from_numpy", &from_numpy);
-  m.def("_empty", [](const std::vector<int64_t>& shape, ScalarType dt) { return empty(Dims(shape), dt); });
-  m.def("_full", [](const std::vector<int64_t>& shape, Scalar v, ScalarType dt) { return full(Dims(shape), v, dt); });
-  m.def("_arange", [](Scalar s, Scalar e, Scalar st, std::optional<ScalarType> dt) { return arange(s, e, st, dt); });
-  m.def("_linspace", [](double s, double e, int64_t n, ScalarType dt) { return linspace(s, e, n, dt); });
-  m.def("_eye", [](int64_t n, int64_t k, ScalarType dt) { return eye(n, k, dt); });
-  m.def("_rand", [](const std::vector<int64_t>& shape, ScalarType dt) { return rand(Dims(shape), dt); });
-  m.def("_randn", [](const std::vector<int64_t>& shape, ScalarType dt) { return randn(Dims(shape), dt); });
-  m.def("_randint", [](int64_t lo, int64_t hi, const std::vector<int64_t>& shape, ScalarType dt) {
-    return randint(lo, hi, Dims(shape), dt);
-  });
-  m.def("_randperm", [](int64_t n, ScalarType dt) { return randperm(n, dt); });
+  // Factories make their tensor on `device` (default cpu); the C++ factories hold the logic.
+  const auto dev = py::arg("device") = Device{};
+  m.def("_empty", [](const std::vector<int64_t>& shape, ScalarType dt, Device d) { return empty(Dims(shape), dt, d); },
+        py::arg("shape"), py::arg("dtype"), dev);
+  m.def("_full", [](const std::vector<int64_t>& shape, Scalar v, ScalarType dt, Device d) { return full(Dims(shape), v, dt, d); },
+        py::arg("shape"), py::arg("value"), py::arg("dtype"), dev);
+  m.def("_arange", [](Scalar s, Scalar e, Scalar st, std::optional<ScalarType> dt, Device d) { return arange(s, e, st, dt, d); },
+        py::arg("start"), py::arg("end"), py::arg("step"), py::arg("dtype"), dev);
+  m.def("_linspace", [](double s, double e, int64_t n, ScalarType dt, Device d) { return linspace(s, e, n, dt, d); },
+        py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("dtype"), dev);
+  m.def("_eye", [](int64_t n, int64_t k, ScalarType dt, Device d) { return eye(n, k, dt, d); }, py::arg("n"),
+        py::arg("m"), py::arg("dtype"), dev);
+  m.def("_rand", [](const std::vector<int64_t>& shape, ScalarType dt, Device d) { return rand(Dims(shape), dt, d); },
+        py::arg("shape"), py::arg("dtype"), dev);
+  m.def("_randn", [](const std::vector<int64_t>& shape, ScalarType dt, Device d) { return randn(Dims(shape), dt, d); },
+        py::arg("shape"), py::arg("dtype"), dev);
+  m.def("_randint", [](int64_t lo, int64_t hi, const std::vector<int64_t>& shape, ScalarType dt, Device d) {
+    return randint(lo, hi, Dims(shape), dt, d);
+  }, py::arg("low"), py::arg("high"), py::arg("shape"), py::arg("dtype"), dev);
+  m.def("_randperm", [](int64_t n, ScalarType dt, Device d) { return randperm(n, dt, d); }, py::arg("n"),
+        py::arg("dtype"), dev);
   m.def("manual_seed", [](int64_t seed) { default_generator().manual_seed(static_cast<uint64_t>(seed)); });
   m.def("initial_seed", [] { return default_generator().initial_seed(); });
   m.def("set_num_threads", [](int n) {

@@ -17,14 +17,19 @@ def _dtype_name(dt) -> str:
     return str(dt).split(".")[-1]
 
 
-def _check_device(device) -> None:
+_CPU = _C.device("cpu")
+
+
+def _check_device(device, default=None):
+    """The factory's target device (`default`, else cpu, when None); a CUDA device without CUDA raises torch's error."""
     if device is None:
-        return
+        return default if default is not None else _CPU
     dev = device if isinstance(device, _C.device) else _C.device(device)
     if dev.type != "cpu":
         from . import cuda
 
         cuda._lazy_check()
+    return dev
 
 
 def _finish(t: Tensor, requires_grad: bool, out: Tensor | None = None) -> Tensor:
@@ -60,32 +65,30 @@ def _shape(size) -> list:
         raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
 
 
-def _filled(shape, value, dtype):
-    return _C._full(list(shape), value, dtype if dtype is not None else _C.float32)
+def _filled(shape, value, dtype, device=_CPU):
+    return _C._full(list(shape), value, dtype if dtype is not None else _C.float32, device)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
-    return _finish(_filled(_shape(size), 0, dtype), requires_grad, out)
+    return _finish(_filled(_shape(size), 0, dtype, _check_device(device)), requires_grad, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
-    return _finish(_filled(_shape(size), 1, dtype), requires_grad, out)
+    return _finish(_filled(_shape(size), 1, dtype, _check_device(device)), requires_grad, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    _check_device(device)
-    return _finish(_C._empty(_shape(size), dtype if dtype is not None else _C.float32), requires_grad, out)
+    dev = _check_device(device)
+    return _finish(_C._empty(_shape(size), dtype if dtype is not None else _C.float32, dev), requires_grad, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
+    dev = _check_device(device)
     if dtype is None:
         dtype = _C.bool if isinstance(fill_value, builtins.bool) else (
             _C.int64 if isinstance(fill_value, (builtins.int, np.integer)) else _C.float32)
     shape = _shape((size,)) if not isinstance(size, builtins.int) else [size]
-    return _finish(_filled(shape, fill_value, dtype), requires_grad, out)
+    return _finish(_filled(shape, fill_value, dtype, dev), requires_grad, out)
 
 
 def _like(t, dtype):
@@ -93,45 +96,48 @@ def _like(t, dtype):
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_filled(input.shape, 0, _like(input, dtype)), requires_grad)
+    return _finish(_filled(input.shape, 0, _like(input, dtype), _check_device(device, input.device)), requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_filled(input.shape, 1, _like(input, dtype)), requires_grad)
+    return _finish(_filled(input.shape, 1, _like(input, dtype), _check_device(device, input.device)), requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_C._empty(list(input.shape), _like(input, dtype)), requires_grad)
+    return _finish(_C._empty(list(input.shape), _like(input, dtype), _check_device(device, input.device)), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_filled(input.shape, fill_value, _like(input, dtype)), requires_grad)
+    dev = _check_device(device, input.device)
+    return _finish(_filled(input.shape, fill_value, _like(input, dtype), dev), requires_grad)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
+    dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
     if generator is not None:
         shape = _shape(size)
         return _finish(_from_generator(generator, lambda g: g.random(shape), dtype), requires_grad, out)
-    return _finish(_C._rand(_shape(size), dtype), requires_grad, out)
+    return _finish(_C._rand(_shape(size), dtype, dev), requires_grad, out)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
+    dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
     if generator is not None:
         shape = _shape(size)
         return _finish(_from_generator(generator, lambda g: g.standard_normal(shape), dtype), requires_grad, out)
-    return _finish(_C._randn(_shape(size), dtype), requires_grad, out)
+    return _finish(_C._randn(_shape(size), dtype, dev), requires_grad, out)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return rand(list(input.shape), dtype=_like(input, dtype), requires_grad=requires_grad)
+    return rand(list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device),
+                requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return randn(list(input.shape), dtype=_like(input, dtype), requires_grad=requires_grad)
+    return randn(list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device),
+                 requires_grad=requires_grad)
 
 
 def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -147,7 +153,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
         low, high = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
-    _check_device(device)
+    dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.int64
     if generator is not None:
         if builtins.int(low) >= builtins.int(high):
@@ -155,28 +161,28 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
         shape = _shape((size,))
         draw = lambda g: g.integers(builtins.int(low), builtins.int(high), size=shape)  # noqa: E731
         return _finish(_from_generator(generator, draw, dtype), requires_grad, out)
-    return _finish(_C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype), requires_grad, out)
+    return _finish(_C._randint(builtins.int(low), builtins.int(high), _shape((size,)), dtype, dev), requires_grad, out)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, list(input.shape), dtype=_like(input, dtype))
+    return randint(low, high, list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device))
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
+    dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.int64
     if generator is not None:
         return _finish(_from_generator(generator, lambda g: g.permutation(builtins.int(n)), dtype), requires_grad, out)
-    return _finish(_C._randperm(builtins.int(n), dtype), requires_grad, out)
+    return _finish(_C._randperm(builtins.int(n), dtype, dev), requires_grad, out)
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    _check_device(device)
+    dev = _check_device(device)
     vals = []
     for v in (start, end, step):
         if isinstance(v, Tensor):
@@ -184,19 +190,19 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         if isinstance(v, np.generic):
             v = v.item()
         vals.append(v)
-    return _finish(_C._arange(*vals, dtype), requires_grad, out)
+    return _finish(_C._arange(*vals, dtype, dev), requires_grad, out)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
     t = _C._linspace(builtins.float(start), builtins.float(end), builtins.int(steps),
-                     dtype if dtype is not None else _C.float32)
+                     dtype if dtype is not None else _C.float32, _check_device(device))
     return _finish(t, requires_grad, out)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    _check_device(device)
-    return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype if dtype is not None else _C.float32), requires_grad, out)
+    dev = _check_device(device)
+    dtype = dtype if dtype is not None else _C.float32
+    return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype, dev), requires_grad, out)
 
 
 def _infer_numpy(data) -> np.ndarray:

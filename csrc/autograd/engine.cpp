@@ -45,7 +45,7 @@ std::vector<Tensor> root_grads(const std::vector<Tensor>& outputs, const std::ve
       PYNN_CHECK(out->numel() == 1, "backward", "grad can be implicitly created only for scalar outputs");
       PYNN_CHECK(is_floating(out->dtype()), "backward", "grad can be implicitly created only for real scalar outputs but got ",
                  dtype_name(out->dtype()));
-      g = full(out->sizes(), Scalar(1.0), out->dtype());
+      g = full(out->sizes(), Scalar(1.0), out->dtype(), out->device());
     } else {
       PYNN_CHECK(g->sizes() == out->sizes(), "backward", "Mismatch in shape: grad_output[", i, "] has a shape of ",
                  g->sizes().str(), " and output[", i, "] has a shape of ", out->sizes().str(), ".");

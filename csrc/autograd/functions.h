@@ -33,10 +33,10 @@ void record_expand(const Tensor& x, const Tensor& out);
 void record_subview(const Tensor& x, const Tensor& out, std::function<Tensor(const Tensor&)> replay, const char* name);
 
 // linalg
-void record_mm(const Tensor& a, const Tensor& b, const Tensor& out, const char* name);  // mm, bmm
+void record_mm(const Tensor& a, const Tensor& b, const Tensor& out, bool batched);  // mm, bmm
 void record_matmul(const Tensor& a, const Tensor& b, const Tensor& out);                // also dot, mv
 void record_addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Tensor& out, const Scalar& beta,
-                  const Scalar& alpha, const char* name);                               // addmm, baddbmm
+                  const Scalar& alpha, bool batched);                                   // addmm, baddbmm
 
 // reductions (functions_reduce.cpp). `dims` as given to the op ({} = every dim); `name` overrides the node's
 // name where a fused op (var_mean, std_mean) records its outputs with torch's name for the fused node.
@@ -81,7 +81,7 @@ void record_triangle(const Tensor& x, int64_t diagonal, bool lower, const Tensor
 void record_sort_values(const Tensor& x, int64_t dim, const Tensor& indices, const Tensor& values, const char* name);
 void record_unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step, const Tensor& out);  // a view
 
-// nn: activations, dropout, softmax, losses (functions_nn.cpp). Declared opaquely (defined in ops/nn.h)
+// nn: activations, dropout, softmax, losses (functions_nn.cpp). Declared opaquely (defined in kernels/)
 // so that this header does not pull the nn ops into every op family.
 }  // namespace autograd
 enum class Activation;
@@ -92,16 +92,16 @@ void record_activation(Activation act, const ActParams& p, const Tensor& x, cons
 void record_prelu(const Tensor& x, const Tensor& weight, const Tensor& out);
 void record_softmax(const Tensor& x, const Tensor& out, int dim, bool is_log);
 void record_dropout(const Tensor& x, const Tensor& mask, const Tensor& out);
-// Class-index nll_loss; total_weight is the mean's divisor.
+// Class-index nll_loss; total_weight (0-dim, from the kernel) is the mean's divisor.
 void record_nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction r,
-                     int64_t ignore_index, double total_weight, const Tensor& out);
+                     int64_t ignore_index, const Tensor& total_weight, const Tensor& out);
 // The backward of nll_loss_backward (linear in its grad): records a node that maps back to nll_loss.
 void record_nll_loss_backward(const Tensor& grad, const Tensor& target, const Tensor& weight, Reduction r,
                               int64_t ignore_index, const Tensor& out);
 // lse: each row's logsumexp from the forward kernel (no grad); prob: target holds class probabilities.
 void record_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, const Tensor& lse,
-                          Reduction r, int64_t ignore_index, double label_smoothing, double total_weight, bool prob,
-                          const Tensor& out);
+                          Reduction r, int64_t ignore_index, double label_smoothing, const Tensor& total_weight,
+                          bool prob, const Tensor& out);
 void record_binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction r,
                                  const Tensor& out);
 void record_binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,

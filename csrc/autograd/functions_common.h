@@ -19,7 +19,7 @@ inline Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Di
 inline Tensor neg(const Tensor& a) { return unary(UnaryOp::Neg, a); }
 // A 0/1 mask in g's dtype.
 inline Tensor mask_as(const Tensor& cond, const Tensor& like) { return to_dtype(cond, like->dtype()); }
-inline Tensor zeros_like(const Tensor& t) { return full(t->sizes(), Scalar(0.0), t->dtype()); }
+inline Tensor zeros_like(const Tensor& t) { return full(t->sizes(), Scalar(0.0), t->dtype(), t->device()); }
 // Gradients return to their input's dtype and shape (broadcasting and promotion undone).
 struct InputInfo {
   Dims shape;

@@ -31,12 +31,11 @@ Tensor mat2_grad(const Tensor& g, const Tensor& m1, bool m2_col_major, bool batc
 struct MmBackward : Node {
   SavedTensor a, b;
   bool a_col_major = false, b_col_major = false;
-  std::string label;
-  std::string name() const override { return label; }
+  bool batched = false;  // bmm
+  std::string name() const override { return batched ? "BmmBackward0" : "MmBackward0"; }
   void release_saved() override { a.reset(); b.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
     Tensor ga, gb;
-    bool batched = label == "BmmBackward0";
     if (next_edges[0].valid()) ga = mat1_grad(g, b.unpack(this), a_col_major, batched);
     if (next_edges[1].valid()) gb = mat2_grad(g, a.unpack(this), b_col_major, batched);
     return {ga, gb};
@@ -75,11 +74,10 @@ struct AddmmBackward : Node {
   bool m1_col_major = false, m2_col_major = false;
   InputInfo iin;
   Scalar beta, alpha;
-  std::string label;
-  std::string name() const override { return label; }
+  bool batched = false;  // baddbmm
+  std::string name() const override { return batched ? "BaddbmmBackward0" : "AddmmBackward0"; }
   void release_saved() override { m1.reset(); m2.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
-    bool batched = label == "BaddbmmBackward0";
     Tensor gi, g1, g2;
     if (next_edges[0].valid()) gi = reduce_to(beta.d == 1.0 ? g : mul(g, beta.d), iin);
     Tensor ga = alpha.d == 1.0 ? g : mul(g, alpha.d);
@@ -91,9 +89,9 @@ struct AddmmBackward : Node {
 
 }  // namespace
 
-void record_mm(const Tensor& a, const Tensor& b, const Tensor& out, const char* name) {
+void record_mm(const Tensor& a, const Tensor& b, const Tensor& out, bool batched) {
   auto node = std::make_shared<MmBackward>();
-  node->label = name;
+  node->batched = batched;
   if (requires_grad(b)) node->a = SavedTensor(a, false);
   if (requires_grad(a)) node->b = SavedTensor(b, false);
   node->a_col_major = col_major(a);
@@ -111,9 +109,9 @@ void record_matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
 }
 
 void record_addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Tensor& out, const Scalar& beta,
-                  const Scalar& alpha, const char* name) {
+                  const Scalar& alpha, bool batched) {
   auto node = std::make_shared<AddmmBackward>();
-  node->label = name;
+  node->batched = batched;
   if (requires_grad(m2)) node->m1 = SavedTensor(m1, false);
   if (requires_grad(m1)) node->m2 = SavedTensor(m2, false);
   node->m1_col_major = col_major(m1);

@@ -27,10 +27,10 @@ Tensor power(const Tensor& a, double e) { return binary(BinaryOp::Pow, a, num(e)
 // where(cond, 0, v): torch's masked_fill(cond, 0), without spreading NaN from the masked-out values.
 Tensor zero_where(const Tensor& cond, const Tensor& v) { return where(cond, num(0), v); }
 // 0, 1, ..., n-1 (int64) laid along dim d of an ndim-dim tensor, every other dim of size 1.
-Tensor positions(int64_t n, int ndim, int d) {
+Tensor positions(int64_t n, int ndim, int d, Device device) {
   std::vector<int64_t> shape(ndim, 1);
   shape[d] = n;
-  return reshape(arange(Scalar(int64_t(0)), Scalar(n), Scalar(int64_t(1)), ScalarType::Int64), shape);
+  return reshape(arange(Scalar(int64_t(0)), Scalar(n), Scalar(int64_t(1)), ScalarType::Int64, device), shape);
 }
 bool any_true(const Tensor& mask) { return item(pynn::any(mask)).i != 0; }
 int64_t count_true(const Tensor& mask) { return item(pynn::sum(mask)).i; }
@@ -126,7 +126,7 @@ struct SelectDimBackward : ReduceNode {
   std::vector<Tensor> apply(const Tensor& g) override {
     if (info.shape.size() == 0) return {done(g)};
     Tensor gr = restore(g);
-    return {done(scatter(full(info.shape, Scalar(0.0), gr->dtype()), dims[0], restore(indices.unpack(this)), gr))};
+    return {done(scatter(full(info.shape, Scalar(0.0), gr->dtype(), gr->device()), dims[0], restore(indices.unpack(this)), gr))};
   }
 };
 
@@ -137,7 +137,7 @@ Tensor reversed_cumsum(const Tensor& w, int d) { return flip(pynn::cumsum(flip(w
 Tensor shift_in_one(const Tensor& x, int d) {
   Dims ones_shape = x->sizes();
   ones_shape[d] = 1;
-  return cat({full(ones_shape, Scalar(1.0), x->dtype()), narrow(x, d, 0, x->sizes()[d] - 1)}, d);
+  return cat({full(ones_shape, Scalar(1.0), x->dtype(), x->device()), narrow(x, d, 0, x->sizes()[d] - 1)}, d);
 }
 
 // grad * prod_{j != i} x[j] along d as (product of the elements before i) * (product of those after i): zeros
@@ -241,7 +241,7 @@ Tensor cumprod_backward_zeros(const Tensor& g, const Tensor& in, const Tensor& o
   }
   const int64_t n = in->sizes()[d];
   const int nd = in->dim() + 1;  // axis d indexes i (the input element), axis d + 1 indexes j, then k
-  Tensor i = positions(n, nd, d), j = positions(n, nd, d + 1);
+  Tensor i = positions(n, nd, d, in->device()), j = positions(n, nd, d + 1, in->device());
   Tensor without_i = pynn::cumprod(where(eq(i, j), num(1), unsqueeze(in, d)), d + 1);
   Tensor terms = where(binary(BinaryOp::Ge, j, i), mul(without_i, unsqueeze(g, d)), num(0));
   return pynn::sum(terms, {d + 1}, false);

@@ -41,7 +41,7 @@ struct SubviewBackward : Node {
   std::string label;
   std::string name() const override { return label; }
   std::vector<Tensor> apply(const Tensor& g) override {
-    return {write_through_view(zeros_laid_out_like(info.shape, strides, g->dtype()), replay, g)};
+    return {write_through_view(zeros_laid_out_like(info.shape, strides, g->dtype(), g->device()), replay, g)};
   }
 };
 

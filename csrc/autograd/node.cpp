@@ -116,7 +116,7 @@ struct CopySlices : Node {
   std::string name() const override { return "CopySlices"; }
   void release_saved() override { fn->release_saved(); }
   std::vector<Tensor> apply(const Tensor& grad) override {
-    Tensor result = zeros_laid_out_like(sizes, strides, grad->dtype());
+    Tensor result = zeros_laid_out_like(sizes, strides, grad->dtype(), grad->device());
     copy_(result, grad);
     Tensor region = replay(result);
     // fn gets its own copy: its results may alias their input and region is overwritten below.
@@ -182,9 +182,9 @@ void set_view(const Tensor& view, const Tensor& base, ViewReplay replay) {
   meta(view).view = std::move(vi);
 }
 
-Tensor zeros_laid_out_like(const Dims& sizes, const Dims& strides, ScalarType dtype) {
-  if (strides == contiguous_strides(sizes)) return full(sizes, Scalar(0.0), dtype);
-  Tensor buf = full(Dims{required_storage_elems(sizes, strides, 0)}, Scalar(0.0), dtype);
+Tensor zeros_laid_out_like(const Dims& sizes, const Dims& strides, ScalarType dtype, Device device) {
+  if (strides == contiguous_strides(sizes)) return full(sizes, Scalar(0.0), dtype, device);
+  Tensor buf = full(Dims{required_storage_elems(sizes, strides, 0)}, Scalar(0.0), dtype, device);
   return make_view(buf, sizes, strides, 0);
 }
 

@@ -121,7 +121,7 @@ std::shared_ptr<Node> make_view_backward(const Tensor& base, ViewReplay replay, 
 // op on a view of buffer, so the result stays differentiable in g.
 Tensor write_through_view(const Tensor& buffer, const ViewReplay& replay, const Tensor& g);
 // A zero-filled tensor with base's sizes and strides (so that replaying view ops on it yields views).
-Tensor zeros_laid_out_like(const Dims& sizes, const Dims& strides, ScalarType dtype);
+Tensor zeros_laid_out_like(const Dims& sizes, const Dims& strides, ScalarType dtype, Device device);
 // Reduces a broadcast gradient back to `shape` (sum over broadcast dims).
 Tensor sum_to(const Tensor& grad, const Dims& shape);
 

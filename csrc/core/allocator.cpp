@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "error.h"
+
 namespace pynn {
 namespace {
 
@@ -89,6 +91,29 @@ size_t cpu_cached_bytes() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   return c.cached;
+}
+
+namespace {
+struct CpuAllocator final : Allocator {
+  void* allocate(size_t nbytes) override { return cpu_alloc(nbytes); }
+  void deallocate(void* ptr, size_t nbytes) override { cpu_free(ptr, nbytes); }
+};
+// Indexed by DeviceType; written only at start-up registration.
+Allocator* g_allocators[2] = {nullptr, nullptr};
+}  // namespace
+
+Allocator* cpu_allocator() {
+  static CpuAllocator a;
+  return &a;
+}
+
+void register_allocator(DeviceType type, Allocator* allocator) { g_allocators[static_cast<int>(type)] = allocator; }
+
+Allocator* allocator_for(Device device, const char* op) {
+  if (device.is_cpu()) return cpu_allocator();
+  Allocator* a = g_allocators[static_cast<int>(device.type)];
+  if (!a) throw NotImplementedError(str("[", op, "] not implemented for cuda (pynn was built without CUDA support)"));
+  return a;
 }
 
 }  // namespace pynn

@@ -1,8 +1,24 @@
-// 64-byte aligned CPU allocator that caches freed blocks by size class.
+// Device memory allocators. Storage holds the allocator that made its block, so a CUDA caching allocator is one
+// more Allocator registered for its device type; the CPU one is 64-byte aligned and caches freed blocks by size
+// class.
 #pragma once
 #include <cstddef>
 
+#include "device.h"
+
 namespace pynn {
+
+struct Allocator {
+  virtual ~Allocator() = default;
+  virtual void* allocate(size_t nbytes) = 0;  // never returns nullptr for nbytes > 0: throws on failure
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+};
+
+// The allocator registered for a device type; raises NotImplementedError("[op] not implemented for cuda") when
+// that backend is not built. The CPU allocator is always there.
+Allocator* allocator_for(Device device, const char* op = "empty");
+void register_allocator(DeviceType type, Allocator* allocator);  // the backend keeps ownership
+Allocator* cpu_allocator();
 
 void* cpu_alloc(size_t nbytes);   // never returns nullptr: throws on failure
 void cpu_free(void* ptr, size_t nbytes);

@@ -2,15 +2,19 @@
 
 #include <vector>
 
-#include "parallel.h"
+#include "error.h"
 
 namespace pynn {
 
 TensorIter::TensorIter(std::initializer_list<const TensorImpl*> operands) {
+  PYNN_CHECK(operands.size() <= static_cast<size_t>(kMaxOperands), "TensorIter", "at most ", kMaxOperands,
+             " operands, got ", operands.size());
   build(operands.begin(), static_cast<int>(operands.size()));
 }
 
 TensorIter::TensorIter(std::initializer_list<Tensor> operands) {
+  PYNN_CHECK(operands.size() <= static_cast<size_t>(kMaxOperands), "TensorIter", "at most ", kMaxOperands,
+             " operands, got ", operands.size());
   const TensorImpl* ptrs[kMaxOperands];
   int n = 0;
   for (const Tensor& t : operands) ptrs[n++] = t.get();
@@ -60,47 +64,15 @@ void TensorIter::build(const TensorImpl* const* ops, int nops) {
   ndim_ = out;
 }
 
-void TensorIter::serial_for_each(InnerLoop loop, int64_t begin, int64_t end) const {
-  if (begin >= end) return;
-  char* ptrs[kMaxOperands];
-  int64_t inner_strides[kMaxOperands];
-  for (int k = 0; k < nops_; ++k) inner_strides[k] = strides_[0][k];
-  if (ndim_ == 1) {
-    for (int k = 0; k < nops_; ++k) ptrs[k] = base_[k] + begin * strides_[0][k];
-    loop(ptrs, inner_strides, end - begin);
-    return;
+bool TensorIter::can_use_32bit_indexing() const {
+  constexpr int64_t kMax = (int64_t(1) << 31) - 1;
+  if (numel_ > kMax) return false;
+  for (int k = 0; k < nops_; ++k) {
+    int64_t extent = 0;
+    for (int d = 0; d < ndim_; ++d) extent += (shape_[d] - 1) * (strides_[d][k] < 0 ? -strides_[d][k] : strides_[d][k]);
+    if (extent > kMax) return false;
   }
-  int64_t counter[kMaxDims];
-  int64_t rem = begin;
-  for (int d = 0; d < ndim_; ++d) {
-    counter[d] = rem % shape_[d];
-    rem /= shape_[d];
-  }
-  int64_t pos = begin;
-  while (pos < end) {
-    for (int k = 0; k < nops_; ++k) {
-      char* p = base_[k];
-      for (int d = 0; d < ndim_; ++d) p += counter[d] * strides_[d][k];
-      ptrs[k] = p;
-    }
-    int64_t n = std::min(shape_[0] - counter[0], end - pos);
-    loop(ptrs, inner_strides, n);
-    pos += n;
-    counter[0] += n;
-    for (int d = 0; d < ndim_ - 1 && counter[d] >= shape_[d]; ++d) {
-      counter[d] = 0;
-      ++counter[d + 1];
-    }
-  }
-}
-
-void TensorIter::for_each(InnerLoop loop, int64_t grain) const {
-  if (numel_ == 0) return;
-  if (numel_ < grain) {
-    serial_for_each(loop, 0, numel_);
-    return;
-  }
-  parallel_for(0, numel_, grain, [&](int64_t b, int64_t e) { serial_for_each(loop, b, e); });
+  return true;
 }
 
 }  // namespace pynn

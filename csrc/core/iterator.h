@@ -1,34 +1,13 @@
-// The elementwise iterator: operands (outputs first) broadcast to one shape, dims coalesced,
-// then a 1-D inner loop is called over rows, in parallel above a grain size.
+// The elementwise iterator's geometry, device-neutral: operands (outputs first) broadcast to one shape, size-1
+// dims dropped and neighbours coalesced, byte strides per operand. The loops that walk it live with each backend
+// (cpu/loops.h for the CPU; a CUDA kernel builds its offset calculator from the same accessors).
 #pragma once
 #include <cstdint>
 #include <initializer_list>
-#include <type_traits>
-#include <utility>
 
 #include "tensor.h"
 
 namespace pynn {
-
-// Non-owning reference to a callable; cheaper than std::function on the hot path.
-template <typename Fn>
-class FunctionRef;
-template <typename R, typename... Args>
-class FunctionRef<R(Args...)> {
- public:
-  template <typename F, typename = std::enable_if_t<!std::is_same<std::decay_t<F>, FunctionRef>::value>>
-  FunctionRef(F&& f) : obj_(const_cast<void*>(static_cast<const void*>(&f))), call_(&invoke<std::remove_reference_t<F>>) {}
-  R operator()(Args... args) const { return call_(obj_, std::forward<Args>(args)...); }
-
- private:
-  template <typename F>
-  static R invoke(void* obj, Args... args) { return (*static_cast<F*>(obj))(std::forward<Args>(args)...); }
-  void* obj_;
-  R (*call_)(void*, Args...);
-};
-
-// data[k] points at operand k's first element of the row, strides[k] is its step in bytes.
-using InnerLoop = FunctionRef<void(char** data, const int64_t* strides, int64_t n)>;
 
 class TensorIter {
  public:
@@ -39,13 +18,13 @@ class TensorIter {
   TensorIter(std::initializer_list<Tensor> operands);
 
   int64_t numel() const { return numel_; }
-  int ndim() const { return ndim_; }
-  // Runs `loop` over every element, splitting rows across the pool when numel >= grain.
-  void for_each(InnerLoop loop, int64_t grain = kDefaultGrain) const;
-  void serial_for_each(InnerLoop loop, int64_t begin, int64_t end) const;
-  bool is_contiguous() const { return ndim_ <= 1; }
-
-  static constexpr int64_t kDefaultGrain = 32768;
+  int nops() const { return nops_; }
+  int ndim() const { return ndim_; }                                 // >= 1 after coalescing
+  int64_t shape(int d) const { return shape_[d]; }                   // d = 0 is the innermost dim
+  int64_t stride(int d, int k) const { return strides_[d][k]; }      // bytes, operand k
+  char* data(int k) const { return base_[k]; }
+  // Every byte offset fits in 32 bits (GPU kernels index with int32 when it does).
+  bool can_use_32bit_indexing() const;
 
  private:
   void build(const TensorImpl* const* ops, int nops);

@@ -14,24 +14,28 @@ struct Storage {
   void* data = nullptr;
   size_t nbytes = 0;
   Device device;
-  std::function<void(void*)> deleter;  // empty: memory came from cpu_alloc
+  Allocator* allocator = nullptr;      // made the block; null for wrapped memory
+  std::function<void(void*)> deleter;  // wrapped memory: drops the owner's reference
   uint64_t version = 0;
 
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage() {
-    if (deleter) deleter(data);
-    else if (device.is_cpu()) cpu_free(data, nbytes);
+    if (allocator) allocator->deallocate(data, nbytes);
+    else if (deleter) deleter(data);
   }
 
-  static std::shared_ptr<Storage> allocate_cpu(size_t nbytes) {
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device) {
+    Allocator* a = allocator_for(device);
     auto s = std::make_shared<Storage>();
-    s->data = cpu_alloc(nbytes);
+    s->data = a->allocate(nbytes);
     s->nbytes = nbytes;
+    s->device = device;
+    s->allocator = a;
     return s;
   }
-  // Wraps memory owned elsewhere (numpy); `deleter` drops the owner's reference.
+  // Wraps CPU memory owned elsewhere (numpy); `deleter` drops the owner's reference.
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::function<void(void*)> deleter) {
     auto s = std::make_shared<Storage>();
     s->data = data;

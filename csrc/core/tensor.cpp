@@ -72,13 +72,17 @@ int64_t required_storage_elems(const Dims& sizes, const Dims& strides, int64_t o
 }
 
 Tensor empty(const Dims& sizes, ScalarType dtype, Device device) {
-  if (!device.is_cpu()) throw std::runtime_error("[empty] pynn was built without CUDA support");
-  int64_t n = 1;
+  uint64_t n = 1;
   for (int64_t s : sizes) {
     PYNN_CHECK(s >= 0, "empty", "Trying to create tensor with negative dimension ", s, ": ", sizes.str());
-    n *= s;
+    PYNN_CHECK(!__builtin_mul_overflow(n, static_cast<uint64_t>(s), &n), "empty",
+               "Storage size calculation overflowed with sizes=", sizes.str());
   }
-  auto storage = Storage::allocate_cpu(static_cast<size_t>(n) * itemsize(dtype));
+  uint64_t nbytes = 0;
+  // Sizes past 2^62 bytes cannot be allocated anyway; refusing them keeps every offset product in int64.
+  PYNN_CHECK(!__builtin_mul_overflow(n, static_cast<uint64_t>(itemsize(dtype)), &nbytes) && nbytes < (uint64_t(1) << 62),
+             "empty", "Storage size calculation overflowed with sizes=", sizes.str());
+  auto storage = Storage::allocate(static_cast<size_t>(nbytes), device);
   return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);
 }
 
@@ -97,6 +101,7 @@ Tensor scalar_tensor(const Scalar& value, ScalarType dtype) {
 }
 
 Scalar item(const Tensor& t) {
+  if (!t->device().is_cpu()) throw NotImplementedError("[item] not implemented for cuda");
   PYNN_CHECK(t->numel() >= 1, "item", "a Tensor with ", t->numel(), " elements cannot be converted to Scalar");
   switch (t->dtype()) {
     case ScalarType::Float32: return Scalar(static_cast<double>(*t->data_ptr<float>()));

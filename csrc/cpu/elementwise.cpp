@@ -1,12 +1,15 @@
-#include "cpu/elementwise.h"
-
+// Elementwise CPU kernels, compiled once per CPU capability (see CMake's PYNN_CPU_ISA_SOURCES): the plain loops
+// below auto-vectorize for the capability being built.
 #include <cmath>
 #include <cstring>
 
 #include "core/random.h"
+#include "cpu/loops.h"
+#include "kernels/elementwise.h"
 
 namespace pynn {
 namespace cpu {
+namespace PYNN_CPU_NS {
 namespace {
 
 // Inner loops: a contiguous path the compiler vectorizes, a scalar-operand path, and a strided fallback.
@@ -49,11 +52,11 @@ void binary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
 
 template <typename out_t, typename in_t, typename F>
 void run_unary(const TensorIter& iter, const F& f) {
-  iter.for_each([&](char** d, const int64_t* s, int64_t n) { unary_loop<out_t, in_t>(d, s, n, f); });
+  for_each(iter, [&](char** d, const int64_t* s, int64_t n) { unary_loop<out_t, in_t>(d, s, n, f); });
 }
 template <typename out_t, typename in_t, typename F>
 void run_binary(const TensorIter& iter, const F& f) {
-  iter.for_each([&](char** d, const int64_t* s, int64_t n) { binary_loop<out_t, in_t>(d, s, n, f); });
+  for_each(iter, [&](char** d, const int64_t* s, int64_t n) { binary_loop<out_t, in_t>(d, s, n, f); });
 }
 
 // Integer power by squaring; floating types go to std::pow.
@@ -110,8 +113,6 @@ T sign_of(T x) {
   return static_cast<T>((T(0) < x) - (x < T(0)));
 }
 
-}  // namespace
-
 #define PYNN_UNARY_FLOAT(OP, EXPR) \
   case UnaryOp::OP:                \
     return PYNN_DISPATCH_FLOAT(dt, #OP, [&] { run_unary<scalar_t, scalar_t>(iter, [](scalar_t x) -> scalar_t { return EXPR; }); });
@@ -122,7 +123,7 @@ T sign_of(T x) {
   case UnaryOp::OP:                  \
     return PYNN_DISPATCH_ALL(dt, #OP, [&] { run_unary<bool, scalar_t>(iter, [](scalar_t x) -> bool { return EXPR; }); });
 
-void unary_kernel(UnaryOp op, const TensorIter& iter, ScalarType dt) {
+void unary_kernel_impl(UnaryOp op, const TensorIter& iter, ScalarType dt) {
   switch (op) {
     PYNN_UNARY_NUMERIC(Neg, -x)
     PYNN_UNARY_NUMERIC(Abs, x < 0 ? -x : x)
@@ -162,6 +163,7 @@ void unary_kernel(UnaryOp op, const TensorIter& iter, ScalarType dt) {
       if (dt == ScalarType::Int32) return run_unary<int32_t, int32_t>(iter, [](int32_t x) { return ~x; });
       if (dt == ScalarType::Int64) return run_unary<int64_t, int64_t>(iter, [](int64_t x) { return ~x; });
       throw TypeError(str("[bitwise_not] not implemented for dtype ", dtype_name(dt)));
+    case UnaryOp::NumOps: break;
   }
 }
 
@@ -172,7 +174,7 @@ void unary_kernel(UnaryOp op, const TensorIter& iter, ScalarType dt) {
   case BinaryOp::OP:           \
     return PYNN_DISPATCH_ALL(dt, #OP, [&] { run_binary<bool, scalar_t>(iter, [](scalar_t a, scalar_t b) -> bool { return EXPR; }); });
 
-void binary_kernel(BinaryOp op, const TensorIter& iter, ScalarType dt, const Scalar& alpha) {
+void binary_kernel_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, const Scalar& alpha) {
   switch (op) {
     case BinaryOp::Add:
       if (dt == ScalarType::Bool) return run_binary<bool, bool>(iter, [](bool a, bool b) { return a || b; });
@@ -228,13 +230,14 @@ void binary_kernel(BinaryOp op, const TensorIter& iter, ScalarType dt, const Sca
     PYNN_COMPARE(LogicalAnd, (a != scalar_t(0)) && (b != scalar_t(0)))
     PYNN_COMPARE(LogicalOr, (a != scalar_t(0)) || (b != scalar_t(0)))
     PYNN_COMPARE(LogicalXor, (a != scalar_t(0)) != (b != scalar_t(0)))
+    case BinaryOp::NumOps: break;
   }
 }
 
-void copy_kernel(const TensorIter& iter, ScalarType dst, ScalarType src) {
+void copy_kernel_impl(const TensorIter& iter, ScalarType dst, ScalarType src) {
   if (dst == src) {
     size_t sz = itemsize(dst);
-    iter.for_each([&](char** d, const int64_t* s, int64_t n) {
+    for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
       if (s[0] == static_cast<int64_t>(sz) && s[1] == static_cast<int64_t>(sz)) {
         std::memmove(d[0], d[1], n * sz);
       } else {
@@ -255,10 +258,10 @@ void copy_kernel(const TensorIter& iter, ScalarType dst, ScalarType src) {
   });
 }
 
-void fill_kernel(const TensorIter& iter, ScalarType dt, const Scalar& value) {
+void fill_kernel_impl(const TensorIter& iter, ScalarType dt, const Scalar& value) {
   PYNN_DISPATCH_ALL(dt, "fill_", [&] {
     scalar_t v = value.to<scalar_t>();
-    iter.for_each([&](char** d, const int64_t* s, int64_t n) {
+    for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
       if (s[0] == sizeof(scalar_t)) {
         scalar_t* o = reinterpret_cast<scalar_t*>(d[0]);
         for (int64_t i = 0; i < n; ++i) o[i] = v;
@@ -269,9 +272,9 @@ void fill_kernel(const TensorIter& iter, ScalarType dt, const Scalar& value) {
   });
 }
 
-void where_kernel(const TensorIter& iter, ScalarType dt) {
+void where_kernel_impl(const TensorIter& iter, ScalarType dt) {
   PYNN_DISPATCH_ALL(dt, "where", [&] {
-    iter.for_each([&](char** d, const int64_t* s, int64_t n) {
+    for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i) {
         bool c = *reinterpret_cast<const bool*>(d[1] + i * s[1]);
         *reinterpret_cast<scalar_t*>(d[0] + i * s[0]) =
@@ -281,7 +284,7 @@ void where_kernel(const TensorIter& iter, ScalarType dt) {
   });
 }
 
-void clamp_kernel(const TensorIter& iter, ScalarType dt, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+void clamp_kernel_impl(const TensorIter& iter, ScalarType dt, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   PYNN_DISPATCH_NUMERIC(dt, "clamp", [&] {
     const bool has_lo = lo.has_value(), has_hi = hi.has_value();
     const scalar_t l = has_lo ? lo->to<scalar_t>() : scalar_t(0);
@@ -295,47 +298,52 @@ void clamp_kernel(const TensorIter& iter, ScalarType dt, std::optional<Scalar> l
   });
 }
 
-void uniform_kernel(const Tensor& x, double from, double to) {
-  Generator& g = default_generator();
-  std::lock_guard<std::mutex> lock(g.mutex());
-  int64_t n = x->numel();
-  PYNN_DISPATCH_FLOAT(x->dtype(), "uniform_", [&] {
+// Counter-based: element i draws from random_bits(seed, offset + i) (normal: one pair of uniforms per two
+// elements), so chunks can run on any thread in any order.
+void random_kernel_impl(const Tensor& x, const RandomArgs& r) {
+  const int64_t n = x->numel();
+  PYNN_DISPATCH_ALL(x->dtype(), "random", [&] {
     scalar_t* p = x->data_ptr<scalar_t>();
-    const double span = to - from;
-    for (int64_t i = 0; i < n; ++i) {
-      if constexpr (std::is_same<scalar_t, float>::value) p[i] = static_cast<float>(from + span * g.next_float());
-      else p[i] = from + span * g.next_double();
+    if (r.dist == RandomDist::Normal) {
+      if constexpr (std::is_floating_point<scalar_t>::value) {
+        parallel_for(0, (n + 1) / 2, 4096, [&](int64_t b, int64_t e) {
+          for (int64_t k = b; k < e; ++k) {
+            // Box-Muller on (0, 1] x [0, 1): two values per pair of uniforms.
+            const double u1 = 1.0 - bits_to_double(random_bits(r.seed, r.offset + 2 * k));
+            const double u2 = bits_to_double(random_bits(r.seed, r.offset + 2 * k + 1));
+            const double rad = std::sqrt(-2.0 * std::log(u1)), theta = 2.0 * M_PI * u2;
+            p[2 * k] = static_cast<scalar_t>(r.a + r.b * rad * std::cos(theta));
+            if (2 * k + 1 < n) p[2 * k + 1] = static_cast<scalar_t>(r.a + r.b * rad * std::sin(theta));
+          }
+        });
+      }
+      return;
     }
+    parallel_for(0, n, 16384, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const uint64_t h = random_bits(r.seed, r.offset + static_cast<uint64_t>(i));
+        if (r.dist == RandomDist::Bernoulli) {
+          p[i] = static_cast<scalar_t>(bits_to_double(h) < r.a);
+        } else if constexpr (std::is_same<scalar_t, float>::value) {
+          p[i] = static_cast<float>(r.a + (r.b - r.a) * bits_to_float(h));
+        } else {
+          p[i] = static_cast<scalar_t>(r.a + (r.b - r.a) * bits_to_double(h));
+        }
+      }
+    });
   });
 }
 
-void normal_kernel(const Tensor& x, double mean, double std) {
-  Generator& g = default_generator();
-  std::lock_guard<std::mutex> lock(g.mutex());
-  int64_t n = x->numel();
-  PYNN_DISPATCH_FLOAT(x->dtype(), "normal_", [&] {
-    scalar_t* p = x->data_ptr<scalar_t>();
-    // Box-Muller, two values per pair of uniforms.
-    for (int64_t i = 0; i < n; i += 2) {
-      double u1 = 1.0 - g.next_double();  // (0, 1]
-      double u2 = g.next_double();
-      double r = std::sqrt(-2.0 * std::log(u1));
-      double theta = 2.0 * M_PI * u2;
-      p[i] = static_cast<scalar_t>(mean + std * r * std::cos(theta));
-      if (i + 1 < n) p[i + 1] = static_cast<scalar_t>(mean + std * r * std::sin(theta));
-    }
-  });
-}
+}  // namespace
 
-void bernoulli_kernel(const Tensor& x, double prob) {
-  Generator& g = default_generator();
-  std::lock_guard<std::mutex> lock(g.mutex());
-  int64_t n = x->numel();
-  PYNN_DISPATCH_ALL(x->dtype(), "bernoulli_", [&] {
-    scalar_t* p = x->data_ptr<scalar_t>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(g.next_double() < prob);
-  });
-}
+PYNN_REGISTER_CPU_KERNEL(unary_kernel, unary_kernel_impl);
+PYNN_REGISTER_CPU_KERNEL(binary_kernel, binary_kernel_impl);
+PYNN_REGISTER_CPU_KERNEL(copy_kernel, copy_kernel_impl);
+PYNN_REGISTER_CPU_KERNEL(fill_kernel, fill_kernel_impl);
+PYNN_REGISTER_CPU_KERNEL(where_kernel, where_kernel_impl);
+PYNN_REGISTER_CPU_KERNEL(clamp_kernel, clamp_kernel_impl);
+PYNN_REGISTER_CPU_KERNEL(random_kernel, random_kernel_impl);
 
+}  // namespace PYNN_CPU_NS
 }  // namespace cpu
 }  // namespace pynn

@@ -1,5 +1,6 @@
-#include "cpu/linalg.h"
-
+// CPU matrix kernels: float32/float64 go to OpenBLAS (scipy-openblas32, symbols prefixed scipy_), integers to a
+// plain blocked loop. A matrix with strides (ld, 1) or (1, ld) is handed to BLAS as is; anything else (expanded,
+// stepped) is packed first.
 #include <cblas.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "kernels/linalg.h"
 
 namespace pynn {
 namespace cpu {
@@ -211,9 +213,7 @@ T dot_impl(int64_t n, const T* X, int64_t incx, const T* Y, int64_t incy) {
   }
 }
 
-}  // namespace
-
-void gemm_kernel(ScalarType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const Scalar& alpha, MatRef a,
+void gemm_cpu(ScalarType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, const Scalar& alpha, MatRef a,
                  MatRef b, const Scalar& beta, MatRef c) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   switch (dtype) {
@@ -230,12 +230,17 @@ void gemm_kernel(ScalarType dtype, int64_t batch, int64_t m, int64_t n, int64_t 
   }
 }
 
-void dot_kernel(ScalarType dtype, int64_t n, const void* x, int64_t incx, const void* y, int64_t incy, void* out) {
+void dot_cpu(ScalarType dtype, int64_t n, const void* x, int64_t incx, const void* y, int64_t incy, void* out) {
   PYNN_DISPATCH_NUMERIC(dtype, "dot", [&] {
     *static_cast<scalar_t*>(out) = dot_impl<scalar_t>(n, static_cast<const scalar_t*>(x), incx,
                                                       static_cast<const scalar_t*>(y), incy);
   });
 }
+
+}  // namespace
+
+PYNN_REGISTER_CPU_KERNEL(gemm_kernel, gemm_cpu);
+PYNN_REGISTER_CPU_KERNEL(dot_kernel, dot_cpu);
 
 }  // namespace cpu
 }  // namespace pynn

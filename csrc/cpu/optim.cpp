@@ -2,18 +2,18 @@
 // registers. The arithmetic reproduces torch's CPU ops one by one, with the same roundings: torch's vector
 // kernels fuse `add(x, alpha=a)`, `addcmul` and `lerp` into one fused multiply-add, while `mul`, `addcdiv`,
 // `sqrt` and `div` round each operation. So the fused steps here call fma explicitly and nothing else may be
-// contracted (the pragma below); a stray contraction would drift from torch by an ulp per step.
-#include "cpu/optim.h"
-
+// contracted (the build sets -ffp-contract=off); a stray contraction would drift from torch by an ulp per step.
+// Compiled once per CPU capability: the AVX2/AVX-512 copies get a hardware fma, which is both what torch uses and
+// what lets the loops vectorise (in the baseline copy __builtin_fma is a libm call per element).
 #include <cmath>
 #include <type_traits>
 
 #include "core/parallel.h"
-
-#pragma GCC optimize("fp-contract=off")
+#include "kernels/optim.h"
 
 namespace pynn {
 namespace cpu {
+namespace PYNN_CPU_NS {
 namespace {
 
 template <typename T>
@@ -36,36 +36,17 @@ inline T lerp(T self, T end, T weight) {
   else return fma_(weight - T(1), end - self, end);
 }
 
-// Loops run through a clone compiled for AVX2+FMA where the CPU has it: a hardware fma is both what torch
-// uses and what lets the loop vectorise (without it __builtin_fma is a libm call per element).
-#if defined(__GNUC__) && defined(__x86_64__)
-bool cpu_has_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-}
-template <class Body>
-__attribute__((target("avx2,fma"))) void loop_fma(const Body& body, int64_t begin, int64_t end) {
-  const Body local = body;  // a local copy: the arrays written cannot alias its pointers and scalars
-  // Element i reads and writes only index i of each array, so there is no dependence between iterations.
-#pragma GCC ivdep
-  for (int64_t i = begin; i < end; ++i) local(i);
-}
-#endif
 template <class Body>
 void loop_plain(const Body& body, int64_t begin, int64_t end) {
-  const Body local = body;
+  const Body local = body;  // a local copy: the arrays written cannot alias its pointers and scalars
+  // Element i reads and writes only index i of each array, so there is no dependence between iterations.
 #pragma GCC ivdep
   for (int64_t i = begin; i < end; ++i) local(i);
 }
 
 template <class Body>
 void run(int64_t n, const Body& body) {
-  parallel_for(0, n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
-#if defined(__GNUC__) && defined(__x86_64__)
-    if (cpu_has_fma()) return loop_fma(body, begin, end);
-#endif
-    loop_plain(body, begin, end);
-  });
+  parallel_for(0, n, kElementwiseGrain, [&](int64_t begin, int64_t end) { loop_plain(body, begin, end); });
 }
 
 // Calls f(flags...) with each bool turned into std::true_type / std::false_type: options become compile-time
@@ -105,9 +86,7 @@ T* data_or_null(const Tensor& t) {
   return t ? t->data_ptr<T>() : nullptr;
 }
 
-}  // namespace
-
-void sgd_kernel(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdHyper& h, bool first) {
+void sgd_kernel_cpu(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdHyper& h, bool first) {
   PYNN_DISPATCH_FLOAT(p->dtype(), "sgd", [&] {
     using T = scalar_t;
     T* P = p->data_ptr<T>();
@@ -132,7 +111,7 @@ void sgd_kernel(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdHy
   });
 }
 
-void adam_kernel(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
+void adam_kernel_cpu(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
                  const AdamHyper& h, double step) {
   // Scalars in double exactly as torch's Python computes them, then rounded to the tensor's type.
   const double bias_correction1 = 1 - std::pow(h.beta1, step);
@@ -172,7 +151,7 @@ void adam_kernel(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor
   });
 }
 
-void rmsprop_kernel(const Tensor& p, const Tensor& g, const Tensor& square_avg, const Tensor& grad_avg,
+void rmsprop_kernel_cpu(const Tensor& p, const Tensor& g, const Tensor& square_avg, const Tensor& grad_avg,
                     const Tensor& buf, const RmspropHyper& h) {
   PYNN_DISPATCH_FLOAT(p->dtype(), "rmsprop", [&] {
     using T = scalar_t;
@@ -209,7 +188,7 @@ void rmsprop_kernel(const Tensor& p, const Tensor& g, const Tensor& square_avg, 
   });
 }
 
-void adagrad_kernel(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradHyper& h, double step) {
+void adagrad_kernel_cpu(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradHyper& h, double step) {
   const double clr = h.lr / (1 + (step - 1) * h.lr_decay);
   PYNN_DISPATCH_FLOAT(p->dtype(), "adagrad", [&] {
     using T = scalar_t;
@@ -228,5 +207,13 @@ void adagrad_kernel(const Tensor& p, const Tensor& g, const Tensor& sum, const A
   });
 }
 
+}  // namespace
+
+PYNN_REGISTER_CPU_KERNEL(sgd_kernel, sgd_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(adam_kernel, adam_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(rmsprop_kernel, rmsprop_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(adagrad_kernel, adagrad_kernel_cpu);
+
+}  // namespace PYNN_CPU_NS
 }  // namespace cpu
 }  // namespace pynn

@@ -7,8 +7,6 @@
 // there are fewer of those than threads the reduced range itself is split and the partials merged in order.
 // Float sums accumulate in double. max/min with indices on contiguous rows take two passes (extreme value,
 // then its first position); var/std are two-pass per chunk with Chan's merge; logsumexp subtracts the max.
-#include "cpu/reduce.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -17,9 +15,11 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "kernels/reduce.h"
 
 namespace pynn {
 namespace cpu {
+namespace PYNN_CPU_NS {
 namespace {
 
 constexpr int64_t kGrain = 32768;  // elements per task below which work stays on one thread
@@ -557,9 +557,8 @@ void arg_impl(const Tensor& in_t, const Tensor& values, const Tensor& indices, c
   });
 }
 
-}  // namespace
 
-void reduce_kernel(ReduceOp op, const Tensor& in, const Tensor& out, const ReduceGeom& g, double arg) {
+void reduce_kernel_cpu(ReduceOp op, const Tensor& in, const Tensor& out, const ReduceGeom& g, double arg) {
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Prod:
@@ -605,7 +604,7 @@ void reduce_kernel(ReduceOp op, const Tensor& in, const Tensor& out, const Reduc
   });
 }
 
-void arg_reduce_kernel(bool is_max, const Tensor& in, const Tensor& values, const Tensor& indices, const ReduceGeom& g) {
+void arg_reduce_kernel_cpu(bool is_max, const Tensor& in, const Tensor& values, const Tensor& indices, const ReduceGeom& g) {
   PYNN_CHECK(g.lead == 1, "argmax", "internal error: lead > 1");
   PYNN_DISPATCH_ALL(in->dtype(), is_max ? "argmax" : "argmin", [&] {
     if (is_max) arg_impl<scalar_t, true>(in, values, indices, g);
@@ -613,17 +612,17 @@ void arg_reduce_kernel(bool is_max, const Tensor& in, const Tensor& values, cons
   });
 }
 
-void var_kernel(const Tensor& in, const Tensor& out, const ReduceGeom& g, double correction, bool take_sqrt) {
+void var_kernel_cpu(const Tensor& in, const Tensor& out, const ReduceGeom& g, double correction, bool take_sqrt) {
   PYNN_DISPATCH_FLOAT(in->dtype(), take_sqrt ? "std" : "var",
                       [&] { var_impl<scalar_t>(in, out, g, correction, take_sqrt); });
 }
 
-void logsumexp_kernel(const Tensor& in, const Tensor& out, const ReduceGeom& g) {
+void logsumexp_kernel_cpu(const Tensor& in, const Tensor& out, const ReduceGeom& g) {
   PYNN_CHECK(g.lead == 1, "logsumexp", "internal error: lead > 1");
   PYNN_DISPATCH_FLOAT(in->dtype(), "logsumexp", [&] { logsumexp_impl<scalar_t>(in, out, g); });
 }
 
-void cumulative_kernel(bool is_prod, const Tensor& in, const Tensor& out, const ReduceGeom& g) {
+void cumulative_kernel_cpu(bool is_prod, const Tensor& in, const Tensor& out, const ReduceGeom& g) {
   PYNN_CHECK(g.lead == 1, "cumsum", "internal error: lead > 1");
   PYNN_DISPATCH_ALL(in->dtype(), is_prod ? "cumprod" : "cumsum", [&] {
     if (is_prod) cumulative_impl<scalar_t, true>(in, out, g);
@@ -631,5 +630,14 @@ void cumulative_kernel(bool is_prod, const Tensor& in, const Tensor& out, const 
   });
 }
 
+}  // namespace
+
+PYNN_REGISTER_CPU_KERNEL(reduce_kernel, reduce_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(arg_reduce_kernel, arg_reduce_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(var_kernel, var_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(logsumexp_kernel, logsumexp_kernel_cpu);
+PYNN_REGISTER_CPU_KERNEL(cumulative_kernel, cumulative_kernel_cpu);
+
+}  // namespace PYNN_CPU_NS
 }  // namespace cpu
 }  // namespace pynn

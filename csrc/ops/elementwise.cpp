@@ -4,15 +4,30 @@
 #include "autograd/grad_mode.h"
 #include "core/iterator.h"
 #include "core/shape.h"
-#include "cpu/elementwise.h"
+#include "core/random.h"
 #include "ops/common.h"
 
 namespace pynn {
+
+PYNN_DEFINE_KERNEL(unary_kernel, "unary");
+PYNN_DEFINE_KERNEL(binary_kernel, "binary");
+PYNN_DEFINE_KERNEL(copy_kernel, "copy_");
+PYNN_DEFINE_KERNEL(fill_kernel, "fill_");
+PYNN_DEFINE_KERNEL(where_kernel, "where");
+PYNN_DEFINE_KERNEL(clamp_kernel, "clamp");
+PYNN_DEFINE_KERNEL(random_kernel, "random_");
+
 namespace {
 
+// Categories are enum ranges (kernels/elementwise.h orders the enums by category); the asserts pin the bounds.
 bool is_float_op(UnaryOp op) { return op >= UnaryOp::Exp && op <= UnaryOp::Erf; }
-bool is_bool_out(UnaryOp op) { return op >= UnaryOp::LogicalNot; }
-bool is_bool_out(BinaryOp op) { return op >= BinaryOp::Eq; }
+bool is_bool_out(UnaryOp op) { return op >= UnaryOp::LogicalNot && op < UnaryOp::NumOps; }
+bool is_bool_out(BinaryOp op) { return op >= BinaryOp::Eq && op < BinaryOp::NumOps; }
+static_assert(static_cast<int>(UnaryOp::Exp) == static_cast<int>(UnaryOp::BitwiseNot) + 1 &&
+                  static_cast<int>(UnaryOp::LogicalNot) == static_cast<int>(UnaryOp::Erf) + 1,
+              "UnaryOp categories are contiguous");
+static_assert(static_cast<int>(BinaryOp::Eq) == static_cast<int>(BinaryOp::BitwiseXor) + 1,
+              "BinaryOp comparisons follow the arithmetic ops");
 bool is_rounding(UnaryOp op) { return op == UnaryOp::Floor || op == UnaryOp::Ceil || op == UnaryOp::Round || op == UnaryOp::Trunc; }
 
 // torch's canCast: no float -> integral and no non-bool -> bool.
@@ -49,7 +64,6 @@ ScalarType compute_dtype(BinaryOp op, ScalarType common) {
 
 std::string inplace_name(const char* op) { return std::string(op) + "_"; }
 
-// The value an in-place op overwrites, kept for its backward (not itself recorded).
 // The value an in-place op overwrites, saved for its backward. The clone is recorded so that a
 // double backward through the saved value reaches the history it came from.
 Tensor snapshot(const Tensor& x) { return clone(x); }
@@ -57,17 +71,19 @@ Tensor snapshot(const Tensor& x) { return clone(x); }
 }  // namespace
 
 const char* op_name(UnaryOp op) {
-  static const char* names[] = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "square",
+  static const char* const names[] = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "square",
                                 "bitwise_not", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
                                 "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
                                 "reciprocal", "erf", "logical_not", "isnan", "isinf", "isfinite"};
+  static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(UnaryOp::NumOps), "one name per UnaryOp");
   return names[static_cast<int>(op)];
 }
 
 const char* op_name(BinaryOp op) {
-  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide",
+  static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide",
                                 "atan2", "bitwise_and", "bitwise_or", "bitwise_xor", "eq", "ne", "lt", "le", "gt",
                                 "ge", "logical_and", "logical_or", "logical_xor"};
+  static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(BinaryOp::NumOps), "one name per BinaryOp");
   return names[static_cast<int>(op)];
 }
 
@@ -103,13 +119,13 @@ Tensor wrap_scalar(const Scalar& s) {
 Tensor unary(UnaryOp op, const Tensor& x) {
   const char* name = op_name(op);
   require_defined(name, x);
-  require_cpu(name, x);
+  const auto kernel = unary_kernel.at(x->device(), name);
   ScalarType dt = x->dtype();
   if (is_rounding(op) && !is_floating(dt)) return clone(x);  // integers are already rounded
   if (is_float_op(op) && !is_floating(dt)) dt = default_float();
   Tensor in = to_dtype(x, dt);
-  Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt);
-  cpu::unary_kernel(op, TensorIter({out.get(), in.get()}), dt);
+  Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt, x->device());
+  kernel(op, TensorIter({out.get(), in.get()}), dt);
   if (autograd::needs_grad(x)) autograd::record_unary(op, x, out);
   return out;
 }
@@ -117,7 +133,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
 void unary_(UnaryOp op, const Tensor& x) {
   std::string name = inplace_name(op_name(op));
   require_defined(name.c_str(), x);
-  require_cpu(name.c_str(), x);
+  const auto kernel = unary_kernel.at(x->device(), name.c_str());
   check_no_internal_overlap(name.c_str(), x);
   ScalarType dt = x->dtype();
   if (is_rounding(op) && !is_floating(dt)) return;
@@ -126,7 +142,7 @@ void unary_(UnaryOp op, const Tensor& x) {
   autograd::check_inplace(x, name.c_str());
   bool grad = autograd::needs_grad(x);
   Tensor old = grad && autograd::unary_backward_needs_input(op) ? snapshot(x) : nullptr;
-  cpu::unary_kernel(op, TensorIter({x.get(), x.get()}), dt);
+  kernel(op, TensorIter({x.get(), x.get()}), dt);
   x->bump_version();
   if (grad) autograd::record_unary_inplace(op, old, x);
 }
@@ -135,8 +151,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   const char* name = op_name(op);
   require_defined(name, a);
   require_defined(name, b, "other");
-  require_cpu(name, a);
-  require_cpu(name, b);
+  const auto kernel = binary_kernel.at(same_device(name, a, b), name);
   ScalarType common = result_type({a.get(), b.get()});
   ScalarType dt = compute_dtype(op, common);
   if (op == BinaryOp::Sub && dt == ScalarType::Bool)
@@ -149,8 +164,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   bool grad = autograd::needs_grad(a, b);
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = a->sizes() == b->sizes() ? a->sizes() : broadcast_shapes(a->sizes(), b->sizes(), name);
-  Tensor out = empty(shape, is_bool_out(op) ? ScalarType::Bool : dt);
-  cpu::binary_kernel(op, TensorIter({out.get(), ca.get(), cb.get()}), dt, alpha);
+  Tensor out = empty(shape, is_bool_out(op) ? ScalarType::Bool : dt, a->device());
+  kernel(op, TensorIter({out.get(), ca.get(), cb.get()}), dt, alpha);
   if (grad) autograd::record_binary(op, a, b, out, alpha);
   return out;
 }
@@ -159,8 +174,7 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   std::string name = inplace_name(op_name(op));
   require_defined(name.c_str(), self);
   require_defined(name.c_str(), other, "other");
-  require_cpu(name.c_str(), self);
-  require_cpu(name.c_str(), other);
+  const auto kernel = binary_kernel.at(same_device(name.c_str(), self, other), name.c_str());
   check_inplace_shape(name.c_str(), self, other);
   check_no_internal_overlap(name.c_str(), self);
   if (is_bool_out(op)) {  // comparisons in place: compute, then cast into self
@@ -180,43 +194,42 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   Tensor old = grad && saves_values ? snapshot(self) : self;
   // other aliasing self (w.mul_(w)) is overwritten too: its backward needs the value before the write.
   Tensor saved_other = grad && saves_values && other->storage() == self->storage() ? snapshot(other) : other;
-  cpu::binary_kernel(op, TensorIter({self.get(), self.get(), co.get()}), dt, alpha);
+  kernel(op, TensorIter({self.get(), self.get(), co.get()}), dt, alpha);
   self->bump_version();
   if (grad) autograd::record_binary_inplace(op, old, saved_other, self, alpha);
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   require_defined("where", cond, "condition");
-  require_cpu("where", cond);
-  require_cpu("where", a);
-  require_cpu("where", b);
+  const Device dev = same_device("where", cond, a, b);
+  const auto kernel = where_kernel.at(dev, "where");
   PYNN_CHECK(cond->dtype() == ScalarType::Bool, "where", "expected condition to be a boolean tensor, but got a tensor with dtype ",
              dtype_name(cond->dtype()));
   ScalarType dt = result_type({a.get(), b.get()});
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
-  Tensor out = empty(shape, dt);
-  cpu::where_kernel(TensorIter({out.get(), cond.get(), ca.get(), cb.get()}), dt);
+  Tensor out = empty(shape, dt, dev);
+  kernel(TensorIter({out.get(), cond.get(), ca.get(), cb.get()}), dt);
   if (autograd::needs_grad(a, b)) autograd::record_where(cond, a, b, out);
   return out;
 }
 
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   require_defined("clamp", x);
-  require_cpu("clamp", x);
+  const auto kernel = clamp_kernel.at(x->device(), "clamp");
   PYNN_CHECK(lo || hi, "clamp", "At least one of 'min' or 'max' must not be None");
   Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
   ScalarType dt = result_type({x.get(), wlo.get(), whi.get()});
   Tensor in = to_dtype(x, dt);
-  Tensor out = empty(x->sizes(), dt);
-  cpu::clamp_kernel(TensorIter({out.get(), in.get()}), dt, lo, hi);
+  Tensor out = empty(x->sizes(), dt, x->device());
+  kernel(TensorIter({out.get(), in.get()}), dt, lo, hi);
   if (autograd::needs_grad(x)) autograd::record_clamp(x, lo, hi, out);
   return out;
 }
 
 void clamp_(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   require_defined("clamp_", x);
-  require_cpu("clamp_", x);
+  const auto kernel = clamp_kernel.at(x->device(), "clamp_");
   PYNN_CHECK(lo || hi, "clamp_", "At least one of 'min' or 'max' must not be None");
   check_no_internal_overlap("clamp_", x);
   Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
@@ -224,7 +237,7 @@ void clamp_(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi)
   autograd::check_inplace(x, "clamp_");
   bool grad = autograd::needs_grad(x);
   Tensor old = grad ? snapshot(x) : nullptr;
-  cpu::clamp_kernel(TensorIter({x.get(), x.get()}), x->dtype(), lo, hi);
+  kernel(TensorIter({x.get(), x.get()}), x->dtype(), lo, hi);
   x->bump_version();
   if (grad) autograd::record_clamp_inplace(old, lo, hi, x);
 }
@@ -240,8 +253,7 @@ Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
 void copy_(const Tensor& dst, const Tensor& src) {
   require_defined("copy_", dst);
   require_defined("copy_", src, "src");
-  if (!dst->device().is_cpu() || !src->device().is_cpu())
-    throw NotImplementedError("[copy_] not implemented for cuda");
+  const auto kernel = copy_kernel.at(same_device("copy_", dst, src), "copy_");
   check_inplace_shape("copy_", dst, src);
   check_no_internal_overlap("copy_", dst);
   if (dst.get() == src.get()) return;
@@ -249,26 +261,26 @@ void copy_(const Tensor& dst, const Tensor& src) {
   if (s->storage() == dst->storage()) s = clone(src);  // overlapping views: read from a snapshot
   autograd::check_inplace(dst, "copy_");
   bool grad = autograd::needs_grad(dst, src);
-  cpu::copy_kernel(TensorIter({dst.get(), s.get()}), dst->dtype(), s->dtype());
+  kernel(TensorIter({dst.get(), s.get()}), dst->dtype(), s->dtype());
   dst->bump_version();
   if (grad) autograd::record_copy_inplace(src, dst);
 }
 
 void fill_(const Tensor& dst, const Scalar& value) {
   require_defined("fill_", dst);
-  require_cpu("fill_", dst);
+  const auto kernel = fill_kernel.at(dst->device(), "fill_");
   check_no_internal_overlap("fill_", dst);
   autograd::check_inplace(dst, "fill_");
-  cpu::fill_kernel(TensorIter({dst.get()}), dst->dtype(), value);
+  kernel(TensorIter({dst.get()}), dst->dtype(), value);
   dst->bump_version();
   if (autograd::needs_grad(dst)) autograd::record_fill_inplace(dst);
 }
 
 Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy) {
   if (x->dtype() == dtype && !copy) return x;
+  const auto kernel = copy_kernel.at(x->device(), "to");
   Tensor out = empty(x->sizes(), dtype, x->device());
-  require_cpu("to", x);
-  cpu::copy_kernel(TensorIter({out.get(), x.get()}), dtype, x->dtype());
+  kernel(TensorIter({out.get(), x.get()}), dtype, x->dtype());
   if (is_floating(dtype) && autograd::needs_grad(x)) autograd::record_cast(x, out, "ToCopyBackward0");
   return out;
 }
@@ -280,26 +292,29 @@ Tensor contiguous(const Tensor& x) {
 
 Tensor clone(const Tensor& x) {
   require_defined("clone", x);
-  require_cpu("clone", x);
+  const auto kernel = copy_kernel.at(x->device(), "clone");
   Tensor out = empty(x->sizes(), x->dtype(), x->device());
-  cpu::copy_kernel(TensorIter({out.get(), x.get()}), x->dtype(), x->dtype());
+  kernel(TensorIter({out.get(), x.get()}), x->dtype(), x->dtype());
   if (autograd::needs_grad(x)) autograd::record_cast(x, out, "CloneBackward0");
   return out;
 }
 
 namespace {
-// Random kernels fill contiguous memory; other layouts go through a temporary.
-template <typename F>
-void fill_random(const char* op, const Tensor& x, F kernel) {
-  require_cpu(op, x);
+// Random kernels fill contiguous memory; other layouts go through a temporary. Each call claims numel counters
+// of the default generator's stream.
+void fill_random(const char* op, const Tensor& x, RandomArgs args) {
+  const auto kernel = random_kernel.at(x->device(), op);
   autograd::check_inplace(x, op);
   check_no_internal_overlap(op, x);
+  const RandomKey key = default_generator().reserve(static_cast<uint64_t>(x->numel()));
+  args.seed = key.seed;
+  args.offset = key.offset;
   if (x->is_contiguous()) {
-    kernel(x);
+    kernel(x, args);
   } else {
-    Tensor tmp = empty(x->sizes(), x->dtype());
-    kernel(tmp);
-    cpu::copy_kernel(TensorIter({x.get(), tmp.get()}), x->dtype(), x->dtype());
+    Tensor tmp = empty(x->sizes(), x->dtype(), x->device());
+    kernel(tmp, args);
+    copy_kernel(x->device(), TensorIter({x.get(), tmp.get()}), x->dtype(), x->dtype());
   }
   x->bump_version();
 }
@@ -308,18 +323,18 @@ void fill_random(const char* op, const Tensor& x, F kernel) {
 void uniform_(const Tensor& x, double from, double to) {
   PYNN_CHECK(from <= to, "uniform_", "expects to return a [from, to) range, but found from=", from, " > to=", to);
   PYNN_CHECK_TYPE(is_floating(x->dtype()), "uniform_", "not implemented for dtype ", dtype_name(x->dtype()));
-  fill_random("uniform_", x, [&](const Tensor& t) { cpu::uniform_kernel(t, from, to); });
+  fill_random("uniform_", x, RandomArgs{RandomDist::Uniform, from, to});
 }
 
 void normal_(const Tensor& x, double mean, double std) {
   PYNN_CHECK(std >= 0, "normal_", "expects std >= 0.0, but found std ", std);
   PYNN_CHECK_TYPE(is_floating(x->dtype()), "normal_", "not implemented for dtype ", dtype_name(x->dtype()));
-  fill_random("normal_", x, [&](const Tensor& t) { cpu::normal_kernel(t, mean, std); });
+  fill_random("normal_", x, RandomArgs{RandomDist::Normal, mean, std});
 }
 
 void bernoulli_(const Tensor& x, double p) {
   PYNN_CHECK(p >= 0 && p <= 1, "bernoulli_", "expects p to be in [0, 1], but got p=", p);
-  fill_random("bernoulli_", x, [&](const Tensor& t) { cpu::bernoulli_kernel(t, p); });
+  fill_random("bernoulli_", x, RandomArgs{RandomDist::Bernoulli, p, 0});
 }
 
 }  // namespace pynn

@@ -1,29 +1,14 @@
-// Elementwise ops, casts and copies: check -> promote -> allocate -> TensorIter -> cpu kernel.
+// Elementwise ops, casts and copies: check -> promote -> allocate -> TensorIter -> the device's kernel.
 #pragma once
 #include <optional>
 #include <vector>
 
 #include "core/scalar.h"
 #include "core/tensor.h"
+#include "kernels/elementwise.h"
 
 namespace pynn {
 
-enum class UnaryOp {
-  // same dtype in and out
-  Neg, Abs, Sign, Relu, Floor, Ceil, Round, Trunc, Square, BitwiseNot,
-  // integral inputs promote to float32
-  Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Sigmoid,
-  Reciprocal, Erf,
-  // bool out
-  LogicalNot, IsNan, IsInf, IsFinite,
-};
-enum class BinaryOp {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide, Atan2,
-  BitwiseAnd, BitwiseOr, BitwiseXor,
-  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
-};
-const char* op_name(UnaryOp op);
-const char* op_name(BinaryOp op);
 
 // torch's result_type over tensors (0-dim and wrapped numbers promote only across categories).
 ScalarType result_type(std::initializer_list<const TensorImpl*> tensors);
@@ -47,7 +32,7 @@ Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy = false);  // retur
 Tensor contiguous(const Tensor& x);                                    // returns x itself when already contiguous
 Tensor clone(const Tensor& x);
 
-// Random fills (seeded by the default generator).
+// Random fills from the default generator's (seed, offset) stream.
 void uniform_(const Tensor& x, double from, double to);
 void normal_(const Tensor& x, double mean, double std);
 void bernoulli_(const Tensor& x, double p);

@@ -6,13 +6,18 @@
 
 namespace pynn {
 
-Tensor full(const Dims& sizes, const Scalar& value, ScalarType dtype);
-Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<ScalarType> dtype);
-Tensor linspace(double start, double end, int64_t steps, ScalarType dtype);
-Tensor eye(int64_t n, int64_t m, ScalarType dtype);
-Tensor rand(const Dims& sizes, ScalarType dtype);
-Tensor randn(const Dims& sizes, ScalarType dtype);
-Tensor randint(int64_t low, int64_t high, const Dims& sizes, ScalarType dtype);
-Tensor randperm(int64_t n, ScalarType dtype);
+// Every factory makes its tensor on `device`. Values computed on the host (ranges, identity, integer draws) are
+// written into a CPU tensor and copied over, so a backend needs only empty, fill_, copy_ and random_ kernels.
+Tensor full(const Dims& sizes, const Scalar& value, ScalarType dtype, Device device);
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<ScalarType> dtype,
+              Device device);
+Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device);
+Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device);
+Tensor rand(const Dims& sizes, ScalarType dtype, Device device);
+Tensor randn(const Dims& sizes, ScalarType dtype, Device device);
+Tensor randint(int64_t low, int64_t high, const Dims& sizes, ScalarType dtype, Device device);
+Tensor randperm(int64_t n, ScalarType dtype, Device device);
+// x's values on `device` (x itself when it is there already).
+Tensor to_device(const Tensor& x, Device device);
 
 }  // namespace pynn

@@ -6,12 +6,16 @@
 #include <vector>
 
 #include "core/shape.h"
-#include "cpu/linalg.h"
+#include "kernels/linalg.h"
 #include "ops/common.h"
 #include "ops/elementwise.h"
 #include "ops/shape.h"
 
 namespace pynn {
+
+PYNN_DEFINE_KERNEL(gemm_kernel, "mm");
+PYNN_DEFINE_KERNEL(dot_kernel, "dot");
+
 namespace {
 
 // torch names C types in these messages ("float != double").
@@ -30,17 +34,16 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b, const char
                     const char* nb = "other") {
   require_defined(op, a, na);
   require_defined(op, b, nb);
-  require_cpu(op, a);
-  require_cpu(op, b);
+  same_device(op, a, b);
   PYNN_CHECK(a->dtype() == b->dtype(), op, "expected m1 and m2 to have the same dtype, but got: ",
              ctype_name(a->dtype()), " != ", ctype_name(b->dtype()));
   if (a->dtype() == ScalarType::Bool) throw NotImplementedError(str("[", op, "] not implemented for 'Bool'"));
 }
 
-cpu::MatRef mat_ref(const Tensor& t) {  // 2-D or 3-D
+MatRef mat_ref(const Tensor& t) {  // 2-D or 3-D
   const Dims& s = t->strides();
-  if (t->dim() == 3) return cpu::MatRef{t->data(), s[0], s[1], s[2]};
-  return cpu::MatRef{t->data(), 0, s[0], s[1]};
+  if (t->dim() == 3) return MatRef{t->data(), s[0], s[1], s[2]};
+  return MatRef{t->data(), 0, s[0], s[1]};
 }
 
 std::string mat_str(const Tensor& t) {
@@ -59,12 +62,12 @@ void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b, const Scalar& 
   const bool batched = a->dim() == 3;
   const int64_t batch = batched ? a->sizes()[0] : 1;
   const int64_t m = a->sizes()[batched ? 1 : 0], k = a->sizes()[batched ? 2 : 1], n = b->sizes()[batched ? 2 : 1];
-  cpu::gemm_kernel(a->dtype(), batch, m, n, k, alpha, mat_ref(a), mat_ref(b), beta, mat_ref(c));
+  gemm_kernel(c->device(), a->dtype(), batch, m, n, k, alpha, mat_ref(a), mat_ref(b), beta, mat_ref(c));
 }
 
 Tensor mm_impl(const char* op, const Tensor& a, const Tensor& b) {
   check_mm_shapes(op, a, b);
-  Tensor c = empty(Dims{a->sizes()[0], b->sizes()[1]}, a->dtype());
+  Tensor c = empty(Dims{a->sizes()[0], b->sizes()[1]}, a->dtype(), a->device());
   gemm_into(c, a, b, Scalar(int64_t(0)), Scalar(int64_t(1)));
   return c;
 }
@@ -78,7 +81,7 @@ void check_bmm_shapes(const char* op, const Tensor& a, const Tensor& b) {
 
 Tensor bmm_impl(const char* op, const Tensor& a, const Tensor& b) {
   check_bmm_shapes(op, a, b);
-  Tensor c = empty(Dims{a->sizes()[0], a->sizes()[1], b->sizes()[2]}, a->dtype());
+  Tensor c = empty(Dims{a->sizes()[0], a->sizes()[1], b->sizes()[2]}, a->dtype(), a->device());
   gemm_into(c, a, b, Scalar(int64_t(0)), Scalar(int64_t(1)));
   return c;
 }
@@ -87,11 +90,11 @@ Tensor mv_impl(const char* op, const Tensor& a, const Tensor& v) {
   PYNN_CHECK(a->sizes()[1] == v->sizes()[0], op, "size mismatch, got input (", a->sizes()[0], "), mat (", mat_str(a),
              "), vec (", v->sizes()[0], ")");
   const int64_t m = a->sizes()[0], k = a->sizes()[1];
-  Tensor c = empty(Dims{m}, a->dtype());
-  cpu::MatRef A = mat_ref(a);
-  cpu::MatRef B{v->data(), 0, v->strides()[0], 1};
-  cpu::MatRef C{c->data(), 0, 1, 1};
-  cpu::gemm_kernel(a->dtype(), 1, m, 1, k, Scalar(int64_t(1)), A, B, Scalar(int64_t(0)), C);
+  Tensor c = empty(Dims{m}, a->dtype(), a->device());
+  MatRef A = mat_ref(a);
+  MatRef B{v->data(), 0, v->strides()[0], 1};
+  MatRef C{c->data(), 0, 1, 1};
+  gemm_kernel.at(a->device(), "mv")(a->dtype(), 1, m, 1, k, Scalar(int64_t(1)), A, B, Scalar(int64_t(0)), C);
   return c;
 }
 
@@ -99,8 +102,8 @@ Tensor dot_impl(const char* op, const Tensor& a, const Tensor& b) {
   PYNN_CHECK(a->numel() == b->numel(), op, "inconsistent tensor size, expected tensor [", a->numel(),
              "] and src [", b->numel(), "] to have the same number of elements, but got ", a->numel(), " and ",
              b->numel(), " elements respectively");
-  Tensor out = empty(Dims{}, a->dtype());
-  cpu::dot_kernel(a->dtype(), a->numel(), a->data(), a->strides()[0], b->data(), b->strides()[0], out->data());
+  Tensor out = empty(Dims{}, a->dtype(), a->device());
+  dot_kernel(a->device(), a->dtype(), a->numel(), a->data(), a->strides()[0], b->data(), b->strides()[0], out->data());
   return out;
 }
 
@@ -115,12 +118,8 @@ Dims slice_dims(const Dims& d, int from, int to) {
 // Runs the forward with recording off (its internal views and copies need no graph), then records one node.
 template <typename F, typename R>
 Tensor recorded(const Tensor& a, const Tensor& b, F forward, R record) {
-  bool grad = autograd::needs_grad(a, b);
-  Tensor out;
-  {
-    autograd::GradModeGuard no_grad(false);
-    out = forward();
-  }
+  const bool grad = autograd::needs_grad(a, b);
+  Tensor out = autograd::untracked(forward);
   if (grad) record(out);
   return out;
 }
@@ -129,14 +128,14 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_operands("mm", a, b, "input", "mat2");
   PYNN_CHECK(a->dim() == 2, "mm", "self must be a matrix");
   PYNN_CHECK(b->dim() == 2, "mm", "mat2 must be a matrix");
-  return recorded(a, b, [&] { return mm_impl("mm", a, b); }, [&](const Tensor& out) { autograd::record_mm(a, b, out, "MmBackward0"); });
+  return recorded(a, b, [&] { return mm_impl("mm", a, b); }, [&](const Tensor& out) { autograd::record_mm(a, b, out, false); });
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
   check_operands("bmm", a, b, "input", "mat2");
   PYNN_CHECK(a->dim() == 3, "bmm", "batch1 must be a 3D tensor");
   PYNN_CHECK(b->dim() == 3, "bmm", "batch2 must be a 3D tensor");
-  return recorded(a, b, [&] { return bmm_impl("bmm", a, b); }, [&](const Tensor& out) { autograd::record_mm(a, b, out, "BmmBackward0"); });
+  return recorded(a, b, [&] { return bmm_impl("bmm", a, b); }, [&](const Tensor& out) { autograd::record_mm(a, b, out, true); });
 }
 
 Tensor mv(const Tensor& a, const Tensor& v) {
@@ -149,8 +148,7 @@ Tensor mv(const Tensor& a, const Tensor& v) {
 Tensor dot(const Tensor& a, const Tensor& b) {
   require_defined("dot", a);
   require_defined("dot", b, "tensor");
-  require_cpu("dot", a);
-  require_cpu("dot", b);
+  same_device("dot", a, b);
   PYNN_CHECK(a->dim() == 1 && b->dim() == 1, "dot", "1D tensors expected, but got ", a->dim(), "D and ", b->dim(),
              "D tensors");
   PYNN_CHECK(a->dtype() == b->dtype(), "dot", "dot : expected both vectors to have same dtype, but found ",
@@ -219,62 +217,52 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return recorded(a, b, [&] { return matmul_forward(a, b); }, [&](const Tensor& out) { autograd::record_matmul(a, b, out); });
 }
 
-Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
-  bool grad = autograd::needs_grad({&input, &m1, &m2});
-  Tensor out;
-  {
-    autograd::GradModeGuard no_grad(false);
-    out = [&]() -> Tensor {
-  const char* op = "addmm";
+namespace {
+// addmm and baddbmm: c = beta * input + alpha * m1 @ m2 over matrices (rank 2) or batches of them (rank 3).
+Tensor add_product(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha,
+                   bool batched) {
+  const char* op = batched ? "baddbmm" : "addmm";
+  const char* n1 = batched ? "batch1" : "mat1";
+  const char* n2 = batched ? "batch2" : "mat2";
+  const int rank = batched ? 3 : 2;
   require_defined(op, input);
-  require_cpu(op, input);
-  check_operands(op, m1, m2, "mat1", "mat2");
-  PYNN_CHECK(m1->dim() == 2, op, "mat1 must be a matrix, got ", m1->dim(), "-D tensor");
-  PYNN_CHECK(m2->dim() == 2, op, "mat2 must be a matrix, got ", m2->dim(), "-D tensor");
-  PYNN_CHECK(input->dtype() == m1->dtype(), op, "self and mat2 must have the same dtype, but got ",
-             type_title(input->dtype()), " and ", type_title(m2->dtype()));
-  check_mm_shapes(op, m1, m2);
-  const Dims shape{m1->sizes()[0], m2->sizes()[1]};
-  PYNN_CHECK(input->dim() <= 2 && broadcast_shapes(input->sizes(), shape, op) == shape, op,
-             "The expanded size of the input ", input->sizes().str(), " must match the result shape ", shape.str());
-  Tensor c = empty(shape, m1->dtype());
-  const bool use_input = beta.to<double>() != 0.0;
-  if (use_input && c->numel() > 0) copy_(c, input);
-  gemm_into(c, m1, m2, use_input ? beta : Scalar(int64_t(0)), alpha);
-  return c;
-    }();
+  same_device(op, input, m1, m2);
+  check_operands(op, m1, m2, n1, n2);
+  if (batched) {
+    PYNN_CHECK(m1->dim() == 3, op, "batch1 must be a 3D tensor");
+    PYNN_CHECK(m2->dim() == 3, op, "batch2 must be a 3D tensor");
+  } else {
+    PYNN_CHECK(m1->dim() == 2, op, "mat1 must be a matrix, got ", m1->dim(), "-D tensor");
+    PYNN_CHECK(m2->dim() == 2, op, "mat2 must be a matrix, got ", m2->dim(), "-D tensor");
   }
-  if (grad) autograd::record_addmm(input, m1, m2, out, beta, alpha, "AddmmBackward0");
+  PYNN_CHECK(input->dtype() == m1->dtype(), op, "self and ", batched ? "batch1" : "mat2",
+             " must have the same dtype, but got ", type_title(input->dtype()), " and ",
+             type_title(batched ? m1->dtype() : m2->dtype()));
+  if (batched) check_bmm_shapes(op, m1, m2);
+  else check_mm_shapes(op, m1, m2);
+  const Dims shape = batched ? Dims{m1->sizes()[0], m1->sizes()[1], m2->sizes()[2]}
+                             : Dims{m1->sizes()[0], m2->sizes()[1]};
+  PYNN_CHECK(input->dim() <= rank && broadcast_shapes(input->sizes(), shape, op) == shape, op,
+             "The expanded size of the input ", input->sizes().str(), " must match the result shape ", shape.str());
+  const bool grad = autograd::needs_grad({&input, &m1, &m2});
+  Tensor out = autograd::untracked([&] {
+    Tensor c = empty(shape, m1->dtype(), m1->device());
+    const bool use_input = beta.to<double>() != 0.0;
+    if (use_input && c->numel() > 0) copy_(c, input);
+    gemm_into(c, m1, m2, use_input ? beta : Scalar(int64_t(0)), alpha);
+    return c;
+  });
+  if (grad) autograd::record_addmm(input, m1, m2, out, beta, alpha, batched);
   return out;
+}
+}  // namespace
+
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
+  return add_product(input, m1, m2, beta, alpha, false);
 }
 
 Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
-  bool grad = autograd::needs_grad({&input, &b1, &b2});
-  Tensor out;
-  {
-    autograd::GradModeGuard no_grad(false);
-    out = [&]() -> Tensor {
-  const char* op = "baddbmm";
-  require_defined(op, input);
-  require_cpu(op, input);
-  check_operands(op, b1, b2, "batch1", "batch2");
-  PYNN_CHECK(b1->dim() == 3, op, "batch1 must be a 3D tensor");
-  PYNN_CHECK(b2->dim() == 3, op, "batch2 must be a 3D tensor");
-  PYNN_CHECK(input->dtype() == b1->dtype(), op, "self and batch1 must have the same dtype, but got ",
-             type_title(input->dtype()), " and ", type_title(b1->dtype()));
-  check_bmm_shapes(op, b1, b2);
-  const Dims shape{b1->sizes()[0], b1->sizes()[1], b2->sizes()[2]};
-  PYNN_CHECK(input->dim() <= 3 && broadcast_shapes(input->sizes(), shape, op) == shape, op,
-             "The expanded size of the input ", input->sizes().str(), " must match the result shape ", shape.str());
-  Tensor c = empty(shape, b1->dtype());
-  const bool use_input = beta.to<double>() != 0.0;
-  if (use_input && c->numel() > 0) copy_(c, input);
-  gemm_into(c, b1, b2, use_input ? beta : Scalar(int64_t(0)), alpha);
-  return c;
-    }();
-  }
-  if (grad) autograd::record_addmm(input, b1, b2, out, beta, alpha, "BaddbmmBackward0");
-  return out;
+  return add_product(input, b1, b2, beta, alpha, true);
 }
 
 }  // namespace pynn

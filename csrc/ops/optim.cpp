@@ -2,11 +2,16 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "cpu/optim.h"
 #include "ops/common.h"
 #include "ops/elementwise.h"
 
 namespace pynn {
+
+PYNN_DEFINE_KERNEL(sgd_kernel, "sgd_step");
+PYNN_DEFINE_KERNEL(adam_kernel, "adam_step");
+PYNN_DEFINE_KERNEL(rmsprop_kernel, "rmsprop_step");
+PYNN_DEFINE_KERNEL(adagrad_kernel, "adagrad_step");
+
 namespace {
 
 void check_count(const char* op, const std::vector<Tensor>& list, size_t n, const char* what) {
@@ -16,8 +21,7 @@ void check_count(const char* op, const std::vector<Tensor>& list, size_t n, cons
 void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g) {
   PYNN_CHECK_TYPE(p != nullptr, op, "params[", i, "] is None");
   PYNN_CHECK_TYPE(g != nullptr, op, "grads[", i, "] is None");
-  require_cpu(op, p);
-  require_cpu(op, g);
+  same_device(op, p, g);
   PYNN_CHECK_TYPE(is_floating(p->dtype()), op, "can only optimize floating point tensors, but params[", i,
                   "] has dtype ", dtype_name(p->dtype()));
   PYNN_CHECK_TYPE(g->dtype() == p->dtype(), op, "grads[", i, "] has dtype ", dtype_name(g->dtype()),
@@ -29,7 +33,7 @@ void check_param(const char* op, size_t i, const Tensor& p, const Tensor& g) {
 
 void check_state(const char* op, size_t i, const Tensor& p, const Tensor& s, const char* what) {
   PYNN_CHECK_TYPE(s != nullptr, op, what, "[", i, "] is None");
-  require_cpu(op, s);
+  same_device(op, p, s);
   PYNN_CHECK_TYPE(s->dtype() == p->dtype(), op, what, "[", i, "] has dtype ", dtype_name(s->dtype()),
                   " but its param has dtype ", dtype_name(p->dtype()));
   PYNN_CHECK(s->sizes() == p->sizes(), op, what, "[", i, "] has shape ", s->sizes().str(),
@@ -39,7 +43,8 @@ void check_state(const char* op, size_t i, const Tensor& p, const Tensor& s, con
 
 void check_step(const char* op, size_t i, const Tensor& s) {
   PYNN_CHECK_TYPE(s != nullptr, op, "state_steps[", i, "] is None");
-  require_cpu(op, s);
+  // Step counts stay on the host (torch's default, capturable=False): the kernels take them as doubles.
+  PYNN_CHECK(s->device().is_cpu(), op, "state_steps[", i, "] must be a CPU tensor");
   PYNN_CHECK(s->numel() == 1 && is_floating(s->dtype()), op, "state_steps[", i,
              "] must be a 1-element floating point tensor");
 }
@@ -53,9 +58,9 @@ double increment_step(const Tensor& s) {
 
 // Kernels need contiguous memory. A tensor that is not contiguous is updated through a contiguous copy that
 // is written back afterwards; a contiguous one is written directly and its version bumped.
-class Written {
+class ContiguousWriteBack {
  public:
-  explicit Written(const Tensor& t) : orig_(t), work_(t && !t->is_contiguous() ? contiguous(t) : t) {}
+  explicit ContiguousWriteBack(const Tensor& t) : orig_(t), work_(t && !t->is_contiguous() ? contiguous(t) : t) {}
   const Tensor& get() const { return work_; }
   void finish() const {
     if (!orig_) return;
@@ -70,11 +75,11 @@ class Written {
 // Runs the update of one param with its state tensors made writable-contiguous, then writes them back.
 template <typename F>
 void update(std::initializer_list<Tensor> written, F&& kernel) {
-  std::vector<Written> w;
+  std::vector<ContiguousWriteBack> w;
   w.reserve(written.size());
   for (const Tensor& t : written) w.emplace_back(t);
   kernel(w);
-  for (const Written& x : w) x.finish();
+  for (const ContiguousWriteBack& x : w) x.finish();
 }
 
 Tensor at_or_null(const std::vector<Tensor>& list, size_t i) { return list.empty() ? nullptr : list[i]; }
@@ -97,10 +102,10 @@ std::vector<Tensor> sgd_step(const std::vector<Tensor>& params, const std::vecto
   for (size_t i = 0; i < n; ++i) {
     const Tensor& p = params[i];
     bool first = use_momentum && !out[i];
-    if (first) out[i] = empty(p->sizes(), p->dtype());
+    if (first) out[i] = empty(p->sizes(), p->dtype(), p->device());
     Tensor g = contiguous(grads[i]);
-    update({p, use_momentum ? out[i] : nullptr}, [&](const std::vector<Written>& w) {
-      cpu::sgd_kernel(w[0].get(), g, w[1].get(), h, first);
+    update({p, use_momentum ? out[i] : nullptr}, [&](const std::vector<ContiguousWriteBack>& w) {
+      sgd_kernel(g->device(), w[0].get(), g, w[1].get(), h, first);
     });
   }
   return out;
@@ -130,8 +135,8 @@ void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
     double step = increment_step(state_steps[i]);
     Tensor g = contiguous(grads[i]);
     update({params[i], exp_avgs[i], exp_avg_sqs[i], at_or_null(max_exp_avg_sqs, i)},
-           [&](const std::vector<Written>& w) {
-             cpu::adam_kernel(w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h, step);
+           [&](const std::vector<ContiguousWriteBack>& w) {
+             adam_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h, step);
            });
   }
 }
@@ -160,8 +165,8 @@ void rmsprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
     increment_step(state_steps[i]);
     Tensor g = contiguous(grads[i]);
     update({params[i], square_avgs[i], at_or_null(grad_avgs, i), at_or_null(momentum_buffers, i)},
-           [&](const std::vector<Written>& w) {
-             cpu::rmsprop_kernel(w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h);
+           [&](const std::vector<ContiguousWriteBack>& w) {
+             rmsprop_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h);
            });
   }
 }
@@ -183,8 +188,8 @@ void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
   for (size_t i = 0; i < n; ++i) {
     double step = increment_step(state_steps[i]);
     Tensor g = contiguous(grads[i]);
-    update({params[i], state_sums[i]}, [&](const std::vector<Written>& w) {
-      cpu::adagrad_kernel(w[0].get(), g, w[1].get(), h, step);
+    update({params[i], state_sums[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      adagrad_kernel(g->device(), w[0].get(), g, w[1].get(), h, step);
     });
   }
 }

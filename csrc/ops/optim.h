@@ -6,25 +6,9 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/optim.h"
 
 namespace pynn {
-
-struct SgdHyper {
-  double lr, momentum, dampening, weight_decay;
-  bool nesterov, maximize;
-};
-struct AdamHyper {
-  double lr, beta1, beta2, weight_decay, eps;
-  bool maximize, decoupled_weight_decay;  // decoupled: AdamW
-};
-struct RmspropHyper {
-  double lr, alpha, eps, weight_decay, momentum;
-  bool maximize;
-};
-struct AdagradHyper {
-  double lr, lr_decay, weight_decay, eps;
-  bool maximize;
-};
 
 // momentum_buffers: one entry per param, null where no buffer exists yet (it is created from this step's
 // direction, as torch does). Empty when momentum == 0. Returns the buffers, the new ones included.

@@ -9,18 +9,28 @@
 #include <numeric>
 
 #include "core/shape.h"
-#include "cpu/reduce.h"
+#include "kernels/reduce.h"
 #include "ops/common.h"
 #include "ops/elementwise.h"
 #include "ops/shape.h"
 
 namespace pynn {
+
+PYNN_DEFINE_KERNEL(reduce_kernel, "sum");
+PYNN_DEFINE_KERNEL(arg_reduce_kernel, "argmax");
+PYNN_DEFINE_KERNEL(var_kernel, "var");
+PYNN_DEFINE_KERNEL(logsumexp_kernel, "logsumexp");
+PYNN_DEFINE_KERNEL(cumulative_kernel, "cumsum");
+
 namespace {
+
+// Raises NotImplementedError before any copy or cast when x's backend has no reduction kernels.
+void check_backend(const Tensor& x, const char* op) { (void)reduce_kernel.at(x->device(), op); }
 
 // How a reduction reads its input and where its output goes.
 struct Plan {
   Tensor input;               // contiguous, read as [outer, size, inner]
-  cpu::ReduceGeom g;
+  ReduceGeom g;
   Dims kept_sizes;            // the kernel's output, kept dims in the order the kernel writes them
   std::vector<int64_t> back;  // permutation restoring the kept dims' original order; empty when none is needed
   Dims out_shape;             // the result's shape (keepdim applied)
@@ -85,7 +95,7 @@ Plan make_plan(const Tensor& x, const std::vector<int>& rd, bool keepdim, bool l
   int red_runs = 0;
   for (const Run& r : runs) red_runs += r.red;
 
-  p.g = cpu::ReduceGeom{};
+  p.g = ReduceGeom{};
   if (red_runs == 0) {  // nothing of size > 1 is reduced: every output is a single input element
     p.input = src;
     p.g.outer = x->numel();
@@ -146,7 +156,7 @@ Plan make_plan(const Tensor& x, const std::vector<int>& rd, bool keepdim, bool l
   return p;
 }
 
-Tensor alloc_out(const Plan& p, ScalarType dtype) { return empty(p.kept_sizes, dtype); }
+Tensor alloc_out(const Plan& p, ScalarType dtype) { return empty(p.kept_sizes, dtype, p.input->device()); }
 
 Tensor finish(const Plan& p, Tensor out) {
   if (!p.back.empty()) out = contiguous(permute(out, p.back));
@@ -175,20 +185,20 @@ void check_nonempty(const Tensor& x, const std::vector<int64_t>& dims, const std
     PYNN_CHECK_INDEX(x->sizes()[d] != 0, op, op, "(): Expected reduction dim ", d, " to have non-zero size.");
 }
 
-Tensor simple_reduce(const char* op, cpu::ReduceOp kind, const Tensor& x, const std::vector<int>& rd, bool keepdim,
+Tensor simple_reduce(const char* op, ReduceOp kind, const Tensor& x, const std::vector<int>& rd, bool keepdim,
                      ScalarType out_dtype, double arg = 1.0) {
   Plan p = make_plan(x, rd, keepdim);
   Tensor out = alloc_out(p, out_dtype);
-  if (has_output(p)) cpu::reduce_kernel(kind, p.input, out, p.g, arg);
+  if (has_output(p)) reduce_kernel.at(p.input->device(), op)(kind, p.input, out, p.g, arg);
   return finish(p, out);
 }
 
 ScalarType sum_dtype(ScalarType t) { return is_floating(t) ? t : ScalarType::Int64; }
 
-Tensor sum_like(const char* op, cpu::ReduceOp kind, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
+Tensor sum_like(const char* op, ReduceOp kind, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
                 std::optional<ScalarType> dtype) {
   require_defined(op, x);
-  require_cpu(op, x);
+  check_backend(x, op);
   std::vector<int> rd = dims_of(x, dims, op);
   Tensor in = dtype ? to_dtype(x, *dtype) : x;
   ScalarType kdt = sum_dtype(in->dtype());
@@ -200,7 +210,7 @@ Tensor sum_like(const char* op, cpu::ReduceOp kind, const Tensor& x, const std::
 std::pair<Tensor, Tensor> arg_reduce(const char* op, bool is_max, const Tensor& x, std::optional<int64_t> dim,
                                      bool keepdim, bool want_values) {
   require_defined(op, x);
-  require_cpu(op, x);
+  check_backend(x, op);
   std::vector<int64_t> dims;
   if (dim) dims.push_back(*dim);
   const bool is_arg = !want_values;
@@ -210,35 +220,27 @@ std::pair<Tensor, Tensor> arg_reduce(const char* op, bool is_max, const Tensor& 
   Plan p = make_plan(x, rd, keepdim, /*logical_order=*/!dim, /*allow_lead=*/false);
   Tensor values = want_values ? alloc_out(p, x->dtype()) : Tensor();
   Tensor indices = alloc_out(p, ScalarType::Int64);
-  if (has_output(p)) cpu::arg_reduce_kernel(is_max, p.input, values, indices, p.g);
+  if (has_output(p)) arg_reduce_kernel.at(p.input->device(), op)(is_max, p.input, values, indices, p.g);
   return {want_values ? finish(p, values) : Tensor(), finish(p, indices)};
 }
 
 Tensor scan(const char* op, bool is_prod, const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
   require_defined(op, x);
-  require_cpu(op, x);
+  check_backend(x, op);
   const int d = wrap_dim(dim, x->dim(), op);
   Tensor in = contiguous(dtype ? to_dtype(x, *dtype) : x);
   ScalarType kdt = sum_dtype(in->dtype());
-  Tensor out = empty(in->sizes(), kdt);
-  cpu::ReduceGeom g;
+  Tensor out = empty(in->sizes(), kdt, in->device());
+  ReduceGeom g;
   for (int i = 0; i < in->dim(); ++i) {
     int64_t s = in->sizes()[i];
     if (i < d) g.outer *= s;
     else if (i == d) g.size *= s;
     else g.inner *= s;
   }
-  if (out->numel() > 0) cpu::cumulative_kernel(is_prod, in, out, g);
+  if (out->numel() > 0) cumulative_kernel.at(in->device(), op)(is_prod, in, out, g);
   if (dtype && *dtype != kdt) out = to_dtype(out, *dtype);
   return out;
-}
-
-// Runs an op's forward with recording off (its internal casts, permutes and copies need no graph); the op then
-// records one backward node for its result.
-template <typename F>
-auto untracked(F forward) {
-  autograd::GradModeGuard off(false);
-  return forward();
 }
 
 bool differentiable(const Tensor& x, const Tensor& out) { return is_floating(out->dtype()) && autograd::needs_grad(x); }
@@ -246,7 +248,7 @@ bool differentiable(const Tensor& x, const Tensor& out) { return is_floating(out
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
-  Tensor out = untracked([&] { return sum_like("sum", cpu::ReduceOp::Sum, x, dims, keepdim, dtype); });
+  Tensor out = autograd::untracked([&] { return sum_like("sum", ReduceOp::Sum, x, dims, keepdim, dtype); });
   if (differentiable(x, out)) autograd::record_sum(x, dims, keepdim, out, false);
   return out;
 }
@@ -255,7 +257,7 @@ namespace {
 Tensor mean_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<ScalarType> dtype) {
   autograd::GradModeGuard off(false);
   require_defined("mean", x);
-  require_cpu("mean", x);
+  check_backend(x, "mean");
   if (dtype) {
     PYNN_CHECK(is_floating(*dtype), "mean",
                "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex "
@@ -269,7 +271,7 @@ Tensor mean_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keep
   Tensor in = dtype ? to_dtype(x, *dtype) : x;
   int64_t n = 1;
   for (int d : rd) n *= x->sizes()[d];
-  return simple_reduce("mean", cpu::ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
+  return simple_reduce("mean", ReduceOp::Sum, in, rd, keepdim, in->dtype(), static_cast<double>(n));
 }
 }  // namespace
 
@@ -282,7 +284,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std
 Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype) {
   std::vector<int64_t> dims;
   if (dim) dims.push_back(*dim);
-  Tensor out = untracked([&] { return sum_like("prod", cpu::ReduceOp::Prod, x, dims, keepdim, dtype); });
+  Tensor out = autograd::untracked([&] { return sum_like("prod", ReduceOp::Prod, x, dims, keepdim, dtype); });
   if (differentiable(x, out)) autograd::record_prod(x, dim, keepdim, out);
   return out;
 }
@@ -290,12 +292,12 @@ Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::opti
 // all_dims: max()/min() of everything, whose backward also matches NaNs (amax/amin over every dim does not).
 static Tensor extreme(const char* op, bool is_max, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
                       bool all_dims) {
-  Tensor out = untracked([&] {
+  Tensor out = autograd::untracked([&] {
     require_defined(op, x);
-    require_cpu(op, x);
+    check_backend(x, op);
     std::vector<int> rd = dims_of(x, dims, op);
     check_nonempty(x, dims, rd, op);
-    return simple_reduce(op, is_max ? cpu::ReduceOp::Max : cpu::ReduceOp::Min, x, rd, keepdim, x->dtype());
+    return simple_reduce(op, is_max ? ReduceOp::Max : ReduceOp::Min, x, rd, keepdim, x->dtype());
   });
   if (differentiable(x, out)) autograd::record_extreme(x, dims, keepdim, out, is_max, all_dims);
   return out;
@@ -312,7 +314,7 @@ Tensor min(const Tensor& x) { return extreme("min", false, x, {}, false, true); 
 
 static std::pair<Tensor, Tensor> extreme_dim(bool is_max, const Tensor& x, int64_t dim, bool keepdim) {
   const char* op = is_max ? "max" : "min";
-  std::pair<Tensor, Tensor> r = untracked([&] { return arg_reduce(op, is_max, x, dim, keepdim, true); });
+  std::pair<Tensor, Tensor> r = autograd::untracked([&] { return arg_reduce(op, is_max, x, dim, keepdim, true); });
   if (differentiable(x, r.first)) autograd::record_select_dim(x, dim, keepdim, r.first, r.second, is_max);
   return r;
 }
@@ -334,12 +336,12 @@ static Tensor var_std_forward(const char* op, bool take_sqrt, const Tensor& x, c
                               double correction, bool keepdim) {
   autograd::GradModeGuard off(false);
   require_defined(op, x);
-  require_cpu(op, x);
+  check_backend(x, op);
   PYNN_CHECK(is_floating(x->dtype()), op, "std and var only support floating point and complex dtypes");
   std::vector<int> rd = dims_of(x, dims, op);
   Plan p = make_plan(x, rd, keepdim);
   Tensor out = alloc_out(p, x->dtype());
-  if (has_output(p)) cpu::var_kernel(p.input, out, p.g, correction, take_sqrt);
+  if (has_output(p)) var_kernel.at(p.input->device(), op)(p.input, out, p.g, correction, take_sqrt);
   return finish(p, out);
 }
 
@@ -383,7 +385,7 @@ static Tensor norm_forward(const Tensor& x, double p, const std::vector<int64_t>
   autograd::GradModeGuard off(false);
   const char* op = "norm";
   require_defined(op, x);
-  require_cpu(op, x);
+  check_backend(x, op);
   PYNN_CHECK(is_floating(x->dtype()), op,
              "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", type_title(x->dtype()));
   if (dtype)
@@ -397,11 +399,11 @@ static Tensor norm_forward(const Tensor& x, double p, const std::vector<int64_t>
                " norm on an empty tensor because the operation does not have an identity");
   }
   Tensor in = dtype ? to_dtype(x, *dtype) : x;
-  cpu::ReduceOp kind = cpu::ReduceOp::NormP;
-  if (p == 2) kind = cpu::ReduceOp::NormL2;
-  else if (p == 1) kind = cpu::ReduceOp::NormL1;
-  else if (p == 0) kind = cpu::ReduceOp::NormL0;
-  else if (std::isinf(p)) kind = p > 0 ? cpu::ReduceOp::NormInf : cpu::ReduceOp::NormNegInf;
+  ReduceOp kind = ReduceOp::NormP;
+  if (p == 2) kind = ReduceOp::NormL2;
+  else if (p == 1) kind = ReduceOp::NormL1;
+  else if (p == 0) kind = ReduceOp::NormL0;
+  else if (std::isinf(p)) kind = p > 0 ? ReduceOp::NormInf : ReduceOp::NormNegInf;
   return simple_reduce(op, kind, in, rd, keepdim, in->dtype(), p);
 }
 
@@ -414,12 +416,12 @@ Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dims, bool ke
 static Tensor logsumexp_forward(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   autograd::GradModeGuard off(false);
   require_defined("logsumexp", x);
-  require_cpu("logsumexp", x);
+  check_backend(x, "logsumexp");
   std::vector<int> rd = dims_of(x, dims, "logsumexp");
   Tensor in = is_floating(x->dtype()) ? x : to_dtype(x, default_float());
   Plan p = make_plan(in, rd, keepdim, false, /*allow_lead=*/false);
   Tensor out = alloc_out(p, in->dtype());
-  if (has_output(p)) cpu::logsumexp_kernel(p.input, out, p.g);
+  if (has_output(p)) logsumexp_kernel(p.input->device(), p.input, out, p.g);
   return finish(p, out);
 }
 
@@ -431,19 +433,19 @@ Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim
 
 Tensor all(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   require_defined("all", x);
-  require_cpu("all", x);
-  return simple_reduce("all", cpu::ReduceOp::All, x, dims_of(x, dims, "all"), keepdim, ScalarType::Bool);
+  check_backend(x, "all");
+  return simple_reduce("all", ReduceOp::All, x, dims_of(x, dims, "all"), keepdim, ScalarType::Bool);
 }
 
 Tensor any(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   require_defined("any", x);
-  require_cpu("any", x);
-  return simple_reduce("any", cpu::ReduceOp::Any, x, dims_of(x, dims, "any"), keepdim, ScalarType::Bool);
+  check_backend(x, "any");
+  return simple_reduce("any", ReduceOp::Any, x, dims_of(x, dims, "any"), keepdim, ScalarType::Bool);
 }
 
 static Tensor recorded_scan(const char* op, bool is_prod, const Tensor& x, int64_t dim,
                             std::optional<ScalarType> dtype) {
-  Tensor out = untracked([&] { return scan(op, is_prod, x, dim, dtype); });
+  Tensor out = autograd::untracked([&] { return scan(op, is_prod, x, dim, dtype); });
   if (differentiable(x, out)) autograd::record_cumulative(x, dim, out, is_prod);
   return out;
 }

@@ -15,7 +15,7 @@ using namespace pynn;
 
 TEST(Core, ContiguousStrides) {
   EXPECT_EQ(contiguous_strides(Dims{2, 3, 4}), (Dims{12, 4, 1}));
-  Tensor t = empty(Dims{2, 3}, ScalarType::Float32);
+  Tensor t = empty(Dims{2, 3}, ScalarType::Float32, pynn::Device{});
   EXPECT_TRUE(t->is_contiguous());
   EXPECT_EQ(t->numel(), 6);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(t->data()) % 64, 0u);
@@ -24,29 +24,29 @@ TEST(Core, ContiguousStrides) {
 TEST(Core, Promotion) {
   EXPECT_EQ(promote_types(ScalarType::Int32, ScalarType::Int64), ScalarType::Int64);
   EXPECT_EQ(promote_types(ScalarType::Int64, ScalarType::Float32), ScalarType::Float32);
-  Tensor i = empty(Dims{3}, ScalarType::Int64);
+  Tensor i = empty(Dims{3}, ScalarType::Int64, pynn::Device{});
   Tensor f = wrap_scalar(Scalar(2.5));
   EXPECT_EQ(result_type({i.get(), f.get()}), ScalarType::Float32);
   Tensor d0 = scalar_tensor(Scalar(1.0), ScalarType::Float64);
-  Tensor f32 = empty(Dims{3}, ScalarType::Float32);
+  Tensor f32 = empty(Dims{3}, ScalarType::Float32, pynn::Device{});
   EXPECT_EQ(result_type({f32.get(), d0.get()}), ScalarType::Float32);
 }
 
 TEST(Core, BroadcastAdd) {
-  Tensor a = arange(Scalar(int64_t(0)), Scalar(int64_t(6)), Scalar(int64_t(1)), ScalarType::Float32);
+  Tensor a = arange(Scalar(int64_t(0)), Scalar(int64_t(6)), Scalar(int64_t(1)), ScalarType::Float32, pynn::Device{});
   Tensor a2 = view(a, {2, 3});
-  Tensor b = arange(Scalar(int64_t(0)), Scalar(int64_t(3)), Scalar(int64_t(1)), ScalarType::Float32);
+  Tensor b = arange(Scalar(int64_t(0)), Scalar(int64_t(3)), Scalar(int64_t(1)), ScalarType::Float32, pynn::Device{});
   Tensor c = binary(BinaryOp::Add, a2, b);
   ASSERT_EQ(c->sizes(), (Dims{2, 3}));
   const float* p = c->data_ptr<float>();
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j) EXPECT_FLOAT_EQ(p[i * 3 + j], static_cast<float>(i * 3 + j + j));
-  EXPECT_THROW(binary(BinaryOp::Add, a2, arange(Scalar(int64_t(0)), Scalar(int64_t(4)), Scalar(int64_t(1)), ScalarType::Float32)),
+  EXPECT_THROW(binary(BinaryOp::Add, a2, arange(Scalar(int64_t(0)), Scalar(int64_t(4)), Scalar(int64_t(1)), ScalarType::Float32, pynn::Device{})),
                std::runtime_error);
 }
 
 TEST(Core, TransposeCopy) {
-  Tensor a = view(arange(Scalar(int64_t(0)), Scalar(int64_t(6)), Scalar(int64_t(1)), ScalarType::Int64), {2, 3});
+  Tensor a = view(arange(Scalar(int64_t(0)), Scalar(int64_t(6)), Scalar(int64_t(1)), ScalarType::Int64, pynn::Device{}), {2, 3});
   Tensor at = transpose(a, 0, 1);
   EXPECT_FALSE(at->is_contiguous());
   Tensor c = contiguous(at);
@@ -77,7 +77,7 @@ TEST(Core, ParallelForPropagatesExceptions) {
 }
 
 TEST(Core, LargeElementwiseMatchesSerial) {
-  Tensor a = randn(Dims{1 << 18}, ScalarType::Float32);
+  Tensor a = randn(Dims{1 << 18}, ScalarType::Float32, pynn::Device{});
   Tensor b = unary(UnaryOp::Exp, a);
   const float* pa = a->data_ptr<float>();
   const float* pb = b->data_ptr<float>();

@@ -15,7 +15,7 @@ using namespace pynn;
 namespace {
 
 Tensor from(const std::vector<double>& v) {
-  Tensor t = empty(Dims{static_cast<int64_t>(v.size())}, ScalarType::Float64);
+  Tensor t = empty(Dims{static_cast<int64_t>(v.size())}, ScalarType::Float64, pynn::Device{});
   for (size_t i = 0; i < v.size(); ++i) t->data_ptr<double>()[i] = v[i];
   return t;
 }
@@ -27,7 +27,7 @@ std::vector<double> values(const Tensor& t) {
 }
 
 Tensor step_counter() {
-  Tensor s = empty(Dims{}, ScalarType::Float32);
+  Tensor s = empty(Dims{}, ScalarType::Float32, pynn::Device{});
   s->data_ptr<float>()[0] = 0.0f;
   return s;
 }
@@ -85,8 +85,8 @@ TEST(OptimAdagrad, NonContiguousParamIsWrittenBack) {
   Tensor base = from(ramp(12, 1.0, 0.0));
   Tensor P = t(reshape(base, {3, 4}));  // 4x3 transposed view
   ASSERT_FALSE(P->is_contiguous());
-  Tensor G = full(Dims{4, 3}, Scalar(0.5), ScalarType::Float64);
-  Tensor sum = full(Dims{4, 3}, Scalar(0.0), ScalarType::Float64);
+  Tensor G = full(Dims{4, 3}, Scalar(0.5), ScalarType::Float64, pynn::Device{});
+  Tensor sum = full(Dims{4, 3}, Scalar(0.0), ScalarType::Float64, pynn::Device{});
   std::vector<double> before = values(P);
   uint64_t version = base->version();
   adagrad_step({P}, {G}, {sum}, {step_counter()}, AdagradHyper{0.1, 0.0, 0.0, 1e-10, false});
@@ -99,9 +99,9 @@ TEST(OptimChecks, BadListsRaise) {
   Tensor p = from({1.0, 2.0});
   EXPECT_THROW(sgd_step({p}, {}, {}, SgdHyper{0.1, 0, 0, 0, false, false}), ValueError);
   EXPECT_THROW(sgd_step({p}, {from({1.0})}, {}, SgdHyper{0.1, 0, 0, 0, false, false}), std::runtime_error);
-  Tensor f = full(Dims{2}, Scalar(1.0), ScalarType::Float32);
+  Tensor f = full(Dims{2}, Scalar(1.0), ScalarType::Float32, pynn::Device{});
   EXPECT_THROW(rmsprop_step({p}, {f}, {from({0, 0})}, {}, {}, {step_counter()}, RmspropHyper{0.1, 0.9, 1e-8, 0, 0, false}),
                TypeError);
-  Tensor i = full(Dims{2}, Scalar(int64_t(1)), ScalarType::Int64);
+  Tensor i = full(Dims{2}, Scalar(int64_t(1)), ScalarType::Int64, pynn::Device{});
   EXPECT_THROW(adagrad_step({i}, {i}, {i}, {step_counter()}, AdagradHyper{0.1, 0, 0, 1e-10, false}), TypeError);
 }

@@ -111,7 +111,7 @@ Tensor leaf(const std::vector<double>& v, const Dims& sizes) {
 }
 
 std::vector<double> grad_of(const Tensor& out, const Tensor& x) {
-  Tensor g = pynn::full(out->sizes(), pynn::Scalar(1.0), ScalarType::Float64);
+  Tensor g = pynn::full(out->sizes(), pynn::Scalar(1.0), ScalarType::Float64, pynn::Device{});
   pynn::autograd::backward({out}, {g}, false, false);
   Tensor gx = x->autograd_meta->grad;
   return std::vector<double>(gx->data_ptr<double>(), gx->data_ptr<double>() + gx->numel());
@@ -149,7 +149,7 @@ TEST(Reduce, ArgmaxLongRowSplitAcrossThreads) {
 }
 
 TEST(Reduce, EmptyReductions) {
-  Tensor e = pynn::empty(Dims{0, 3}, ScalarType::Float32);
+  Tensor e = pynn::empty(Dims{0, 3}, ScalarType::Float32, pynn::Device{});
   EXPECT_EQ(*pynn::sum(e)->data_ptr<float>(), 0.f);
   EXPECT_EQ(*pynn::prod(e)->data_ptr<float>(), 1.f);
   EXPECT_TRUE(std::isnan(*pynn::mean(e)->data_ptr<float>()));
@@ -160,9 +160,9 @@ TEST(Reduce, EmptyReductions) {
 }
 
 TEST(Reduce, BadDimIsIndexError) {
-  Tensor x = pynn::empty(Dims{2, 3}, ScalarType::Float32);
+  Tensor x = pynn::empty(Dims{2, 3}, ScalarType::Float32, pynn::Device{});
   EXPECT_THROW(pynn::sum(x, {2}), pynn::IndexError);
-  EXPECT_THROW(pynn::mean(pynn::empty(Dims{2}, ScalarType::Int64)), std::runtime_error);
+  EXPECT_THROW(pynn::mean(pynn::empty(Dims{2}, ScalarType::Int64, pynn::Device{})), std::runtime_error);
 }
 
 TEST(Reduce, VarTwoPassIsStable) {
@@ -242,7 +242,7 @@ TEST(Linalg, IntegerMm) {
 }
 
 TEST(Linalg, MatmulShapes) {
-  auto f = [](const Dims& s) { return pynn::empty(s, ScalarType::Float32); };
+  auto f = [](const Dims& s) { return pynn::empty(s, ScalarType::Float32, pynn::Device{}); };
   EXPECT_EQ(pynn::matmul(f({4}), f({4}))->sizes(), (Dims{}));
   EXPECT_EQ(pynn::matmul(f({3, 4}), f({4}))->sizes(), (Dims{3}));
   EXPECT_EQ(pynn::matmul(f({4}), f({4, 5}))->sizes(), (Dims{5}));

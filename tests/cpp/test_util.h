@@ -10,7 +10,7 @@ namespace pynn_test {
 // A contiguous tensor of `sizes` holding v (row-major).
 template <typename T>
 pynn::Tensor from_vec(const std::vector<T>& v, const pynn::Dims& sizes, pynn::ScalarType dt) {
-  pynn::Tensor t = pynn::empty(sizes, dt);
+  pynn::Tensor t = pynn::empty(sizes, dt, pynn::Device{});
   T* p = t->data_ptr<T>();
   for (size_t i = 0; i < v.size(); ++i) p[i] = v[i];
   return t;

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ... import _C
+from ..._factories import _check_device
 from ... import functional as F
 from ..._C import Tensor
 from .. import init
@@ -243,9 +244,8 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        if device is not None:
-            _C._empty([0], _C.float32).to(device)
-        self.weight = Parameter(_C._empty([num_parameters], _C.float32 if dtype is None else dtype))
+        self.weight = Parameter(_C._empty([num_parameters], _C.float32 if dtype is None else dtype,
+                                          _check_device(device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import _C
+from ..._factories import _check_device
 from ... import functional as F
 from ..._C import Tensor
 from .. import init
@@ -17,14 +18,8 @@ def _factory_dtype(dtype):
     return _C.float32 if dtype is None else dtype
 
 
-def _check_device(device) -> None:
-    if device is not None:
-        _C._empty([0], _C.float32).to(device)  # raises the standard CUDA-unavailable error for non-CPU devices
-
-
 def _empty_param(shape: list, device, dtype) -> Parameter:
-    _check_device(device)
-    return Parameter(_C._empty(shape, _factory_dtype(dtype)))
+    return Parameter(_C._empty(shape, _factory_dtype(dtype), _check_device(device)))
 
 
 class Identity(Module):

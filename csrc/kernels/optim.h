@@ -1,0 +1,43 @@
+// Kernel interface of the fused optimizer steps, shared by csrc/cpu and csrc/cuda: one call updates one parameter
+// and its state in a single pass. Every tensor is contiguous, has the parameter's dtype (float32/float64) and its
+// number of elements; csrc/ops/optim.cpp checked all of that. Optional state tensors are null when the option is
+// off.
+#pragma once
+#include "core/dispatch.h"
+#include "core/tensor.h"
+
+namespace pynn {
+
+struct SgdHyper {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov, maximize;
+};
+struct AdamHyper {
+  double lr, beta1, beta2, weight_decay, eps;
+  bool maximize, decoupled_weight_decay;  // decoupled: AdamW
+};
+struct RmspropHyper {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool maximize;
+};
+struct AdagradHyper {
+  double lr, lr_decay, weight_decay, eps;
+  bool maximize;
+};
+
+// buf: momentum buffer (null when momentum == 0); first: buf holds no history yet and receives the direction.
+using sgd_fn = void (*)(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdHyper& h, bool first);
+// vmax: running max of exp_avg_sq (null unless amsgrad); step: this update's 1-based step count.
+using adam_fn = void (*)(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
+                         const AdamHyper& h, double step);
+// grad_avg: null unless centered; buf: null unless momentum > 0.
+using rmsprop_fn = void (*)(const Tensor& p, const Tensor& g, const Tensor& square_avg, const Tensor& grad_avg,
+                            const Tensor& buf, const RmspropHyper& h);
+using adagrad_fn = void (*)(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradHyper& h, double step);
+
+PYNN_DECLARE_KERNEL(sgd_kernel, sgd_fn);
+PYNN_DECLARE_KERNEL(adam_kernel, adam_fn);
+PYNN_DECLARE_KERNEL(rmsprop_kernel, rmsprop_fn);
+PYNN_DECLARE_KERNEL(adagrad_kernel, adagrad_fn);
+
+}  // namespace pynn
