@@ -172,22 +172,11 @@ std::vector<int64_t> dims_from_args(const py::args& args, const py::kwargs& kwar
   return out;
 }
 
-// torch.take_along_dim: gather after broadcasting input and indices in every dim but `dim`;
-// no dim: both flattened.
-Tensor take_along_dim(const Tensor& x, const Tensor& index, std::optional<int64_t> dim) {
-  if (!dim) return gather(reshape(x, {-1}), 0, reshape(index, {-1}));
-  PYNN_CHECK(x->dim() == index->dim(), "take_along_dim",
-             "torch.take_along_dim(): input and indices should have the same number of dimensions, but got ",
-             x->dim(), " dimensions for input, and ", index->dim(), " dimensions for indices");
-  const int d = wrap_dim(*dim, x->dim(), "take_along_dim");
-  std::vector<int64_t> xs = x->sizes().vec(), is = index->sizes().vec();
-  for (int k = 0; k < x->dim(); ++k) {
-    if (k == d) continue;
-    PYNN_CHECK(xs[k] == is[k] || xs[k] == 1 || is[k] == 1, "take_along_dim", "The size of tensor a (", xs[k],
-               ") must match the size of tensor b (", is[k], ") at non-singleton dimension ", k);
-    xs[k] = is[k] = std::max(xs[k], is[k]);
-  }
-  return gather(expand(x, xs), d, expand(index, is));
+// A sequence of tensors or None (torch's index_put indices).
+std::vector<Tensor> optional_tensors(py::handle seq) {
+  std::vector<Tensor> out;
+  for (py::handle h : seq) out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+  return out;
 }
 
 std::vector<int64_t> opt_int_list(py::handle h, const char* op) {
@@ -215,18 +204,12 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
     Tensor v = value_tensor(value, x, "__setitem__");
     without_gil_if(big(x), [&] { index_put_(x, parsed, v); });
   });
-  auto index_put_fn = [](const Tensor& x, py::handle indices, const Tensor& values, bool accumulate, bool inplace) {
-    std::vector<Tensor> idx;
-    for (py::handle h : indices) idx.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
-    Tensor target = inplace ? x : pynn::clone(x);
-    index_put_tensors_(target, idx, values, accumulate);
-    return target;
-  };
-  cls.def("index_put_", [index_put_fn](const Tensor& x, py::handle indices, const Tensor& values, bool accumulate) {
-    return index_put_fn(x, indices, values, accumulate, true);
+  cls.def("index_put_", [](const Tensor& x, py::handle indices, const Tensor& values, bool accumulate) {
+    index_put_tensors_(x, optional_tensors(indices), values, accumulate);
+    return x;
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
-  cls.def("index_put", [index_put_fn](const Tensor& x, py::handle indices, const Tensor& values, bool accumulate) {
-    return index_put_fn(x, indices, values, accumulate, false);
+  cls.def("index_put", [](const Tensor& x, py::handle indices, const Tensor& values, bool accumulate) {
+    return index_put(x, optional_tensors(indices), values, accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 
   // ---- cat / stack / split ----------------------------------------------------------------------------
@@ -283,12 +266,8 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   m.def("gather", gather_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::kw_only(),
         py::arg("sparse_grad") = false);
   cls.def("gather", gather_fn, py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
-  m.def("take_along_dim", [](const Tensor& x, const Tensor& index, std::optional<int64_t> dim) {
-    return take_along_dim(x, index, dim);
-  }, py::arg("input"), py::arg("indices"), py::arg("dim") = py::none());
-  cls.def("take_along_dim", [](const Tensor& x, const Tensor& index, std::optional<int64_t> dim) {
-    return take_along_dim(x, index, dim);
-  }, py::arg("indices"), py::arg("dim") = py::none());
+  m.def("take_along_dim", &pynn::take_along_dim, py::arg("input"), py::arg("indices"), py::arg("dim") = py::none());
+  cls.def("take_along_dim", &pynn::take_along_dim, py::arg("indices"), py::arg("dim") = py::none());
 
   // scatter(dim, index, src) / scatter(dim, index, value=...) ; src may also be a number positionally.
   auto scatter_fn = [](const Tensor& x, int64_t dim, const Tensor& index, py::object src, py::object value,

@@ -266,3 +266,88 @@ def test_setitem_0d():
     p[()] = 2.0
     t[()] = 2.0
     assert_close(p, t)
+
+
+# ----------------------------------------------------------------------------
+# index values are checked by the kernels as they read them: torch's error text,
+# and an in-place write with a bad index leaves the destination untouched
+# ----------------------------------------------------------------------------
+KERNEL_INDEX_ERRORS = {
+    # name: (fn(lib), exception, text both libraries put in the message)
+    "gather": (lambda m: m.zeros(2, 3).gather(1, m.tensor([[0, 5]])), RuntimeError,
+               "index 5 is out of bounds for dimension 1 with size 3"),
+    "gather_neg": (lambda m: m.zeros(2, 3).gather(0, m.tensor([[-1, 0, 0]])), RuntimeError,
+                   "index -1 is out of bounds for dimension 0 with size 2"),
+    "scatter": (lambda m: m.zeros(2, 3).scatter(1, m.tensor([[1, 3]]), 1.0), RuntimeError,
+                "index 3 is out of bounds for dimension 1 with size 3"),
+    "scatter_add": (lambda m: m.zeros(2, 3).scatter_add(0, m.tensor([[2]]), m.ones(1, 1)), RuntimeError,
+                    "index 2 is out of bounds for dimension 0 with size 2"),
+    # torch counts the dim among the indexed ones here ("dimension 0"); pynn names the tensor's dim
+    "getitem": (lambda m: m.zeros(2, 3)[:, m.tensor([0, -4])], IndexError,
+                "index -4 is out of bounds for dimension"),
+    "getitem_2_tensors": (lambda m: m.zeros(2, 3)[m.tensor([1]), m.tensor([3])], IndexError,
+                          "index 3 is out of bounds for dimension 1 with size 3"),
+}
+
+
+def test_take_along_dim_checks_broadcast_index():
+    # torch 2.13 does not raise here (its broadcast index skips the check); gather of the same operands does
+    with pytest.raises(RuntimeError, match="index 4 is out of bounds for dimension 1 with size 3"):
+        torch.gather(torch.zeros(2, 3), 1, torch.tensor([[4]]).expand(2, 1))
+    with pytest.raises(RuntimeError, match=r"\[gather\] index 4 is out of bounds for dimension 1 with size 3"):
+        pynn.take_along_dim(pynn.zeros(2, 3), pynn.tensor([[4]]), 1)
+
+
+@pytest.mark.parametrize("name", list(KERNEL_INDEX_ERRORS))
+def test_kernel_index_errors_match_torch(name):
+    fn, exc, text = KERNEL_INDEX_ERRORS[name]
+    with pytest.raises(exc, match=text):
+        fn(torch)
+    with pytest.raises(exc, match=text):
+        fn(pynn)
+
+
+def test_index_select_refuses_negative_index():
+    # torch raises too (a RuntimeError for a negative index); pynn names the index, as for any other
+    with pytest.raises((IndexError, RuntimeError)):
+        torch.zeros(2, 3).index_select(1, torch.tensor([0, -1]))
+    with pytest.raises(IndexError, match=r"\[index_select\] index -1 is out of bounds for dimension 1 with size 3"):
+        pynn.zeros(2, 3).index_select(1, pynn.tensor([0, -1]))
+
+
+IN_PLACE_WITH_BAD_INDEX = {
+    "scatter_": lambda x: x.scatter_(1, pynn.tensor([[0, 1, 7]]), pynn.ones(1, 3)),
+    "scatter_value": lambda x: x.scatter_(1, pynn.tensor([[0, 1, 7]]), 5.0),
+    "scatter_add_": lambda x: x.scatter_add_(0, pynn.tensor([[0, 1, 2]]), pynn.ones(1, 3)),
+    "setitem": lambda x: x.__setitem__(pynn.tensor([0, 1, 2]), 5.0),
+    "setitem_2d": lambda x: x.__setitem__((pynn.tensor([0, 1]), pynn.tensor([2, -5])), 5.0),
+    "index_put_": lambda x: x.index_put_((pynn.tensor([1, 0, 9]),), pynn.ones(3, 4)),
+    "index_put_accumulate": lambda x: x.index_put_((pynn.tensor([1, 0, 9]),), pynn.ones(3, 4), accumulate=True),
+}
+
+
+@pytest.mark.parametrize("name", list(IN_PLACE_WITH_BAD_INDEX))
+def test_in_place_write_with_bad_index_writes_nothing(name):
+    x = pynn.tensor(np.arange(8, dtype=np.float32).reshape(2, 4))
+    before = to_np(x).copy()
+    with pytest.raises((IndexError, RuntimeError), match="out of bounds"):
+        IN_PLACE_WITH_BAD_INDEX[name](x)
+    np.testing.assert_array_equal(to_np(x), before)
+
+
+def test_index_put_out_of_place_leaves_input():
+    x = _x((3, 4))
+    p, t = P(x), T(x)
+    idx = [0, 2, 0]
+    v = np.ones((3, 4), np.float32)
+    assert_close(p.index_put((P(np.array(idx)),), P(v), accumulate=True),
+                 t.index_put((T(np.array(idx)),), T(v), accumulate=True))
+    assert_close(p, t)
+
+
+@pytest.mark.parametrize("bad", [[0, -1], [0, 4]])
+def test_one_hot_class_range_errors(bad):
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.one_hot(torch.tensor(bad), 4)
+    with pytest.raises(RuntimeError, match="Class values must be"):
+        pynn.one_hot(pynn.tensor(bad), 4)

@@ -18,5 +18,13 @@ class GradModeGuard {
   bool prev_;
 };
 
+// Runs f() with recording off and returns its result. Composite forwards call other ops this way, then record
+// one node of their own for the whole op.
+template <typename F>
+auto untracked(F&& f) {
+  GradModeGuard off(false);
+  return f();
+}
+
 }  // namespace autograd
 }  // namespace pynn

@@ -1,6 +1,8 @@
 // Joining, splitting, gathering, scattering, masking, sorting and Python-style indexing (torch semantics).
 // Views: split/chunk/unbind pieces and basic indexing (ints, slices, None, ...) share the input's storage;
-// everything else returns a fresh contiguous tensor.
+// everything else returns a fresh contiguous tensor. One header for four files: ops/indexing.cpp (indexing),
+// ops/join.cpp (join, split, repeat, flip, roll, tril/triu), ops/scatter_gather.cpp (gather, scatter, masks,
+// nonzero, one_hot) and ops/sort.cpp.
 #pragma once
 #include <optional>
 #include <utility>
@@ -63,6 +65,8 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
 Tensor index_tensors(const Tensor& x, const std::vector<Tensor>& indices);
 void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& value,
                         bool accumulate = false);
+// Out of place: a copy of x with index_put_tensors_ applied.
+Tensor index_put(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& value, bool accumulate = false);
 
 // Joining and splitting
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
@@ -88,6 +92,8 @@ void scatter_(const Tensor& x, int64_t dim, const Tensor& index, const Scalar& v
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 void scatter_add_(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+// torch.take_along_dim: gather after broadcasting x and index in every dim but `dim`; no dim: both flattened.
+Tensor take_along_dim(const Tensor& x, const Tensor& index, std::optional<int64_t> dim);
 
 // Masks
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value);
