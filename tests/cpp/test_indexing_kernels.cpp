@@ -15,6 +15,8 @@
 using namespace pynn;
 using pynn_test::from_vec;
 
+using pynn_test::message_of;
+
 namespace {
 
 const Device kCuda{DeviceType::CUDA, 0};
@@ -30,15 +32,6 @@ void expect_cpu_only(const Stub& stub, const char* op) {
   }
 }
 
-template <typename Exc, typename F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const Exc& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 }  // namespace
 
