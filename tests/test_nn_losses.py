@@ -288,3 +288,44 @@ def _same_error(fn, exc):
 ])
 def test_bad_input_errors_match_torch(case, exc):
     _same_error(case, exc)
+
+
+# ------------------------------------------------------------------------------ weights saved for backward
+def _weighted_losses():
+    x = rng(20).standard_normal((4, 3)).astype(np.float32)
+    t = np.array([0, 2, 1, 2])
+    q = probs(4, 3, seed=21)
+    w3, w43 = probs(3, seed=22), probs(4, 3, seed=23)
+    # (loss of (library, functional, input, weight), input array, weight array)
+    return [
+        (lambda L, F_, x, w: F_.nll_loss(x.log_softmax(1), L.tensor(t), weight=w), x, w3),
+        (lambda L, F_, x, w: F_.cross_entropy(x, L.tensor(t), weight=w), x, w3),
+        (lambda L, F_, x, w: F_.cross_entropy(x, L.tensor(t), weight=w, reduction="none").sum(), x, w3),
+        (lambda L, F_, x, w: F_.cross_entropy(x, L.tensor(q), weight=w, label_smoothing=0.1), x, w3),
+        (lambda L, F_, x, w: F_.binary_cross_entropy(x.sigmoid(), L.tensor(q), weight=w), x, w43),
+        (lambda L, F_, x, w: F_.binary_cross_entropy_with_logits(x, L.tensor(q), weight=w), x, w43),
+        (lambda L, F_, x, w: F_.binary_cross_entropy_with_logits(x, L.tensor(q), pos_weight=w), x, w3),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_weighted_losses())))
+def test_inplace_edit_of_loss_weight_before_backward_raises_like_torch(case):
+    loss, x, w = _weighted_losses()[case]
+    for L, F_ in ((pynn, F), (torch, TF)):
+        xt, wt = L.tensor(x, requires_grad=True), L.tensor(w)
+        out = loss(L, F_, xt, wt)
+        wt.mul_(2)
+        with pytest.raises(RuntimeError, match="one of the variables needed for gradient computation has been "
+                                               "modified by an inplace operation"):
+            out.backward()
+
+
+@pytest.mark.parametrize("case", range(len(_weighted_losses())))
+def test_loss_weight_left_alone_gives_torch_gradients(case):
+    loss, x, w = _weighted_losses()[case]
+    grads = []
+    for L, F_ in ((pynn, F), (torch, TF)):
+        xt = L.tensor(x, requires_grad=True)
+        loss(L, F_, xt, L.tensor(w)).backward()
+        grads.append(xt.grad)
+    assert_close(grads[0], grads[1], rtol=1e-5, atol=1e-6)

@@ -1,5 +1,5 @@
 // Backward of the nn family. Activation, softmax, nll and cross-entropy nodes call fused backward ops
-// (csrc/ops/nn.cpp), which switch to differentiable formulas when a graph is being built; prelu and the
+// (csrc/ops/{activation,softmax,loss}.cpp), which switch to differentiable formulas when a graph is being built; prelu and the
 // binary cross entropies are written directly in ops.
 #include "autograd/functions.h"
 #include "autograd/functions_common.h"
@@ -12,13 +12,18 @@ using namespace fn;
 
 namespace {
 
+// Loss weights are optional: an absent one unpacks as null, a present one is version-checked like any input.
+SavedTensor saved_optional(const Tensor& t) { return t ? SavedTensor(t, false) : SavedTensor(); }
+
 struct ActivationBackward : Node {
   Activation act;
   ActParams params;
   SavedTensor x;
   std::string name() const override {
-    static const char* names[] = {"GeluBackward0", "GeluBackward0", "EluBackward0", "SiluBackward0",
-                                  "MishBackward0", "SoftplusBackward0", "LeakyReluBackward0", "HardtanhBackward0"};
+    static const char* const names[] = {"GeluBackward0", "GeluBackward0", "EluBackward0", "SiluBackward0",
+                                        "MishBackward0", "SoftplusBackward0", "LeakyReluBackward0", "HardtanhBackward0"};
+    static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(Activation::NumOps),
+                  "one node name per activation");
     return names[static_cast<int>(act)];
   }
   void release_saved() override { x.reset(); }
@@ -67,56 +72,56 @@ struct DropoutBackward : Node {
 };
 
 struct NllLossBackward : Node {
-  SavedTensor input, target;
-  Tensor weight;
+  SavedTensor input, target, weight, total_weight;
   Reduction reduction = Reduction::Mean;
   int64_t ignore_index = -100;
-  double total_weight = 1;
   std::string name() const override { return "NllLossBackward0"; }
-  void release_saved() override { input.reset(); target.reset(); }
+  void release_saved() override { input.reset(); target.reset(); weight.reset(); total_weight.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
-    return {nll_loss_backward(g, input.unpack(this), target.unpack(this), weight, reduction, ignore_index, total_weight)};
+    return {nll_loss_backward(g, input.unpack(this), target.unpack(this), weight.unpack(this), reduction, ignore_index,
+                              total_weight.unpack(this))};
   }
 };
 
 // nll_loss_backward is linear in its grad; its adjoint is nll_loss itself (same target, weight and divisor).
 struct NllLossBackwardBackward : Node {
-  SavedTensor target;
-  Tensor weight;
+  SavedTensor target, weight;
   Reduction reduction = Reduction::Mean;
   int64_t ignore_index = -100;
   std::string name() const override { return "NllLossBackwardBackward0"; }
-  void release_saved() override { target.reset(); }
+  void release_saved() override { target.reset(); weight.reset(); }
   std::vector<Tensor> apply(const Tensor& gg) override {
-    return {nll_loss(gg, target.unpack(this), weight, static_cast<int64_t>(reduction), ignore_index)};
+    return {nll_loss(gg, target.unpack(this), weight.unpack(this), static_cast<int64_t>(reduction), ignore_index)};
   }
 };
 
 struct CrossEntropyBackward : Node {
-  SavedTensor input, target;
-  Tensor weight, lse;
-  CrossEntropyArgs args;
+  SavedTensor input, target, weight, total_weight;
+  Tensor lse;             // the forward kernel's row logsumexps, seen by nothing else
+  CrossEntropyArgs args;  // its total_weight is filled from the saved one at apply
   InputInfo target_info;
   std::string name() const override { return args.prob ? "CrossEntropyLossBackward0" : "NllLossBackward0"; }
-  void release_saved() override { input.reset(); target.reset(); lse.reset(); }
+  void release_saved() override { input.reset(); target.reset(); weight.reset(); total_weight.reset(); lse.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
-    Tensor x = input.unpack(this), t = target.unpack(this);
+    Tensor x = input.unpack(this), t = target.unpack(this), w = weight.unpack(this);
+    CrossEntropyArgs a = args;
+    a.total_weight = total_weight.unpack(this);
     Tensor gx, gt;
-    if (next_edges[0].valid()) gx = cross_entropy_backward(g, x, t, weight, lse, args);
-    if (args.prob && next_edges.size() > 1 && next_edges[1].valid()) {
+    if (next_edges[0].valid()) gx = cross_entropy_backward(g, x, t, w, lse, a);
+    if (a.prob && next_edges.size() > 1 && next_edges[1].valid()) {
       // d loss / d target_k = -(1 - eps) * w_k * log_softmax(x)_k per row.
       const int class_dim = x->dim() == 1 ? 0 : 1;
       Tensor G = g;
-      if (args.reduction == Reduction::Mean) G = div(g, num(args.total_weight));
-      else if (args.reduction == Reduction::None && class_dim == 1) G = unsqueeze(g, 1);
+      if (a.reduction == Reduction::Mean) G = div(g, a.total_weight);
+      else if (a.reduction == Reduction::None && class_dim == 1) G = unsqueeze(g, 1);
       Tensor lp = log_softmax(to_dtype(x, t->dtype() == x->dtype() ? x->dtype() : promote_types(x->dtype(), t->dtype())),
                               class_dim);
-      if (weight) {
+      if (w) {
         Dims ws(x->dim(), int64_t(1));
         ws[class_dim] = x->size(class_dim);
-        lp = mul(lp, reshape(to_dtype(weight, lp->dtype()), ws.vec()));
+        lp = mul(lp, reshape(to_dtype(w, lp->dtype()), ws.vec()));
       }
-      gt = reduce_to(mul(mul(G, lp), -(1.0 - args.label_smoothing)), target_info);
+      gt = reduce_to(mul(mul(G, lp), -(1.0 - a.label_smoothing)), target_info);
     }
     return {gx, gt};
   }
@@ -128,16 +133,15 @@ Tensor elementwise_grad(const Tensor& g, Reduction r, int64_t numel) {
 }
 
 struct BinaryCrossEntropyBackward : Node {
-  SavedTensor input, target;
-  Tensor weight;
+  SavedTensor input, target, weight;
   Reduction reduction = Reduction::Mean;
   InputInfo input_info, target_info;
   std::string name() const override { return "BinaryCrossEntropyBackward0"; }
-  void release_saved() override { input.reset(); target.reset(); }
+  void release_saved() override { input.reset(); target.reset(); weight.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
-    Tensor x = input.unpack(this), t = target.unpack(this);
+    Tensor x = input.unpack(this), t = target.unpack(this), w = weight.unpack(this);
     Tensor G = elementwise_grad(g, reduction, x->numel());
-    if (weight) G = mul(G, to_dtype(weight, x->dtype()));
+    if (w) G = mul(G, to_dtype(w, x->dtype()));
     Tensor gx, gt;
     if (next_edges[0].valid()) {
       // torch's formula: the denominator is clamped at 1e-12f (a float, as in torch) so that x = 0 or 1 stays finite.
@@ -153,27 +157,27 @@ struct BinaryCrossEntropyBackward : Node {
 };
 
 struct BinaryCrossEntropyWithLogitsBackward : Node {
-  SavedTensor input, target;
-  Tensor weight, pos_weight;
+  SavedTensor input, target, weight, pos_weight;
   Reduction reduction = Reduction::Mean;
   InputInfo input_info, target_info;
   std::string name() const override { return "BinaryCrossEntropyWithLogitsBackward0"; }
-  void release_saved() override { input.reset(); target.reset(); }
+  void release_saved() override { input.reset(); target.reset(); weight.reset(); pos_weight.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
-    Tensor x = input.unpack(this), t = target.unpack(this);
+    Tensor x = input.unpack(this), t = target.unpack(this), w = weight.unpack(this);
+    Tensor pw = pos_weight.unpack(this);
     Tensor G = elementwise_grad(g, reduction, x->numel());
-    if (weight) G = mul(G, weight);
+    if (w) G = mul(G, w);
     Tensor gx, gt;
     if (next_edges[0].valid()) {
       // d/dx [(1 - t) x - (1 + (pw - 1) t) log_sigmoid(x)] = (1 + (pw - 1) t) sigmoid(x) - pw t
       Tensor s = unary(UnaryOp::Sigmoid, x);
-      Tensor d = pos_weight ? sub(mul(add(mul(sub(pos_weight, num(1)), t), num(1)), s), mul(pos_weight, t)) : sub(s, t);
+      Tensor d = pw ? sub(mul(add(mul(sub(pw, num(1)), t), num(1)), s), mul(pw, t)) : sub(s, t);
       gx = reduce_to(mul(G, d), input_info);
     }
     if (next_edges[1].valid()) {
       // d/dt = -x - (pw - 1) log_sigmoid(x), log_sigmoid(x) = -softplus(-x)
       Tensor d = neg(x);
-      if (pos_weight) d = add(d, mul(sub(pos_weight, num(1)), softplus(neg(x), 1.0, 20.0)));
+      if (pw) d = add(d, mul(sub(pw, num(1)), softplus(neg(x), 1.0, 20.0)));
       gt = reduce_to(mul(G, d), target_info);
     }
     return {gx, gt};
@@ -212,14 +216,14 @@ void record_dropout(const Tensor& x, const Tensor& mask, const Tensor& out) {
 }
 
 void record_nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction r,
-                     int64_t ignore_index, double total_weight, const Tensor& out) {
+                     int64_t ignore_index, const Tensor& total_weight, const Tensor& out) {
   auto node = std::make_shared<NllLossBackward>();
   node->input = SavedTensor(input, false);
   node->target = SavedTensor(target, false);
-  node->weight = weight;
+  node->weight = saved_optional(weight);
+  node->total_weight = SavedTensor(total_weight, false);
   node->reduction = r;
   node->ignore_index = ignore_index;
-  node->total_weight = total_weight;
   record(node, {&input}, out);
 }
 
@@ -227,24 +231,24 @@ void record_nll_loss_backward(const Tensor& grad, const Tensor& target, const Te
                               int64_t ignore_index, const Tensor& out) {
   auto node = std::make_shared<NllLossBackwardBackward>();
   node->target = SavedTensor(target, false);
-  node->weight = weight;
+  node->weight = saved_optional(weight);
   node->reduction = r;
   node->ignore_index = ignore_index;
   record(node, {&grad}, out);
 }
 
 void record_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, const Tensor& lse,
-                          Reduction r, int64_t ignore_index, double label_smoothing, double total_weight, bool prob,
-                          const Tensor& out) {
+                          Reduction r, int64_t ignore_index, double label_smoothing, const Tensor& total_weight,
+                          bool prob, const Tensor& out) {
   auto node = std::make_shared<CrossEntropyBackward>();
   node->input = SavedTensor(input, false);
   node->target = SavedTensor(target, false);
-  node->weight = weight;
+  node->weight = saved_optional(weight);
+  node->total_weight = SavedTensor(total_weight, false);
   node->lse = lse;
   node->args.reduction = r;
   node->args.ignore_index = ignore_index;
   node->args.label_smoothing = label_smoothing;
-  node->args.total_weight = total_weight;
   node->args.prob = prob;
   node->target_info = InputInfo(target);
   if (prob) record(node, {&input, &target}, out);
@@ -256,7 +260,7 @@ void record_binary_cross_entropy(const Tensor& input, const Tensor& target, cons
   auto node = std::make_shared<BinaryCrossEntropyBackward>();
   node->input = SavedTensor(input, false);
   node->target = SavedTensor(target, false);
-  node->weight = weight;
+  node->weight = saved_optional(weight);
   node->reduction = r;
   node->input_info = InputInfo(input);
   node->target_info = InputInfo(target);
@@ -268,8 +272,8 @@ void record_binary_cross_entropy_with_logits(const Tensor& input, const Tensor& 
   auto node = std::make_shared<BinaryCrossEntropyWithLogitsBackward>();
   node->input = SavedTensor(input, false);
   node->target = SavedTensor(target, false);
-  node->weight = weight;
-  node->pos_weight = pos_weight;
+  node->weight = saved_optional(weight);
+  node->pos_weight = saved_optional(pos_weight);
   node->reduction = r;
   node->input_info = InputInfo(input);
   node->target_info = InputInfo(target);

@@ -1,24 +1,17 @@
-// nn ops: activations, softmax, dropout and the fused losses (check -> promote -> allocate -> cpu kernel ->
-// record backward). Each fused backward is an op too: it runs its kernel when no graph is being built and
-// the same formula written in differentiable ops when one is (create_graph), so higher-order gradients work.
+// nn ops: activations (ops/activation.cpp), softmax (ops/softmax.cpp), dropout (ops/dropout.cpp) and the fused
+// losses (ops/loss.cpp): check -> promote -> allocate -> kernel -> record backward. Each fused backward is an
+// op too: it runs its kernel when no graph is being built and the same formula written in differentiable ops
+// when one is (create_graph), so higher-order gradients work.
 #pragma once
 #include <cstdint>
 #include <string>
 
 #include "core/tensor.h"
+#include "kernels/activation.h"
+#include "kernels/loss.h"
 
 namespace pynn {
 
-// Pointwise activations with a fused kernel for the value and one for the derivative.
-enum class Activation { Gelu, GeluTanh, Elu, Silu, Mish, Softplus, LeakyRelu, Hardtanh };
-// Parameters by activation: Elu (a=alpha, b=scale, c=input_scale), Softplus (a=beta, b=threshold),
-// LeakyRelu (a=negative_slope), Hardtanh (a=min_val, b=max_val).
-struct ActParams {
-  double a = 0, b = 0, c = 0;
-};
-const char* activation_name(Activation act);  // "gelu", ...
-
-enum class Reduction : int { None = 0, Mean = 1, Sum = 2 };
 Reduction reduction_from_int(int64_t r, const char* op);
 
 Tensor activation(Activation act, const Tensor& x, const ActParams& p);
@@ -58,13 +51,14 @@ struct CrossEntropyArgs {
   Reduction reduction = Reduction::Mean;
   int64_t ignore_index = -100;
   double label_smoothing = 0;
-  double total_weight = 1;  // the mean's divisor
-  bool prob = false;        // target holds class probabilities
+  Tensor total_weight;  // 0-dim, the forward's: the mean's divisor
+  bool prob = false;    // target holds class probabilities
 };
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
                               const Tensor& lse, const CrossEntropyArgs& args);
-// dL/dinput of nll_loss, linear in grad; total_weight is the mean's divisor. Differentiable in grad.
+// dL/dinput of nll_loss, linear in grad; total_weight (0-dim, the forward's) is the mean's divisor.
+// Differentiable in grad.
 Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
-                         Reduction reduction, int64_t ignore_index, double total_weight);
+                         Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 
 }  // namespace pynn

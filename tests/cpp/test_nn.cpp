@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "core/random.h"
+#include "kernels/loss.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
 #include "test_util.h"
@@ -143,7 +144,7 @@ TEST(CrossEntropy, SumDoesNotDependOnThreadCount) {
 }
 
 TEST(CrossEntropy, OutOfBoundsTargetThrowsIndexError) {
-  Tensor x = pynn::full(Dims{2, 3}, pynn::Scalar(0.5), ScalarType::Float32);
+  Tensor x = pynn::full(Dims{2, 3}, pynn::Scalar(0.5), ScalarType::Float32, pynn::Device{});
   Tensor t = from_vec<int64_t>({1, 3}, Dims{2}, ScalarType::Int64);
   EXPECT_THROW(pynn::cross_entropy(x, t, nullptr, 1, -100, 0.0), pynn::IndexError);
   EXPECT_THROW(pynn::nll_loss(x, t, nullptr, 1, -100), pynn::IndexError);
@@ -153,7 +154,7 @@ TEST(CrossEntropy, OutOfBoundsTargetThrowsIndexError) {
 
 TEST(Dropout, KeepsTheExpectedFractionAndIsThreadIndependent) {
   const int64_t n = 1 << 20;
-  Tensor x = pynn::full(Dims{n}, pynn::Scalar(1.0), ScalarType::Float32);
+  Tensor x = pynn::full(Dims{n}, pynn::Scalar(1.0), ScalarType::Float32, pynn::Device{});
   auto run = [&](int threads) {
     pynn::default_generator().manual_seed(42);
     return with_threads(threads, [&] {
@@ -175,15 +176,52 @@ TEST(Dropout, KeepsTheExpectedFractionAndIsThreadIndependent) {
   EXPECT_EQ(pynn::dropout(x, 0.5, false), x);
 }
 
+TEST(Dropout, MaskIsTheCounterStreamOfTheReservedKey) {
+  // Float32 element i keeps the high (even i) or low (odd i) 24 bits of draw i / 2 of the op's key, so a CUDA
+  // kernel given the same (seed, offset) reproduces the mask.
+  const int64_t n = 1001;
+  const double p = 0.3;
+  pynn::default_generator().manual_seed(123);
+  pynn::default_generator().reserve(5);  // the op starts wherever the stream stands
+  Tensor x = pynn::full(Dims{n}, pynn::Scalar(1.0), ScalarType::Float32, pynn::Device{});
+  Tensor out = pynn::dropout(x, p, true);
+  const uint64_t threshold = static_cast<uint64_t>(std::ceil((1.0 - p) * 16777216.0));
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t h = pynn::random_bits(123, 5 + static_cast<uint64_t>(i / 2));
+    const uint64_t bits = i % 2 == 0 ? h >> 40 : (h & 0xffffffffULL) >> 8;
+    ASSERT_EQ(out->data_ptr<float>()[i] != 0.f, bits < threshold) << "at " << i;
+  }
+  EXPECT_EQ(pynn::default_generator().reserve(0).offset, 5u + (n + 1) / 2);  // one counter per element pair
+}
+
+TEST(LossKernels, WriteTheirSumsIntoZeroDimTensors) {
+  // nll over 3 rows of 2 classes, weighted, one row ignored: the kernel leaves the reduced loss and the mean's
+  // divisor on the device, in the input's dtype.
+  Tensor x = from_vec<double>({-1, -2, -3, -4, -5, -6}, Dims{3, 2}, ScalarType::Float64);
+  Tensor t = from_vec<int64_t>({1, 0, -100}, Dims{3}, ScalarType::Int64);
+  Tensor w = from_vec<double>({0.5, 2.0}, Dims{2}, ScalarType::Float64);
+  for (pynn::Reduction r : {pynn::Reduction::Sum, pynn::Reduction::Mean}) {
+    pynn::LossOutputs o;
+    o.reduction = r;
+    o.loss = pynn::empty(Dims{}, ScalarType::Float64, pynn::Device{});
+    o.total_weight = pynn::empty(Dims{}, ScalarType::Float64, pynn::Device{});
+    pynn::nll_loss_kernel(pynn::Device{}, o, x, t, w, pynn::ClassLoss{pynn::RowGeom{3, 2, 1}, -100, 0.0});
+    const double sum = 2.0 * 2 + 0.5 * 3, total = 2.0 + 0.5;
+    EXPECT_EQ(o.total_weight->dim(), 0);
+    EXPECT_DOUBLE_EQ(*o.total_weight->data_ptr<double>(), total);
+    EXPECT_DOUBLE_EQ(*o.loss->data_ptr<double>(), r == pynn::Reduction::Sum ? sum : sum / total);
+  }
+}
+
 TEST(Activations, DerivativeKernelsMatchFiniteDifferences) {
   const std::vector<double> v = random_doubles(50, 5, 3.0);
   Tensor x = from_vec(v, Dims{50}, ScalarType::Float64);
-  Tensor ones = pynn::full(Dims{50}, pynn::Scalar(1.0), ScalarType::Float64);
+  Tensor ones = pynn::full(Dims{50}, pynn::Scalar(1.0), ScalarType::Float64, pynn::Device{});
   const double h = 1e-6;
   struct Case { pynn::Activation act; pynn::ActParams p; };
   const Case cases[] = {{pynn::Activation::Gelu, {}}, {pynn::Activation::GeluTanh, {}},
-                        {pynn::Activation::Elu, {1.5, 1.2, 0.8}}, {pynn::Activation::Silu, {}},
-                        {pynn::Activation::Mish, {}}, {pynn::Activation::Softplus, {2.0, 5.0, 0}}};
+                        {pynn::Activation::Elu, pynn::EluParams{1.5, 1.2, 0.8}}, {pynn::Activation::Silu, {}},
+                        {pynn::Activation::Mish, {}}, {pynn::Activation::Softplus, pynn::SoftplusParams{2.0, 5.0}}};
   for (const Case& c : cases) {
     const std::vector<double> d = values(pynn::activation_backward(c.act, ones, x, c.p));
     for (size_t i = 0; i < v.size(); ++i) {
