@@ -20,7 +20,7 @@ using pynn_py::without_gil_if;
 
 namespace {
 
-std::string type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
+using pynn_py::type_name;
 
 bool is_numpy_bool(py::handle o) {
   const char* n = Py_TYPE(o.ptr())->tp_name;
@@ -81,7 +81,7 @@ struct SeqCollector {
   Tensor make() const {
     Dims sizes(shape);
     const bool as_bool = all_bool && any;
-    Tensor t = empty(sizes, as_bool ? ScalarType::Bool : ScalarType::Int64);
+    Tensor t = empty(sizes, as_bool ? ScalarType::Bool : ScalarType::Int64, Device{});  // filled on the host
     if (as_bool) {
       bool* p = t->data_ptr<bool>();
       for (size_t i = 0; i < values.size(); ++i) p[i] = values[i] != 0;

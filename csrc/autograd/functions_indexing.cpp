@@ -32,7 +32,7 @@ void reset_all(std::vector<SavedTensor>& ts) {
   for (SavedTensor& t : ts) t.reset();
 }
 
-Tensor zeros_of(const Dims& shape, const Tensor& like) { return full(shape, Scalar(0.0), like->dtype()); }
+Tensor zeros_of(const Dims& shape, const Tensor& like) { return full(shape, Scalar(0.0), like->dtype(), like->device()); }
 Tensor zero_scalar(const Tensor& like) { return scalar_tensor(Scalar(0.0), like->dtype()); }
 
 // zeros(shape) with g's rows added at `indices` (duplicates accumulate): the adjoint of x[indices].
@@ -116,7 +116,7 @@ struct CatBackward : Node {
     for (size_t i = 0; i < infos.size(); ++i) {
       Tensor piece;
       if (stack) piece = select(g, dim, static_cast<int64_t>(i));
-      else if (lengths[i] < 0) piece = full(infos[i].shape, Scalar(0.0), g->dtype());
+      else if (lengths[i] < 0) piece = full(infos[i].shape, Scalar(0.0), g->dtype(), g->device());
       else piece = narrow(g, dim, offset, lengths[i]);
       if (!stack && lengths[i] > 0) offset += lengths[i];
       out.push_back(next_edges[i].valid() ? as_input(piece, infos[i]) : nullptr);
@@ -277,10 +277,11 @@ struct UnfoldBackward : Node {
     std::vector<int64_t> merged = info.shape.vec();
     merged[static_cast<size_t>(dim)] = windows * size;
     Tensor flat = reshape(permute(g, perm), merged);
-    Tensor positions = empty(Dims{windows * size}, ScalarType::Int64);
-    int64_t* p = positions->data_ptr<int64_t>();
-    for (int64_t w = 0; w < windows; ++w)
-      for (int64_t j = 0; j < size; ++j) p[w * size + j] = w * step + j;
+    // positions[w * size + j] = w * step + j, built from ops so it lives on g's device.
+    Tensor window_starts = mul(arange(Scalar(int64_t(0)), Scalar(windows), Scalar(int64_t(1)), ScalarType::Int64,
+                                      g->device()), wrap_scalar(Scalar(step)));
+    Tensor offsets = arange(Scalar(int64_t(0)), Scalar(size), Scalar(int64_t(1)), ScalarType::Int64, g->device());
+    Tensor positions = reshape(add(unsqueeze(window_starts, 1), unsqueeze(offsets, 0)), {windows * size});
     std::vector<Tensor> adv(static_cast<size_t>(dim) + 1);
     adv[static_cast<size_t>(dim)] = positions;
     return {index_add_into_zeros(info.shape, adv, flat)};

@@ -95,7 +95,7 @@ Tensor make_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_
 }
 
 Tensor scalar_tensor(const Scalar& value, ScalarType dtype) {
-  Tensor t = empty(Dims{}, dtype);
+  Tensor t = empty(Dims{}, dtype, Device{});  // a host scalar, like the Python number it usually wraps
   PYNN_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t->data_ptr<scalar_t>() = value.to<scalar_t>(); });
   return t;
 }

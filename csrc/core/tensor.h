@@ -63,11 +63,11 @@ class TensorImpl {
 
 Dims contiguous_strides(const Dims& sizes);
 // A fresh contiguous tensor with uninitialised memory.
-Tensor empty(const Dims& sizes, ScalarType dtype, Device device = Device{});
+Tensor empty(const Dims& sizes, ScalarType dtype, Device device);
 Tensor empty_like(const Tensor& t);
 // A view sharing t's storage.
 Tensor make_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_t offset);
-// A 0-dim tensor holding `value` converted to `dtype`.
+// A 0-dim CPU tensor holding `value` converted to `dtype`.
 Tensor scalar_tensor(const Scalar& value, ScalarType dtype);
 // Reads element 0 of any tensor as a Scalar of its own kind.
 Scalar item(const Tensor& t);

@@ -17,7 +17,7 @@ using namespace pynn;
 namespace {
 
 Tensor leaf(const Dims& sizes, double value) {
-  Tensor t = full(sizes, Scalar(value), ScalarType::Float64);
+  Tensor t = full(sizes, Scalar(value), ScalarType::Float64, pynn::Device{});
   autograd::meta(t).requires_grad = true;
   return t;
 }
@@ -29,7 +29,7 @@ std::vector<double> grad_of(const Tensor& t) {
 }
 
 Tensor longs(const std::vector<int64_t>& v) {
-  Tensor t = empty(Dims{static_cast<int64_t>(v.size())}, ScalarType::Int64);
+  Tensor t = empty(Dims{static_cast<int64_t>(v.size())}, ScalarType::Int64, pynn::Device{});
   for (size_t i = 0; i < v.size(); ++i) t->data_ptr<int64_t>()[i] = v[i];
   return t;
 }

@@ -16,7 +16,7 @@ namespace {
 
 template <typename T>
 Tensor make(const std::vector<T>& v, const Dims& sizes, ScalarType dt) {
-  Tensor t = empty(sizes, dt);
+  Tensor t = empty(sizes, dt, pynn::Device{});
   T* p = t->data_ptr<T>();
   for (size_t i = 0; i < v.size(); ++i) p[i] = v[i];
   return t;
@@ -41,7 +41,7 @@ std::vector<T> values(const Tensor& t) {
 TEST(Indexing, CatPromotesAndSkipsLegacyEmpty) {
   Tensor a = fvec({1, 2, 3, 4}, {2, 2});
   Tensor b = lvec({5, 6}, {2, 1});
-  Tensor e = empty(Dims{0}, ScalarType::Float64);
+  Tensor e = empty(Dims{0}, ScalarType::Float64, pynn::Device{});
   Tensor r = cat({a, e, b}, 1);
   EXPECT_EQ(r->sizes(), (Dims{2, 3}));
   EXPECT_EQ(r->dtype(), ScalarType::Float64);
