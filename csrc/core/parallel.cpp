@@ -129,6 +129,9 @@ int g_num_threads = 0;
 ThreadPool& pool() {
   static ThreadPool* p = [] {
     g_num_threads = default_threads();
+    // pynn shares BLAS work over its own pool (cpu/linalg tiles big products); OpenBLAS's threads would spin
+    // against it and against other processes.
+    scipy_openblas_set_num_threads(1);
     return new ThreadPool(g_num_threads - 1);  // leaked: joining threads at exit can deadlock
   }();
   return *p;
@@ -146,7 +149,6 @@ void set_num_threads(int n) {
   std::lock_guard<std::mutex> lock(g_pool_mu);
   pool().resize(n - 1);
   g_num_threads = n;
-  scipy_openblas_set_num_threads(n);
 }
 
 bool in_parallel_region() { return t_in_parallel; }
@@ -164,7 +166,9 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function
     f(begin, end);
     return;
   }
-  int64_t nchunks = std::min<int64_t>(g_num_threads, (n + grain - 1) / grain);
+  // Up to four chunks per thread, taken dynamically: when another process deschedules one of our threads, the
+  // others take the chunks it has not started, so the caller waits for at most one chunk, not a whole share.
+  int64_t nchunks = std::min<int64_t>(4 * static_cast<int64_t>(g_num_threads), (n + grain - 1) / grain);
   int64_t chunk = (n + nchunks - 1) / nchunks;
   pool().run(nchunks, [&](int64_t i) {
     int64_t b = begin + i * chunk;

@@ -7,7 +7,7 @@
 namespace pynn {
 
 int get_num_threads();
-void set_num_threads(int n);  // also sets OpenBLAS's thread count
+void set_num_threads(int n);  // OpenBLAS itself stays single-threaded: pynn tiles big products over this pool
 bool in_parallel_region();
 
 // Calls f(chunk_begin, chunk_end) over disjoint chunks covering [begin, end).
