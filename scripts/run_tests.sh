@@ -14,4 +14,11 @@ python3 -m pip install -q --disable-pip-version-check --no-build-isolation --no-
 
 ctest --test-dir build/wheel --output-on-failure
 # Plain `pytest` (not `python -m pytest`) keeps the source tree off sys.path, so the installed wheel is tested.
-cd tests && pytest -q -p no:cacheprovider .
+# The first run uses the best CPU capability this machine has; the CPU kernels are also built for the lower ones
+# (core/dispatch), so the suite runs again at each of them (a capability the CPU lacks falls back to its best).
+cd tests
+pytest -q -p no:cacheprovider .
+for cap in default avx2; do
+  echo "== pytest at PYNN_CPU_CAPABILITY=$cap"
+  PYNN_CPU_CAPABILITY=$cap pytest -q -p no:cacheprovider .
+done
