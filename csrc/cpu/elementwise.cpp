@@ -5,6 +5,7 @@
 
 #include "core/random.h"
 #include "cpu/loops.h"
+#include "cpu/vec/math.h"
 #include "kernels/elementwise.h"
 
 namespace pynn {
@@ -134,12 +135,12 @@ void unary_kernel_impl(UnaryOp op, const TensorIter& iter, ScalarType dt) {
     PYNN_UNARY_FLOAT(Ceil, std::ceil(x))
     PYNN_UNARY_FLOAT(Round, std::nearbyint(x))
     PYNN_UNARY_FLOAT(Trunc, std::trunc(x))
-    PYNN_UNARY_FLOAT(Exp, std::exp(x))
-    PYNN_UNARY_FLOAT(Expm1, std::expm1(x))
-    PYNN_UNARY_FLOAT(Log, std::log(x))
+    PYNN_UNARY_FLOAT(Exp, vec::exp(x))
+    PYNN_UNARY_FLOAT(Expm1, vec::expm1(x))
+    PYNN_UNARY_FLOAT(Log, vec::log(x))
     PYNN_UNARY_FLOAT(Log2, std::log2(x))
     PYNN_UNARY_FLOAT(Log10, std::log10(x))
-    PYNN_UNARY_FLOAT(Log1p, std::log1p(x))
+    PYNN_UNARY_FLOAT(Log1p, vec::log1p(x))
     PYNN_UNARY_FLOAT(Sqrt, std::sqrt(x))
     PYNN_UNARY_FLOAT(Rsqrt, scalar_t(1) / std::sqrt(x))
     PYNN_UNARY_FLOAT(Sin, std::sin(x))
@@ -150,10 +151,10 @@ void unary_kernel_impl(UnaryOp op, const TensorIter& iter, ScalarType dt) {
     PYNN_UNARY_FLOAT(Atan, std::atan(x))
     PYNN_UNARY_FLOAT(Sinh, std::sinh(x))
     PYNN_UNARY_FLOAT(Cosh, std::cosh(x))
-    PYNN_UNARY_FLOAT(Tanh, std::tanh(x))
-    PYNN_UNARY_FLOAT(Sigmoid, scalar_t(1) / (scalar_t(1) + std::exp(-x)))
+    PYNN_UNARY_FLOAT(Tanh, vec::tanh(x))
+    PYNN_UNARY_FLOAT(Sigmoid, vec::sigmoid(x))
     PYNN_UNARY_FLOAT(Reciprocal, scalar_t(1) / x)
-    PYNN_UNARY_FLOAT(Erf, std::erf(x))
+    PYNN_UNARY_FLOAT(Erf, vec::erf(x))
     PYNN_UNARY_TO_BOOL(LogicalNot, !x)
     PYNN_UNARY_TO_BOOL(IsNan, x != x)
     PYNN_UNARY_TO_BOOL(IsInf, std::isinf(static_cast<double>(x)))

@@ -1,16 +1,15 @@
 // Loss CPU kernels, compiled once per CPU capability (CMake's PYNN_CPU_ISA_SOURCES): nll_loss and cross entropy
 // over class rows, binary cross entropy elementwise.
-// no-trapping-math lets GCC if-convert the float selects in vexp so the row loops vectorize.
-#pragma GCC optimize("no-trapping-math")
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
 #include "cpu/loops.h"
-#include "cpu/nn_math.h"
 #include "cpu/rows.h"
+#include "cpu/vec/math.h"
 #include "kernels/loss.h"
 
 namespace pynn {
@@ -80,25 +79,22 @@ double weight_sum(const T* w, int64_t C) {
   return s;
 }
 
-// Max and logsumexp of one row (elements st apart).
-template <typename T>
-void row_max_lse(const T* x, int64_t n, int64_t st, T& mx, T& lse) {
-  T m = -std::numeric_limits<T>::infinity();
-  if (st == 1) {
-    for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
-  } else {
-    for (int64_t i = 0; i < n; ++i) m = x[i * st] > m ? x[i * st] : m;
-  }
+// Max and logsumexp of one row (elements st apart). The contiguous case gets its own instantiation, where the
+// stride is a compile-time 1 and the loops vectorize.
+template <typename T, bool kContig>
+void row_max_lse_impl(const T* x, int64_t n, int64_t stride, T& mx, T& lse) {
+  const int64_t st = kContig ? 1 : stride;
+  const T m = vec::max_of<T>(n, [&](int64_t i) { return x[i * st]; });
   // A row of -inf (or with +inf) stays -inf/+inf instead of becoming nan through inf - inf.
   const T shift = std::isinf(m) ? T(0) : m;
-  double s = 0;
-  if (st == 1) {
-    for (int64_t i = 0; i < n; ++i) s += vexp(x[i] - shift);
-  } else {
-    for (int64_t i = 0; i < n; ++i) s += vexp(x[i * st] - shift);
-  }
+  const double s = vec::sum_of<double>(n, [&](int64_t i) { return vec::exp(x[i * st] - shift); });
   mx = m;
   lse = shift + static_cast<T>(std::log(s));
+}
+template <typename T>
+void row_max_lse(const T* x, int64_t n, int64_t st, T& mx, T& lse) {
+  if (st == 1) row_max_lse_impl<T, true>(x, n, 1, mx, lse);
+  else row_max_lse_impl<T, false>(x, n, st, mx, lse);
 }
 
 inline void check_target(int64_t t, int64_t C, const char* op) {
@@ -246,11 +242,17 @@ void cross_entropy_backward_impl(const Tensor& grad_x, const RowGrad& rg, const 
         const T G = row_grad(r);
         const T a = T(row.a) * G, bk = T(row.bk) * G, lr = l[r];
         const T* xr = x + base;
-        if (w) {
-          for (int64_t k = 0; k < C; ++k) o[k * st] = vexp(xr[k * st] - lr) * a - bk * w[k];
-        } else {
-          for (int64_t k = 0; k < C; ++k) o[k * st] = vexp(xr[k * st] - lr) * a - bk;
-        }
+        // Called with a compile-time stride of 1 for rows of a contiguous dim, so the loop vectorizes.
+        auto fill = [&](auto step) {
+          const int64_t s = step;
+          if (w) {
+            for (int64_t k = 0; k < C; ++k) o[k * s] = vec::exp(xr[k * s] - lr) * a - bk * w[k];
+          } else {
+            for (int64_t k = 0; k < C; ++k) o[k * s] = vec::exp(xr[k * s] - lr) * a - bk;
+          }
+        };
+        if (st == 1) fill(std::integral_constant<int64_t, 1>{});
+        else fill(st);
         o[t[r] * st] -= T(row.bt) * G;
       }
     });
@@ -339,7 +341,7 @@ void cross_entropy_prob_backward_impl(const Tensor& grad_x, const RowGrad& rg, c
         for (int64_t k = 0; k < C; ++k) {
           const int64_t i = base + k * st;
           const T wq = (w ? w[k] : T(1)) * (q[i] * keep + spread);
-          gx[i] = G * (vexp(x[i] - l[r]) * total - wq);
+          gx[i] = G * (vec::exp(x[i] - l[r]) * total - wq);
         }
       }
     });
@@ -368,7 +370,7 @@ void binary_cross_entropy_with_logits_impl(const TensorIter& iter, ScalarType dt
   PYNN_DISPATCH_FLOAT(dt, "binary_cross_entropy_with_logits", [&] {
     using T = scalar_t;
     // log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x.
-    auto log_sigmoid = [](T x) { return std::min(x, T(0)) - std::log1p(vexp(-std::abs(x))); };
+    auto log_sigmoid = [](T x) { return std::min(x, T(0)) - vec::log1p(vec::exp(-std::abs(x))); };
     if (has_pos_weight)
       map_ternary<T>(iter, [=](T x, T t, T pw) { return (T(1) - t) * x - (T(1) + (pw - T(1)) * t) * log_sigmoid(x); });
     else

@@ -25,22 +25,12 @@ namespace {
 constexpr int64_t kGrain = 32768;  // elements per task below which work stays on one thread
 constexpr int64_t kBlock = 256;    // inner columns handled by one task (accumulators stay in L1)
 
-// Quiet comparisons: unlike `<` they cannot raise FP exceptions, so GCC may turn the selects built on them
-// into branch-free vector code even under the default -ftrapping-math.
+// Plain comparisons suffice for the branch-free selects below: the kernel files build with -fno-trapping-math
+// (see cpu/vec/vec.h), under which GCC if-converts and vectorizes them.
 template <typename T>
 inline bool is_nan(T x) {
-  if constexpr (std::is_floating_point<T>::value) return __builtin_isunordered(x, x);
+  if constexpr (std::is_floating_point<T>::value) return x != x;
   else return false;
-}
-template <typename T>
-inline bool gt(T x, T y) {
-  if constexpr (std::is_floating_point<T>::value) return __builtin_isgreater(x, y);
-  else return x > y;
-}
-template <typename T>
-inline bool lt(T x, T y) {
-  if constexpr (std::is_floating_point<T>::value) return __builtin_isless(x, y);
-  else return x < y;
 }
 
 template <typename T>
@@ -92,7 +82,7 @@ struct MaxMinOp {
       return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   }
   void step(acc_t& a, T x, int64_t) const {
-    const bool take = (IsMax ? gt(x, a) : lt(x, a)) | is_nan(x);  // no short circuit: the loop stays vectorisable
+    const bool take = (IsMax ? x > a : x < a) | is_nan(x);  // no short circuit: the loop stays vectorisable
     a = take ? x : a;
   }
   void merge(acc_t& a, const acc_t& b) const { step(a, b, 0); }
@@ -124,14 +114,14 @@ struct NormOp {
       case NormKind::L0: a += (x != T(0)) ? 1.0 : 0.0; break;
       case NormKind::L1: a += v; break;
       case NormKind::L2: a += v * v; break;
-      case NormKind::Inf: a = (gt(v, a) | is_nan(v)) ? v : a; break;
-      case NormKind::NegInf: a = (lt(v, a) | is_nan(v)) ? v : a; break;
+      case NormKind::Inf: a = ((v > a) | is_nan(v)) ? v : a; break;
+      case NormKind::NegInf: a = ((v < a) | is_nan(v)) ? v : a; break;
       case NormKind::P: a += std::pow(v, p); break;
     }
   }
   void merge(acc_t& a, const acc_t& b) const {
     if (K == NormKind::Inf || K == NormKind::NegInf) {
-      a = ((K == NormKind::Inf ? gt(b, a) : lt(b, a)) | is_nan(b)) ? b : a;
+      a = ((K == NormKind::Inf ? b > a : b < a) | is_nan(b)) ? b : a;
     } else {
       a += b;
     }

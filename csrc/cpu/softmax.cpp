@@ -1,11 +1,8 @@
 // softmax / log_softmax CPU kernels, compiled once per CPU capability (CMake's PYNN_CPU_ISA_SOURCES).
-// no-trapping-math lets GCC if-convert the float selects in vexp so the row loops vectorize.
-#pragma GCC optimize("no-trapping-math")
 #include <cmath>
-#include <limits>
 
-#include "cpu/nn_math.h"
 #include "cpu/rows.h"
+#include "cpu/vec/math.h"
 #include "kernels/softmax.h"
 
 namespace pynn {
@@ -13,7 +10,8 @@ namespace cpu {
 namespace PYNN_CPU_NS {
 namespace {
 
-// Row sums accumulate in double: float32 rows of thousands of elements keep full precision.
+// Row sums accumulate in double: float32 rows of thousands of elements keep full precision. kContig makes
+// the stride a compile-time 1, so the max, exp and lane-sum loops vectorize.
 template <typename T, bool kContig>
 void softmax_rows(T* out, const T* x, const RowGeom& g, bool is_log, int64_t r0, int64_t r1) {
   const int64_t n = g.size, st = kContig ? 1 : g.inner;
@@ -21,22 +19,14 @@ void softmax_rows(T* out, const T* x, const RowGeom& g, bool is_log, int64_t r0,
     const int64_t base = row_base(g, r);
     const T* xr = x + base;
     T* yr = out + base;
-    T m = -std::numeric_limits<T>::infinity();
-    for (int64_t i = 0; i < n; ++i) m = xr[i * st] > m ? xr[i * st] : m;
-    double s = 0;
+    const T m = vec::max_of<T>(n, [&](int64_t i) { return xr[i * st]; });
     if (is_log) {
-      for (int64_t i = 0; i < n; ++i) s += vexp(xr[i * st] - m);
+      const double s = vec::sum_of<double>(n, [&](int64_t i) { return vec::exp(xr[i * st] - m); });
       const T shift = m + static_cast<T>(std::log(s));
       for (int64_t i = 0; i < n; ++i) yr[i * st] = xr[i * st] - shift;
     } else {
-      // exp in its own loop (it vectorizes); the double sum uses four chains to hide the add latency.
-      for (int64_t i = 0; i < n; ++i) yr[i * st] = vexp(xr[i * st] - m);
-      double s4[4] = {0, 0, 0, 0};
-      int64_t i = 0;
-      for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; ++k) s4[k] += yr[(i + k) * st];
-      for (; i < n; ++i) s4[0] += yr[i * st];
-      s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+      for (int64_t i = 0; i < n; ++i) yr[i * st] = vec::exp(xr[i * st] - m);
+      const double s = vec::sum_of<double>(n, [&](int64_t i) { return yr[i * st]; });
       const T inv = static_cast<T>(1.0 / s);
       for (int64_t i = 0; i < n; ++i) yr[i * st] *= inv;
     }
@@ -51,14 +41,12 @@ void softmax_backward_rows(T* gx, const T* gy, const T* y, const RowGeom& g, boo
     const T* gr = gy + base;
     const T* yr = y + base;
     T* o = gx + base;
-    double acc = 0;
     if (is_log) {
-      for (int64_t i = 0; i < n; ++i) acc += gr[i * st];
-      const T s = static_cast<T>(acc);
-      for (int64_t i = 0; i < n; ++i) o[i * st] = gr[i * st] - vexp(yr[i * st]) * s;
+      const T s = static_cast<T>(vec::sum_of<double>(n, [&](int64_t i) { return gr[i * st]; }));
+      for (int64_t i = 0; i < n; ++i) o[i * st] = gr[i * st] - vec::exp(yr[i * st]) * s;
     } else {
-      for (int64_t i = 0; i < n; ++i) acc += static_cast<double>(gr[i * st]) * yr[i * st];
-      const T s = static_cast<T>(acc);
+      const T s = static_cast<T>(
+          vec::sum_of<double>(n, [&](int64_t i) { return static_cast<double>(gr[i * st]) * yr[i * st]; }));
       for (int64_t i = 0; i < n; ++i) o[i * st] = yr[i * st] * (gr[i * st] - s);
     }
   }
