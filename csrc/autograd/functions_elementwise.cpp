@@ -104,17 +104,24 @@ bool uses_result(UnaryOp op) {
   }
 }
 
+// Binary ops with a gradient: the arithmetic ones, which come first in BinaryOp (bitwise, comparison and logical
+// ops produce integers or bools).
+constexpr int kDifferentiableBinaryOps = static_cast<int>(BinaryOp::Atan2) + 1;
+static_assert(static_cast<int>(BinaryOp::BitwiseAnd) == kDifferentiableBinaryOps,
+              "BinaryOp lists its differentiable ops first, ending with Atan2");
+bool is_differentiable(BinaryOp op) { return static_cast<int>(op) < kDifferentiableBinaryOps; }
+
 struct BinaryBackward : Node {
   BinaryOp op;
   Scalar alpha;
   SavedTensor a, b, result;
   InputInfo ia, ib;
   std::string name() const override {
-    static const char* names[] = {"AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0", "PowBackward1",
-                                  "MaximumBackward0", "MinimumBackward0", "RemainderBackward0", "FloorDivideBackward0",
-                                  "Atan2Backward0"};
-    int i = static_cast<int>(op);
-    return i < 10 ? names[i] : "NotDifferentiable";
+    static const char* const names[] = {"AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0",
+                                        "PowBackward1", "MaximumBackward0", "MinimumBackward0", "RemainderBackward0",
+                                        "FloorDivideBackward0", "Atan2Backward0"};
+    static_assert(sizeof(names) / sizeof(names[0]) == kDifferentiableBinaryOps, "one name per differentiable op");
+    return is_differentiable(op) ? names[static_cast<int>(op)] : "NotDifferentiable";
   }
   void release_saved() override { a.reset(); b.reset(); result.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
@@ -270,14 +277,14 @@ void record_unary_inplace(UnaryOp op, const Tensor& old, const Tensor& self) {
 }
 
 void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out, const Scalar& alpha) {
-  if (op >= BinaryOp::BitwiseAnd) return;  // integer and bool results
+  if (!is_differentiable(op)) return;  // integer and bool results
   auto node = make_binary(op, a, b, alpha);
   record(node, {&a, &b}, out);
   if (op == BinaryOp::Pow) node->result = SavedTensor(out, true);
 }
 
 void record_binary_inplace(BinaryOp op, const Tensor& old, const Tensor& other, const Tensor& self, const Scalar& alpha) {
-  if (op >= BinaryOp::BitwiseAnd) return;
+  if (!is_differentiable(op)) return;
   auto node = make_binary(op, old, other, alpha);
   record_inplace(node, self, {&other});
   if (op == BinaryOp::Pow) node->result = SavedTensor(self, true);

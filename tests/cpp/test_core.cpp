@@ -83,3 +83,18 @@ TEST(Core, LargeElementwiseMatchesSerial) {
   const float* pb = b->data_ptr<float>();
   for (int64_t i = 0; i < a->numel(); i += 997) EXPECT_FLOAT_EQ(pb[i], std::exp(pa[i]));
 }
+
+TEST(Core, IteratorGeometryIsPublicAndKnows32BitLimits) {
+  Tensor a = empty(Dims{4, 5}, ScalarType::Float32, Device{});
+  Tensor b = empty(Dims{5}, ScalarType::Float32, Device{});
+  TensorIter it({a.get(), a.get(), b.get()});
+  EXPECT_EQ(it.numel(), 20);
+  EXPECT_EQ(it.nops(), 3);
+  ASSERT_EQ(it.ndim(), 2);  // b's broadcast row stops the dims from coalescing
+  EXPECT_EQ(it.shape(0), 5);
+  EXPECT_EQ(it.stride(1, 2), 0);  // broadcast operand: stride 0 along the rows
+  EXPECT_TRUE(it.can_use_32bit_indexing());
+  // A view whose byte extent passes 2^31 (strides only; nothing is read) needs 64-bit offsets.
+  Tensor wide = make_view(a, Dims{2, 2}, Dims{int64_t(1) << 30, 1}, 0);
+  EXPECT_FALSE(TensorIter({wide.get()}).can_use_32bit_indexing());
+}
