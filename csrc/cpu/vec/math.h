@@ -42,39 +42,39 @@ inline float reduce_ln2(float x, int32_t& n) {
 }
 
 inline float exp(float x) {
-  // Beyond [-104, 89] the result is 0 or inf; clamping (nan passes both compares unchanged) keeps n in range
-  // and lets the final multiply overflow or underflow by itself.
-  const bool hi = x > 89.0f;
-  float xc = hi ? 89.0f : x;
-  const bool lo = xc < -104.0f;
-  xc = lo ? -104.0f : xc;
+  // Past |x| = 104 the result is 0 or inf; clamping there keeps n in [-150, 150] and lets the final multiply
+  // overflow or underflow by itself (nan fails the compare and propagates). One symmetric clamp: two
+  // chained ones let GCC thread their constants through the whole body (measured: 41 vs 28 instructions).
+  const bool out = abs(x) > 104.0f;
+  const float xc = out ? copysign(104.0f, x) : x;
   int32_t n;
   const float r = reduce_ln2(xc, n);
   const float p = expm1_reduced(r);
-  // 2^n as two normal factors (n in [-150, 128]); s1 (1 + p) as one fma rounds once, and the exact scaling
-  // by s2 only rounds again for a subnormal result.
+  // 2^n as two normal factors; s1 (1 + p) as one fma rounds once, and the exact scaling by s2 only rounds
+  // again for a subnormal result.
   const int32_t n1 = n >> 1;
   const float s1 = pow2i(n1);
   return fmadd(s1, p, s1) * pow2i(n - n1);
 }
 
 inline float expm1(float x) {
-  // Below -18 the result rounds to -1; above 89 it is inf.
-  const bool hi = x > 89.0f;
-  float xc = hi ? 89.0f : x;
-  const bool lo = xc < -18.0f;
-  xc = lo ? -18.0f : xc;
+  // |x| <= 89 keeps n in [-128, 128]; below -18 the result rounds to -1 (selected at the end, since 2^(n-1)
+  // below is only normal for n >= -125).
+  const bool out = abs(x) > 89.0f;
+  const float xc = out ? copysign(89.0f, x) : x;
   int32_t n;
   const float r = reduce_ln2(xc, n);
   const float p = expm1_reduced(r);
-  // expm1(x) = 2^n expm1(r) + (2^n - 1), computed as 2 (h p + (h - 1/2)) with h = 2^(n-1), n in [-26, 128],
-  // so 2^128 does not overflow early. n = 0 is p itself (exact for tiny and subnormal x).
+  // expm1(x) = 2^n expm1(r) + (2^n - 1), computed as 2 (h p + (h - 1/2)) with h = 2^(n-1), so 2^128 does
+  // not overflow early. n = 0 is p itself (exact for tiny and subnormal x).
   const float h = pow2i(n - 1);
   const float y = 2.0f * fmadd(h, p, h - 0.5f);
   const bool small = n == 0;
-  const float res = small ? p : y;
+  float res = small ? p : y;
   const bool zero = x == 0.0f;  // p would be +0 for -0
-  return zero ? x : res;
+  res = zero ? x : res;
+  const bool minus_one = x < -18.0f;
+  return minus_one ? -1.0f : res;
 }
 
 // log(u) for positive normal finite u: u = m 2^e with m in [sqrt(1/2), sqrt(2)), so f = m - 1 is exact and

@@ -101,8 +101,8 @@ inline float round_to_int(float x, int32_t& n) {
   return t - kMagic;
 }
 
-// 2^n for n in the normal exponent range [-126, 127].
-inline float pow2i(int32_t n) { return from_bits<float>((n + 127) << 23); }
+// 2^n for n in the normal exponent range [-126, 127] (garbage, but no undefined shift, outside it).
+inline float pow2i(int32_t n) { return from_bits<float>(static_cast<int32_t>(static_cast<uint32_t>(n + 127) << 23)); }
 
 // Applies a contiguous map, with `#pragma GCC ivdep` because kernels write outputs that may not be proven
 // disjoint from the inputs (in place is fine: element i reads and writes only index i).
@@ -136,25 +136,30 @@ inline Acc sum_of(int64_t n, const F& f) {
   return lane[0];
 }
 
-// The max over i < n of f(i) (-inf for n == 0). nan values are skipped (`v > m` is false for them): the
-// softmax kernels that use this see a nan again through exp(nan - m).
+// Maps a float's bits to an integer of the same order (-nan < -inf < ... < -0 < +0 < ... < inf < +nan), so
+// that a max is an integer max: GCC vectorizes that as a plain reduction, where a float select reduction stays
+// scalar (measured: 10x slower on a row of 1000 at AVX2 and AVX-512).
+template <typename T>
+inline bits_t<T> order_key(T x) {
+  const bits_t<T> b = to_bits(x);
+  return b ^ ((b >> (8 * sizeof(T) - 1)) & std::numeric_limits<bits_t<T>>::max());
+}
+template <typename T>
+inline T from_order_key(bits_t<T> k) {
+  return from_bits<T>(k ^ ((k >> (8 * sizeof(T) - 1)) & std::numeric_limits<bits_t<T>>::max()));
+}
+
+// The max over i < n of f(i) (-inf for n == 0). With a nan among the values the result is nan or the max of
+// the others, depending on the nan's sign bit; the softmax kernels that use this get nan through
+// exp(nan - m) either way.
 template <typename T, typename F>
 inline T max_of(int64_t n, const F& f) {
-  T lane[kLanes];
-  for (int k = 0; k < kLanes; ++k) lane[k] = -std::numeric_limits<T>::infinity();
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) {
-      const T v = f(i + k);
-      lane[k] = v > lane[k] ? v : lane[k];
-    }
-  for (; i < n; ++i) {
-    const T v = f(i);
-    lane[i % kLanes] = v > lane[i % kLanes] ? v : lane[i % kLanes];
+  bits_t<T> m = order_key(-std::numeric_limits<T>::infinity());
+  for (int64_t i = 0; i < n; ++i) {
+    const bits_t<T> k = order_key(f(i));
+    m = k > m ? k : m;
   }
-  for (int w = kLanes / 2; w > 0; w /= 2)
-    for (int k = 0; k < w; ++k) lane[k] = lane[k + w] > lane[k] ? lane[k + w] : lane[k];
-  return lane[0];
+  return from_order_key<T>(m);
 }
 
 }  // namespace
