@@ -12,6 +12,7 @@
 #include "ops/shape.h"
 
 using namespace pynn;
+using pynn_py::run_released;
 
 namespace pynn_py {
 namespace {
@@ -22,8 +23,6 @@ PyObject* g_size_type = nullptr;  // pynn.Size, set by the Python layer
 }  // namespace
 
 py::object dtype_object(ScalarType t) { return py::reinterpret_borrow<py::object>(g_dtypes[static_cast<int>(t)]); }
-
-std::string type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
 
 bool is_tensor(py::handle obj) { return py::isinstance<TensorImpl>(obj); }
 
@@ -147,8 +146,11 @@ ScalarType from_numpy_dtype(const py::dtype& dt) {
   if (kind == 'i' && size == 8) return ScalarType::Int64;
   if (kind == 'i' && size == 4) return ScalarType::Int32;
   if (kind == 'b') return ScalarType::Bool;
+  // torch would keep float16/uint8/int16/int8 as they are; pynn has no such dtype, and converting
+  // silently would change the values' type behind the caller's back.
   throw TypeError(str("[from_numpy] can't convert np.ndarray of type numpy.", std::string(py::str(dt)),
-                      ". The only supported types are: float64, float32, int64, int32, and bool."));
+                      ": pynn does not support this dtype. The only supported types are: float64, float32, int64, "
+                      "int32, and bool."));
 }
 
 const char* numpy_format(ScalarType t) {
@@ -162,9 +164,23 @@ const char* numpy_format(ScalarType t) {
   return "f";
 }
 
+// torch shares a read-only array too, and says so; the Python warnings filter decides how often.
+void warn_not_writable() {
+  if (PyErr_WarnEx(PyExc_UserWarning,
+                   "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. This "
+                   "means writing to this tensor will result in undefined behavior. You may want to copy the array to "
+                   "protect its data or make it writable before converting it to a tensor.",
+                   1) != 0)
+    throw py::error_already_set();  // warnings turned into errors
+}
+
 // Shares the array's memory; the storage keeps the array alive and drops it with the GIL held.
 Tensor from_numpy(py::array arr) {
   ScalarType dt = from_numpy_dtype(arr.dtype());
+  PYNN_CHECK_VALUE(arr.dtype().attr("isnative").cast<bool>(), "from_numpy",
+                   "given numpy array has byte order different from the native byte order. Conversion between byte "
+                   "orders is currently not supported.");
+  if (!arr.writeable()) warn_not_writable();
   int nd = static_cast<int>(arr.ndim());
   PYNN_CHECK(nd <= kMaxDims, "from_numpy", "arrays with more than ", kMaxDims, " dimensions are not supported");
   int64_t isz = static_cast<int64_t>(itemsize(dt));
@@ -199,11 +215,6 @@ py::array to_numpy(const Tensor& t) {
   auto* keep = new std::shared_ptr<Storage>(t->storage());
   py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
   return py::array(py::dtype(numpy_format(t->dtype())), shape, strides, t->data(), base);
-}
-
-std::optional<int64_t> opt_int(py::handle h) {
-  if (h.is_none()) return std::nullopt;
-  return h.cast<int64_t>();
 }
 
 }  // namespace
@@ -263,33 +274,43 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
       .def("__int__", [](const Tensor& t) {
         PYNN_CHECK(t->numel() == 1, "int", "only one element tensors can be converted to Python scalars");
         Scalar s = item(t);
-        return s.is_float() ? static_cast<int64_t>(s.d) : s.i;
+        // Python's own float -> int: NaN raises ValueError, inf OverflowError, big values stay exact (as torch).
+        PyObject* r = s.is_float() ? PyLong_FromDouble(s.d) : PyLong_FromLongLong(s.i);
+        if (!r) throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(r);
       })
       .def("__index__", [](const Tensor& t) {
         PYNN_CHECK_TYPE(is_integral(t->dtype(), true) && t->numel() == 1, "index",
                         "only integer tensors of a single element can be converted to an index");
         return item(t).i;
       })
-      .def("contiguous", [](const Tensor& t, py::object) { return contiguous(t); }, py::arg("memory_format") = py::none())
-      .def("clone", [](const Tensor& t, py::object) { return clone(t); }, py::arg("memory_format") = py::none())
-      .def("_to_dtype", [](const Tensor& t, ScalarType dt, bool copy) { return to_dtype(t, dt, copy); })
-      .def("copy_", [](const Tensor& t, const Tensor& src, bool) { copy_(t, src); return t; }, py::arg("src"), py::arg("non_blocking") = false)
+      .def("contiguous", [](const Tensor& t, py::object) { return run_released({t}, [&] { return contiguous(t); }); },
+           py::arg("memory_format") = py::none())
+      .def("clone", [](const Tensor& t, py::object) { return run_released({t}, [&] { return clone(t); }); },
+           py::arg("memory_format") = py::none())
+      .def("_to_dtype", [](const Tensor& t, ScalarType dt, bool copy) { return run_released({t}, [&] { return to_dtype(t, dt, copy); }); })
+      .def("copy_", [](const Tensor& t, const Tensor& src, bool) {
+             run_released({t, src}, [&] { copy_(t, src); });
+             return t;
+           }, py::arg("src"), py::arg("non_blocking") = false)
       .def("fill_", [](const Tensor& t, py::handle v) {
         if (pynn_py::is_tensor(v)) {
           Tensor vt = v.cast<Tensor>();
           PYNN_CHECK(vt->dim() == 0, "fill_", "fill_ only supports 0-dimension value tensor but got tensor with ", vt->dim(), " dimensions.");
-          fill_(t, item(vt));
+          Scalar s = item(vt);
+          run_released({t}, [&] { fill_(t, s); });
         } else {
-          fill_(t, v.cast<Scalar>());
+          Scalar s = v.cast<Scalar>();
+          run_released({t}, [&] { fill_(t, s); });
         }
         return t;
       })
-      .def("zero_", [](const Tensor& t) { fill_(t, Scalar(int64_t(0))); return t; })
-      .def("uniform_", [](const Tensor& t, double a, double b, py::object) { uniform_(t, a, b); return t; },
+      .def("zero_", [](const Tensor& t) { run_released({t}, [&] { fill_(t, Scalar(int64_t(0))); }); return t; })
+      .def("uniform_", [](const Tensor& t, double a, double b, py::object) { run_released({t}, [&] { uniform_(t, a, b); }); return t; },
            py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("normal_", [](const Tensor& t, double mean, double std, py::object) { normal_(t, mean, std); return t; },
+      .def("normal_", [](const Tensor& t, double mean, double std, py::object) { run_released({t}, [&] { normal_(t, mean, std); }); return t; },
            py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("bernoulli_", [](const Tensor& t, double p, py::object) { bernoulli_(t, p); return t; },
+      .def("bernoulli_", [](const Tensor& t, double p, py::object) { run_released({t}, [&] { bernoulli_(t, p); }); return t; },
            py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());
 
   m.def("from_numpy", &from_numpy);
@@ -325,7 +346,6 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
   m.def("_cached_bytes", [] { return cpu_cached_bytes(); });
   m.def("_set_size_type", [](py::object t) { pynn_py::g_size_type = t.release().ptr(); });
   m.def("_is_wrapped_number", [](const Tensor& t) { return t->is_wrapped_number; });
-  (void)opt_int;
 }
 
 PYBIND11_MODULE(_C, m) {
@@ -391,6 +411,8 @@ PYBIND11_MODULE(_C, m) {
   bind_autograd(m, cls);
   bind_nn(m, cls);
   bind_optim(m, cls);
+  bind_conv(m);
+  bind_norm(m);
 
 #ifdef PYNN_WITH_CUDA
   m.attr("_cuda_compiled") = true;

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <initializer_list>
 #include <vector>
 
 #include "core/device.h"
@@ -26,7 +27,8 @@ struct PyDevice {
 };
 
 bool is_tensor(py::handle obj);
-std::string type_name(py::handle obj);  // for error messages
+// For error messages.
+inline std::string type_name(py::handle obj) { return Py_TYPE(obj.ptr())->tp_name; }
 bool is_number(py::handle obj);  // bool, int, float, numpy scalar
 // A Tensor, or a Python number as a wrapped 0-dim tensor; TypeError otherwise.
 pynn::Tensor to_tensor_operand(py::handle obj, const char* op);
@@ -37,16 +39,64 @@ std::vector<int64_t> int_list(py::handle obj, const char* op);
 // Python tuple of ints, returned for .shape / .stride() (pynn.Size where available).
 py::tuple to_tuple(const pynn::Dims& d);
 
-// Big kernels run without the GIL so two Python threads can compute at once.
+// The GIL policy of every op binding, in one place: a call whose tensor operands hold more than
+// kReleaseGilAbove elements in all runs without the GIL, so two Python threads can compute at once; below
+// that, releasing and re-acquiring costs more than it frees. Convert the Python arguments first: f must not
+// touch Python objects.
 constexpr int64_t kReleaseGilAbove = 1 << 14;
+
+// The elements an op call touches, counted over its tensor operands (null ones count 0).
+struct Work {
+  int64_t elems = 0;
+  Work(const pynn::Tensor& t) : elems(t ? t->numel() : 0) {}  // NOLINT: implicit, so run_released({a, b}, f) reads
+  Work(const std::vector<pynn::Tensor>& ts) {                   // NOLINT
+    for (const pynn::Tensor& t : ts) elems += t ? t->numel() : 0;
+  }
+};
+
 template <typename F>
-auto without_gil_if(bool big, F&& f) {
-  if (big) {
-    py::gil_scoped_release release;
+auto without_gil_if(bool release, F&& f) {
+  if (release) {
+    py::gil_scoped_release no_gil;
     return f();
   }
   return f();
 }
+
+// A whole graph (backward, autograd.grad) always runs without the GIL; Python hooks take it back.
+template <typename F>
+auto without_gil(F&& f) {
+  return without_gil_if(true, std::forward<F>(f));
+}
+
+// Runs f, without the GIL when the operands are big enough for that to pay.
+template <typename F>
+auto run_released(std::initializer_list<Work> operands, F&& f) {
+  int64_t n = 0;
+  for (const Work& w : operands) n += w.elems;
+  return without_gil_if(n > kReleaseGilAbove, std::forward<F>(f));
+}
+
+// A Python object owned from C++ (a hook inside an autograd node or a tensor's meta). Its owner can die
+// inside a GIL-free op or backward, and a reference may only be dropped with the GIL held.
+class GilSafeObject {
+ public:
+  explicit GilSafeObject(py::object obj) : obj_(std::move(obj)) {}
+  GilSafeObject(const GilSafeObject&) = delete;
+  GilSafeObject& operator=(const GilSafeObject&) = delete;
+  ~GilSafeObject() {
+    if (!Py_IsInitialized()) {  // at exit: leak rather than touch a finalized interpreter
+      obj_.release();
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    obj_ = py::object();
+  }
+  const py::object& get() const { return obj_; }  // call with the GIL held
+
+ private:
+  py::object obj_;
+};
 
 }  // namespace pynn_py
 
@@ -93,3 +143,5 @@ void bind_indexing(py::module_& m, TensorClass& cls);
 void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_nn(py::module_& m, TensorClass& cls);
 void bind_optim(py::module_& m, TensorClass& cls);
+void bind_conv(py::module_& m);
+void bind_norm(py::module_& m);

@@ -24,11 +24,12 @@ std::vector<Tensor> tensor_list(py::handle obj) {
 // A detached view: same storage and version counter, no history.
 Tensor detached(const Tensor& t) { return make_view(t, t->sizes(), t->strides(), t->offset()); }
 
+// Backward runs without the GIL: the hook takes it to call Python, and the holder to drop the callable.
 ag::GradHook python_hook(py::function fn) {
-  auto holder = std::make_shared<py::object>(std::move(fn));
+  auto holder = std::make_shared<pynn_py::GilSafeObject>(std::move(fn));
   return [holder](const Tensor& g) -> Tensor {
     py::gil_scoped_acquire gil;
-    py::object r = (*holder)(g);
+    py::object r = holder->get()(g);
     if (r.is_none()) return nullptr;
     return r.cast<Tensor>();
   };
@@ -106,11 +107,13 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   });
   cls.def("retain_grad", [](const Tensor& t) {
     PYNN_CHECK(ag::requires_grad(t), "retain_grad", "can't retain_grad on Tensor that has requires_grad=False");
+    // ag::grad_fn re-derives a view's node first, so the hook lands on the node backward will run.
+    std::shared_ptr<ag::Node> fn = ag::grad_fn(t);
     AutogradMeta& meta = ag::meta(t);
-    if (!meta.grad_fn || meta.retains_grad) return;
+    if (!fn || meta.retains_grad) return;
     meta.retains_grad = true;
     std::weak_ptr<TensorImpl> weak = t;
-    meta.grad_fn->pre_hooks.push_back([weak](const Tensor& g) -> Tensor {
+    fn->pre_hooks.push_back([weak](const Tensor& g) -> Tensor {
       if (auto self = weak.lock()) {
         AutogradMeta& mm = ag::meta(self);
         mm.grad = mm.grad ? binary(BinaryOp::Add, mm.grad, g) : clone(g);
@@ -121,14 +124,17 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   cls.def_property_readonly("retains_grad", [](const Tensor& t) { return t->autograd_meta && t->autograd_meta->retains_grad; });
   cls.def("register_hook", [](const Tensor& t, py::function fn) {
     PYNN_CHECK(ag::requires_grad(t), "register_hook", "cannot register a hook on a tensor that doesn't require gradient");
+    // As in torch, the hook belongs to the node that is t's grad_fn now (re-derived first for a view
+    // written through its base): a later in-place write gives t a new node, which the hook does not follow.
+    std::shared_ptr<ag::Node> node = ag::grad_fn(t);
     AutogradMeta& meta = ag::meta(t);
     HookHandle h;
     h.tensor = t;
-    if (meta.grad_fn) {
+    if (node) {
       h.leaf = false;
-      h.node = meta.grad_fn;
-      h.index = meta.grad_fn->pre_hooks.size();
-      meta.grad_fn->pre_hooks.push_back(python_hook(fn));
+      h.node = node;
+      h.index = node->pre_hooks.size();
+      node->pre_hooks.push_back(python_hook(fn));
     } else {
       h.leaf = true;
       h.index = meta.leaf_hooks.size();
@@ -141,15 +147,17 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
     std::vector<Tensor> grads;
     if (!gradient.is_none()) grads.push_back(pynn_py::to_tensor_operand(gradient, "backward"));
     bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
-    ag::backward({t}, grads, retain, create_graph);
+    pynn_py::without_gil([&] { ag::backward({t}, grads, retain, create_graph); });
   }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
      py::arg("inputs") = py::none());
 
   m.def("_autograd_backward", [](py::handle tensors, py::handle grads, bool retain, bool create) {
-    ag::backward(tensor_list(tensors), tensor_list(grads), retain, create);
+    std::vector<Tensor> outs = tensor_list(tensors), gs = tensor_list(grads);
+    pynn_py::without_gil([&] { ag::backward(outs, gs, retain, create); });
   });
   m.def("_autograd_grad", [](py::handle outputs, py::handle inputs, py::handle grads, bool retain, bool create, bool allow_unused) {
-    std::vector<Tensor> r = ag::grad(tensor_list(outputs), tensor_list(inputs), tensor_list(grads), retain, create, allow_unused);
+    std::vector<Tensor> outs = tensor_list(outputs), ins = tensor_list(inputs), gs = tensor_list(grads);
+    std::vector<Tensor> r = pynn_py::without_gil([&] { return ag::grad(outs, ins, gs, retain, create, allow_unused); });
     py::tuple out(r.size());
     for (size_t i = 0; i < r.size(); ++i) out[i] = r[i] ? py::cast(r[i]) : py::none();
     return out;

@@ -3,14 +3,17 @@
 #include "ops/elementwise.h"
 
 using namespace pynn;
+using pynn_py::run_released;
 using pynn_py::to_tensor_operand;
 
 namespace {
 
-bool big(const Tensor& a) { return a->numel() > pynn_py::kReleaseGilAbove; }
-
 Tensor run_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1))) {
-  return pynn_py::without_gil_if(big(a) || big(b), [&] { return binary(op, a, b, alpha); });
+  return run_released({a, b}, [&] { return binary(op, a, b, alpha); });
+}
+
+void run_binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha = Scalar(int64_t(1))) {
+  run_released({self, other}, [&] { binary_(op, self, other, alpha); });
 }
 
 // Python operators return NotImplemented for operands they don't know, so Python can try the other side.
@@ -22,15 +25,18 @@ py::object binary_operator(BinaryOp op, const Tensor& self, py::handle other, bo
 
 py::object inplace_operator(BinaryOp op, py::object self, py::handle other) {
   if (!pynn_py::is_tensor(other) && !pynn_py::is_number(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-  Tensor s = self.cast<Tensor>();
-  Tensor o = to_tensor_operand(other, op_name(op));
-  pynn_py::without_gil_if(big(s), [&] { binary_(op, s, o); });
+  run_binary_(op, self.cast<Tensor>(), to_tensor_operand(other, op_name(op)));
   return self;
 }
 
-std::optional<Scalar> opt_scalar(py::handle h) {
-  if (h.is_none()) return std::nullopt;
-  return h.cast<Scalar>();
+// A None bound stays null; a number becomes a wrapped number, which ops::clamp tells from a tensor bound.
+Tensor opt_bound(py::handle h) { return h.is_none() ? nullptr : to_tensor_operand(h, "clamp"); }
+
+RoundingMode rounding_mode(const std::optional<std::string>& mode) {
+  if (!mode) return RoundingMode::None;
+  if (*mode == "trunc") return RoundingMode::Trunc;
+  if (*mode == "floor") return RoundingMode::Floor;
+  throw std::runtime_error(str("[div] div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'"));
 }
 
 }  // namespace
@@ -53,19 +59,23 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   };
   for (const UnaryEntry& e : unaries) {
     UnaryOp op = e.op;
-    auto fn = [op](const Tensor& x) { return pynn_py::without_gil_if(big(x), [&] { return unary(op, x); }); };
+    auto fn = [op](const Tensor& x) { return run_released({x}, [&] { return unary(op, x); }); };
     m.def(e.name, fn, py::arg("input"));
     cls.def(e.name, fn);
     if (e.inplace)
       cls.def((std::string(e.name) + "_").c_str(), [op](py::object self) {
         Tensor x = self.cast<Tensor>();
-        pynn_py::without_gil_if(big(x), [&] { unary_(op, x); });
+        run_released({x}, [&] { unary_(op, x); });
         return self;
       });
   }
-  cls.def("__neg__", [](const Tensor& x) { return unary(UnaryOp::Neg, x); });
-  cls.def("__abs__", [](const Tensor& x) { return unary(UnaryOp::Abs, x); });
-  cls.def("__invert__", [](const Tensor& x) { return unary(UnaryOp::BitwiseNot, x); });
+  struct UnaryOperator { const char* name; UnaryOp op; };
+  static const UnaryOperator unary_operators[] = {
+      {"__neg__", UnaryOp::Neg}, {"__abs__", UnaryOp::Abs}, {"__invert__", UnaryOp::BitwiseNot}};
+  for (const UnaryOperator& e : unary_operators) {
+    UnaryOp op = e.op;
+    cls.def(e.name, [op](const Tensor& x) { return run_released({x}, [&] { return unary(op, x); }); });
+  }
   cls.def("__pos__", [](const Tensor& x) { return x; });
 
   struct BinaryEntry { const char* name; BinaryOp op; };
@@ -88,7 +98,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     cls.def(e.name, [op](const Tensor& a, py::handle b) { return run_binary(op, a, to_tensor_operand(b, op_name(op))); },
             py::arg("other"));
     cls.def((std::string(e.name) + "_").c_str(), [op](py::object self, py::handle b) {
-      binary_(op, self.cast<Tensor>(), to_tensor_operand(b, op_name(op)));
+      run_binary_(op, self.cast<Tensor>(), to_tensor_operand(b, op_name(op)));
       return self;
     }, py::arg("other"));
   }
@@ -102,34 +112,26 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       return run_binary(op, a, to_tensor_operand(b, op_name(op)), alpha);
     }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
     cls.def((std::string(name) + "_").c_str(), [op](py::object self, py::handle b, Scalar alpha) {
-      Tensor s = self.cast<Tensor>();
-      pynn_py::without_gil_if(big(s), [&] { binary_(op, s, to_tensor_operand(b, op_name(op)), alpha); });
+      run_binary_(op, self.cast<Tensor>(), to_tensor_operand(b, op_name(op)), alpha);
       return self;
     }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
   }
   m.attr("subtract") = m.attr("sub");
-  auto divide = [](const Tensor& a, const Tensor& b, std::optional<std::string> mode) {
-    if (!mode) return run_binary(BinaryOp::Div, a, b);
-    if (*mode == "floor") return run_binary(BinaryOp::FloorDivide, a, b);
-    if (*mode == "trunc") {
-      Tensor q = run_binary(BinaryOp::Div, a, b);
-      q = unary(UnaryOp::Trunc, q);
-      ScalarType dt = result_type({a.get(), b.get()});
-      return to_dtype(q, dt);
-    }
-    throw ValueError(str("[div] div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'"));
+  auto divide = [](const Tensor& a, const Tensor& b, const std::optional<std::string>& mode) {
+    RoundingMode rm = rounding_mode(mode);
+    return run_released({a, b}, [&] { return div(a, b, rm); });
   };
   for (const char* name : {"div", "divide"}) {
-    m.def(name, [divide](py::handle a, py::handle b, std::optional<std::string> mode) {
+    m.def(name, [divide](py::handle a, py::handle b, const std::optional<std::string>& mode) {
       return divide(to_tensor_operand(a, "div"), to_tensor_operand(b, "div"), mode);
     }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-    cls.def(name, [divide](const Tensor& a, py::handle b, std::optional<std::string> mode) {
+    cls.def(name, [divide](const Tensor& a, py::handle b, const std::optional<std::string>& mode) {
       return divide(a, to_tensor_operand(b, "div"), mode);
     }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-    cls.def((std::string(name) + "_").c_str(), [divide](py::object self, py::handle b, std::optional<std::string> mode) {
-      Tensor s = self.cast<Tensor>();
-      if (!mode) binary_(BinaryOp::Div, s, to_tensor_operand(b, "div_"));
-      else copy_(s, divide(s, to_tensor_operand(b, "div_"), mode));
+    cls.def((std::string(name) + "_").c_str(), [](py::object self, py::handle b, const std::optional<std::string>& mode) {
+      Tensor s = self.cast<Tensor>(), o = to_tensor_operand(b, "div_");
+      RoundingMode rm = rounding_mode(mode);
+      run_released({s, o}, [&] { div_(s, o, rm); });
       return self;
     }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   }
@@ -164,37 +166,39 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   }
 
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
-    return where(cond, to_tensor_operand(a, "where"), to_tensor_operand(b, "where"));
+    Tensor ta = to_tensor_operand(a, "where"), tb = to_tensor_operand(b, "where");
+    return run_released({cond, ta, tb}, [&] { return where(cond, ta, tb); });
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
   cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
-    return where(cond, self, to_tensor_operand(other, "where"));
+    Tensor to = to_tensor_operand(other, "where");
+    return run_released({cond, self, to}, [&] { return where(cond, self, to); });
   }, py::arg("condition"), py::arg("other"));
 
-  // clamp accepts numbers or tensors for min and max.
-  auto clamp_any = [](const Tensor& x, py::handle lo, py::handle hi) {
-    if (pynn_py::is_tensor(lo) || pynn_py::is_tensor(hi)) {
-      Tensor tl = lo.is_none() ? nullptr : to_tensor_operand(lo, "clamp");
-      Tensor th = hi.is_none() ? nullptr : to_tensor_operand(hi, "clamp");
-      return clamp(x, tl, th);
-    }
-    return pynn_py::without_gil_if(big(x), [&] { return clamp(x, opt_scalar(lo), opt_scalar(hi)); });
+  // clamp accepts numbers or tensors for min and max; ops::clamp chooses the path.
+  auto clamp_fn = [](const Tensor& x, py::handle lo, py::handle hi) {
+    Tensor tl = opt_bound(lo), th = opt_bound(hi);
+    return run_released({x, tl, th}, [&] { return clamp(x, tl, th); });
+  };
+  auto clamp_inplace = [](py::object self, py::handle lo, py::handle hi) {
+    Tensor x = self.cast<Tensor>(), tl = opt_bound(lo), th = opt_bound(hi);
+    run_released({x, tl, th}, [&] { clamp_(x, tl, th); });
+    return self;
   };
   for (const char* name : {"clamp", "clip"}) {
-    m.def(name, clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
-    cls.def(name, clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none());
-    cls.def((std::string(name) + "_").c_str(), [clamp_any](py::object self, py::handle lo, py::handle hi) {
-      Tensor x = self.cast<Tensor>();
-      if (pynn_py::is_tensor(lo) || pynn_py::is_tensor(hi)) copy_(x, clamp_any(x, lo, hi));
-      else clamp_(x, opt_scalar(lo), opt_scalar(hi));
-      return self;
-    }, py::arg("min") = py::none(), py::arg("max") = py::none());
+    m.def(name, clamp_fn, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+    cls.def(name, clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
+    cls.def((std::string(name) + "_").c_str(), clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
   }
-  m.def("clamp_min", [](const Tensor& x, Scalar lo) { return clamp(x, lo, std::nullopt); });
-  m.def("clamp_max", [](const Tensor& x, Scalar hi) { return clamp(x, std::nullopt, hi); });
-  cls.def("clamp_min", [](const Tensor& x, Scalar lo) { return clamp(x, lo, std::nullopt); });
-  cls.def("clamp_max", [](const Tensor& x, Scalar hi) { return clamp(x, std::nullopt, hi); });
-  cls.def("clamp_min_", [](py::object self, Scalar lo) { clamp_(self.cast<Tensor>(), lo, std::nullopt); return self; });
-  cls.def("clamp_max_", [](py::object self, Scalar hi) { clamp_(self.cast<Tensor>(), std::nullopt, hi); return self; });
+  auto clamp_min = [clamp_fn](const Tensor& x, py::handle lo) { return clamp_fn(x, lo, py::none()); };
+  auto clamp_max = [clamp_fn](const Tensor& x, py::handle hi) { return clamp_fn(x, py::none(), hi); };
+  m.def("clamp_min", clamp_min, py::arg("input"), py::arg("min"));
+  m.def("clamp_max", clamp_max, py::arg("input"), py::arg("max"));
+  cls.def("clamp_min", clamp_min, py::arg("min"));
+  cls.def("clamp_max", clamp_max, py::arg("max"));
+  cls.def("clamp_min_", [clamp_inplace](py::object self, py::handle lo) { return clamp_inplace(self, lo, py::none()); },
+          py::arg("min"));
+  cls.def("clamp_max_", [clamp_inplace](py::object self, py::handle hi) { return clamp_inplace(self, py::none(), hi); },
+          py::arg("max"));
 
   m.def("result_type", [](py::handle a, py::handle b) {
     Tensor ta = to_tensor_operand(a, "result_type"), tb = to_tensor_operand(b, "result_type");

@@ -1,44 +1,37 @@
-// Matrix products as pynn functions, Tensor methods and the @ operator. They always run without the GIL.
+// Matrix products as pynn functions, Tensor methods and the @ operator.
 #include "bindings.h"
 #include "ops/linalg.h"
 
 using namespace pynn;
-using pynn_py::without_gil_if;
+using pynn_py::run_released;
 
 namespace {
-
-int64_t numel_of(const Tensor& t) { return t ? t->numel() : 0; }
-
-template <typename F>
-Tensor nogil(F&& f) {
-  return without_gil_if(true, std::forward<F>(f));
-}
 
 py::object matmul_operator(const Tensor& self, py::handle other, bool reflected) {
   if (!pynn_py::is_tensor(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   Tensor o = other.cast<Tensor>();
-  return py::cast(nogil([&] { return reflected ? matmul(o, self) : matmul(self, o); }));
+  return py::cast(run_released({self, o}, [&] { return reflected ? matmul(o, self) : matmul(self, o); }));
 }
 
 }  // namespace
 
 void bind_linalg(py::module_& m, TensorClass& cls) {
-  auto mm_fn = [](const Tensor& a, const Tensor& b) { return nogil([&] { return mm(a, b); }); };
+  auto mm_fn = [](const Tensor& a, const Tensor& b) { return run_released({a, b}, [&] { return mm(a, b); }); };
   m.def("mm", mm_fn, py::arg("input"), py::arg("mat2"));
   cls.def("mm", mm_fn, py::arg("mat2"));
 
-  auto bmm_fn = [](const Tensor& a, const Tensor& b) { return nogil([&] { return bmm(a, b); }); };
+  auto bmm_fn = [](const Tensor& a, const Tensor& b) { return run_released({a, b}, [&] { return bmm(a, b); }); };
   m.def("bmm", bmm_fn, py::arg("input"), py::arg("mat2"));
   cls.def("bmm", bmm_fn, py::arg("mat2"));
 
-  auto matmul_fn = [](const Tensor& a, const Tensor& b) { return nogil([&] { return matmul(a, b); }); };
+  auto matmul_fn = [](const Tensor& a, const Tensor& b) { return run_released({a, b}, [&] { return matmul(a, b); }); };
   m.def("matmul", matmul_fn, py::arg("input"), py::arg("other"));
   cls.def("matmul", matmul_fn, py::arg("other"));
   cls.def("__matmul__", [](const Tensor& self, py::handle other) { return matmul_operator(self, other, false); });
   cls.def("__rmatmul__", [](const Tensor& self, py::handle other) { return matmul_operator(self, other, true); });
 
   auto addmm_fn = [](const Tensor& c, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
-    return nogil([&] { return addmm(c, a, b, beta, alpha); });
+    return run_released({c, a, b}, [&] { return addmm(c, a, b, beta, alpha); });
   };
   m.def("addmm", addmm_fn, py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1,
         py::arg("alpha") = 1);
@@ -46,23 +39,23 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
           py::arg("alpha") = 1);
 
   auto baddbmm_fn = [](const Tensor& c, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
-    return nogil([&] { return baddbmm(c, a, b, beta, alpha); });
+    return run_released({c, a, b}, [&] { return baddbmm(c, a, b, beta, alpha); });
   };
   m.def("baddbmm", baddbmm_fn, py::arg("input"), py::arg("batch1"), py::arg("batch2"), py::kw_only(),
         py::arg("beta") = 1, py::arg("alpha") = 1);
   cls.def("baddbmm", baddbmm_fn, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1,
           py::arg("alpha") = 1);
 
-  auto mv_fn = [](const Tensor& a, const Tensor& v) { return nogil([&] { return mv(a, v); }); };
+  auto mv_fn = [](const Tensor& a, const Tensor& v) { return run_released({a, v}, [&] { return mv(a, v); }); };
   m.def("mv", mv_fn, py::arg("input"), py::arg("vec"));
   cls.def("mv", mv_fn, py::arg("vec"));
 
-  auto dot_fn = [](const Tensor& a, const Tensor& b) { return without_gil_if(numel_of(a) > pynn_py::kReleaseGilAbove, [&] { return dot(a, b); }); };
+  auto dot_fn = [](const Tensor& a, const Tensor& b) { return run_released({a, b}, [&] { return dot(a, b); }); };
   m.def("dot", dot_fn, py::arg("input"), py::arg("tensor"));
   cls.def("dot", dot_fn, py::arg("tensor"));
 
   auto outer_fn = [](const Tensor& a, const Tensor& b) {
-    return without_gil_if(numel_of(a) * numel_of(b) > pynn_py::kReleaseGilAbove, [&] { return outer(a, b); });
+    return run_released({a, b}, [&] { return outer(a, b); });
   };
   for (const char* name : {"outer", "ger"}) {
     m.def(name, outer_fn, py::arg("input"), py::arg("vec2"));

@@ -22,12 +22,6 @@ std::vector<Tensor> tensor_list(py::handle obj, const char* op, const char* what
   return out;
 }
 
-bool big(const std::vector<Tensor>& params) {
-  int64_t n = 0;
-  for (const Tensor& p : params) n += p ? p->numel() : 0;
-  return n > pynn_py::kReleaseGilAbove;
-}
-
 }  // namespace
 
 void bind_optim(py::module_& m, TensorClass&) {
@@ -37,7 +31,7 @@ void bind_optim(py::module_& m, TensorClass&) {
     auto g = tensor_list(grads, "sgd", "grads");
     auto b = tensor_list(bufs, "sgd", "momentum_buffers");
     SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize};
-    return pynn_py::without_gil_if(big(p), [&] { return sgd_step(p, g, b, h); });
+    return pynn_py::run_released({p}, [&] { return sgd_step(p, g, b, h); });
   }, py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("lr"), py::arg("momentum"),
      py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"));
 
@@ -52,7 +46,7 @@ void bind_optim(py::module_& m, TensorClass&) {
     auto mx = tensor_list(max_exp_avg_sqs, op, "max_exp_avg_sqs");
     auto s = tensor_list(steps, op, "state_steps");
     AdamHyper h{lr, beta1, beta2, weight_decay, eps, maximize, decoupled};
-    pynn_py::without_gil_if(big(p), [&] { adam_step(p, g, m1, m2, mx, s, h); });
+    pynn_py::run_released({p}, [&] { adam_step(p, g, m1, m2, mx, s, h); });
   }, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs"),
      py::arg("state_steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("weight_decay"),
      py::arg("eps"), py::arg("maximize"), py::arg("decoupled_weight_decay"));
@@ -67,7 +61,7 @@ void bind_optim(py::module_& m, TensorClass&) {
     auto b = tensor_list(bufs, "rmsprop", "momentum_buffers");
     auto s = tensor_list(steps, "rmsprop", "state_steps");
     RmspropHyper h{lr, alpha, eps, weight_decay, momentum, maximize};
-    pynn_py::without_gil_if(big(p), [&] { rmsprop_step(p, g, sq, ga, b, s, h); });
+    pynn_py::run_released({p}, [&] { rmsprop_step(p, g, sq, ga, b, s, h); });
   }, py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"), py::arg("momentum_buffers"),
      py::arg("state_steps"), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"),
      py::arg("momentum"), py::arg("maximize"));
@@ -79,7 +73,7 @@ void bind_optim(py::module_& m, TensorClass&) {
     auto s = tensor_list(sums, "adagrad", "state_sums");
     auto st = tensor_list(steps, "adagrad", "state_steps");
     AdagradHyper h{lr, lr_decay, weight_decay, eps, maximize};
-    pynn_py::without_gil_if(big(p), [&] { adagrad_step(p, g, s, st, h); });
+    pynn_py::run_released({p}, [&] { adagrad_step(p, g, s, st, h); });
   }, py::arg("params"), py::arg("grads"), py::arg("state_sums"), py::arg("state_steps"), py::arg("lr"),
      py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"), py::arg("maximize"));
 }

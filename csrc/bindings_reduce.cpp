@@ -9,11 +9,9 @@
 
 using namespace pynn;
 using pynn_py::int_list;
-using pynn_py::without_gil_if;
+using pynn_py::run_released;
 
 namespace {
-
-bool big(const Tensor& x) { return x && x->numel() > pynn_py::kReleaseGilAbove; }
 
 // dim=None -> {} (every dim); an int, tuple or list otherwise.
 std::vector<int64_t> opt_dims(const py::object& dim, const char* op) {
@@ -45,14 +43,14 @@ py::object extreme(bool is_max, const Tensor& x, const py::object& dim, bool kee
   if (rhs.is_none() && pynn_py::is_tensor(dim)) rhs = dim;
   if (!rhs.is_none()) {
     Tensor o = pynn_py::to_tensor_operand(rhs, op);
-    return py::cast(without_gil_if(big(x) || big(o), [&] { return binary(bop, x, o); }));
+    return py::cast(run_released({x, o}, [&] { return binary(bop, x, o); }));
   }
   if (dim.is_none()) {
-    return py::cast(without_gil_if(big(x), [&] { return is_max ? pynn::max(x) : pynn::min(x); }));
+    return py::cast(run_released({x}, [&] { return is_max ? pynn::max(x) : pynn::min(x); }));
   }
   const int64_t d = one_dim(dim, op);
   std::pair<Tensor, Tensor> r =
-      without_gil_if(big(x), [&] { return is_max ? max_dim(x, d, keepdim) : min_dim(x, d, keepdim); });
+      run_released({x}, [&] { return is_max ? max_dim(x, d, keepdim) : min_dim(x, d, keepdim); });
   return (*(is_max ? g_max_type : g_min_type))(r.first, r.second);
 }
 
@@ -75,7 +73,7 @@ Tensor var_std(bool take_sqrt, const Tensor& x, py::object dim, const py::object
   const char* op = take_sqrt ? "std" : "var";
   const double c = correction_of(dim, unbiased, correction, op);
   const std::vector<int64_t> dims = opt_dims(dim, op);
-  return without_gil_if(big(x), [&] { return take_sqrt ? pynn::std(x, dims, c, keepdim) : var(x, dims, c, keepdim); });
+  return run_released({x}, [&] { return take_sqrt ? pynn::std(x, dims, c, keepdim) : var(x, dims, c, keepdim); });
 }
 
 py::tuple var_std_mean(bool take_sqrt, const Tensor& x, py::object dim, const py::object& unbiased, bool keepdim,
@@ -83,8 +81,8 @@ py::tuple var_std_mean(bool take_sqrt, const Tensor& x, py::object dim, const py
   const char* op = take_sqrt ? "std_mean" : "var_mean";
   const double c = correction_of(dim, unbiased, correction, op);
   const std::vector<int64_t> dims = opt_dims(dim, op);
-  std::pair<Tensor, Tensor> r = without_gil_if(
-      big(x), [&] { return take_sqrt ? pynn::std_mean(x, dims, c, keepdim) : var_mean(x, dims, c, keepdim); });
+  std::pair<Tensor, Tensor> r = run_released(
+      {x}, [&] { return take_sqrt ? pynn::std_mean(x, dims, c, keepdim) : var_mean(x, dims, c, keepdim); });
   return py::make_tuple(r.first, r.second);
 }
 
@@ -109,7 +107,7 @@ Tensor norm_fn(const Tensor& x, const py::object& p, const py::object& dim, bool
     for (int64_t d : dims) got += " " + std::to_string(d);
     throw std::runtime_error("[norm] linalg.matrix_norm: dim must be a 2-tuple. Got" + got);
   }
-  return without_gil_if(big(x), [&] { return norm(x, pv, dims, keepdim, dtype); });
+  return run_released({x}, [&] { return norm(x, pv, dims, keepdim, dtype); });
 }
 
 }  // namespace
@@ -124,7 +122,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   // ---- sum / mean / prod ------------------------------------------------------------------------------
   auto sum_fn = [](const Tensor& x, const py::object& dim, bool keepdim, std::optional<ScalarType> dtype) {
     std::vector<int64_t> dims = opt_dims(dim, "sum");
-    return without_gil_if(big(x), [&] { return sum(x, dims, keepdim, dtype); });
+    return run_released({x}, [&] { return sum(x, dims, keepdim, dtype); });
   };
   m.def("sum", sum_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
@@ -133,7 +131,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
   auto mean_fn = [](const Tensor& x, const py::object& dim, bool keepdim, std::optional<ScalarType> dtype) {
     std::vector<int64_t> dims = opt_dims(dim, "mean");
-    return without_gil_if(big(x), [&] { return mean(x, dims, keepdim, dtype); });
+    return run_released({x}, [&] { return mean(x, dims, keepdim, dtype); });
   };
   m.def("mean", mean_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
@@ -142,7 +140,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
   auto prod_fn = [](const Tensor& x, const py::object& dim, bool keepdim, std::optional<ScalarType> dtype) {
     std::optional<int64_t> d = opt_dim(dim, "prod");
-    return without_gil_if(big(x), [&] { return prod(x, d, keepdim, dtype); });
+    return run_released({x}, [&] { return prod(x, d, keepdim, dtype); });
   };
   m.def("prod", prod_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
@@ -161,7 +159,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
     auto afn = [is_max](const Tensor& x, const py::object& dim, bool keepdim) {
       std::vector<int64_t> dims = opt_dims(dim, is_max ? "amax" : "amin");
-      return without_gil_if(big(x), [&] { return is_max ? amax(x, dims, keepdim) : amin(x, dims, keepdim); });
+      return run_released({x}, [&] { return is_max ? amax(x, dims, keepdim) : amin(x, dims, keepdim); });
     };
     const char* aname = is_max ? "amax" : "amin";
     m.def(aname, afn, py::arg("input"), py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
@@ -169,7 +167,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
     auto argfn = [is_max](const Tensor& x, const py::object& dim, bool keepdim) {
       std::optional<int64_t> d = opt_dim(dim, is_max ? "argmax" : "argmin");
-      return without_gil_if(big(x), [&] { return is_max ? argmax(x, d, keepdim) : argmin(x, d, keepdim); });
+      return run_released({x}, [&] { return is_max ? argmax(x, d, keepdim) : argmin(x, d, keepdim); });
     };
     const char* argname = is_max ? "argmax" : "argmin";
     m.def(argname, argfn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
@@ -204,7 +202,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
   auto lse_fn = [](const Tensor& x, const py::object& dim, bool keepdim) {
     std::vector<int64_t> dims = int_list(dim, "logsumexp");
-    return without_gil_if(big(x), [&] { return logsumexp(x, dims, keepdim); });
+    return run_released({x}, [&] { return logsumexp(x, dims, keepdim); });
   };
   m.def("logsumexp", lse_fn, py::arg("input"), py::arg("dim"), py::arg("keepdim") = false);
   cls.def("logsumexp", lse_fn, py::arg("dim"), py::arg("keepdim") = false);
@@ -213,7 +211,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   for (bool is_all : {true, false}) {
     auto fn = [is_all](const Tensor& x, const py::object& dim, bool keepdim) {
       std::vector<int64_t> dims = opt_dims(dim, is_all ? "all" : "any");
-      return without_gil_if(big(x), [&] { return is_all ? all(x, dims, keepdim) : any(x, dims, keepdim); });
+      return run_released({x}, [&] { return is_all ? all(x, dims, keepdim) : any(x, dims, keepdim); });
     };
     const char* name = is_all ? "all" : "any";
     m.def(name, fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
@@ -223,7 +221,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   // ---- cumsum / cumprod -------------------------------------------------------------------------------
   for (bool is_prod : {false, true}) {
     auto fn = [is_prod](const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
-      return without_gil_if(big(x), [&] { return is_prod ? cumprod(x, dim, dtype) : cumsum(x, dim, dtype); });
+      return run_released({x}, [&] { return is_prod ? cumprod(x, dim, dtype) : cumsum(x, dim, dtype); });
     };
     const char* name = is_prod ? "cumprod" : "cumsum";
     m.def(name, fn, py::arg("input"), py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());

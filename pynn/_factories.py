@@ -205,7 +205,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype, dev), requires_grad, out)
 
 
-def _infer_numpy(data) -> np.ndarray:
+def _infer_numpy(data, dtype=None) -> np.ndarray:
     """Python data -> numpy array with torch's default dtypes (float32 for Python floats)."""
     if isinstance(data, Tensor):
         return data.numpy()
@@ -215,21 +215,28 @@ def _infer_numpy(data) -> np.ndarray:
     if arr.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be regular and numeric")
     if not isinstance(data, np.ndarray) and not isinstance(data, np.generic):
-        if arr.dtype.kind == "f":
+        if dtype is not None:  # Python numbers go straight to the asked dtype (no float32 detour)
+            if arr.dtype.kind == "f" and _dtype_name(dtype) in ("int32", "int64"):
+                _check_fits(arr, _dtype_name(dtype))
+        elif arr.dtype.kind == "f":
             arr = arr.astype(np.float32)
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
     return arr
 
 
+def _check_fits(arr: np.ndarray, name: str) -> None:
+    """Python floats into an integer dtype: NaN, inf and out-of-range values raise, as in torch."""
+    info = np.iinfo(_NUMPY_DTYPES[name])
+    with np.errstate(invalid="ignore"):  # the limits as csrc/core/scalar.h applies them
+        fits = bool(np.all((arr >= float(info.min)) & (arr <= float(info.max)) & (arr < -float(info.min))))
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def _from_array(arr: np.ndarray, dtype) -> Tensor:
-    kind, size = arr.dtype.kind, arr.dtype.itemsize
-    if kind == "f" and size not in (4, 8):
-        arr = arr.astype(np.float32)
-    elif kind in "iu" and not (kind == "i" and size in (4, 8)):
-        arr = arr.astype(np.int64)
-    elif kind not in "fiub":
-        raise TypeError(f"can't convert np.ndarray of type {arr.dtype}: only float, int and bool data are supported")
+    # Without a dtype an array keeps its own: one pynn lacks (float16, uint8, int16, ...) is refused by
+    # from_numpy rather than silently widened.
     if dtype is not None:
         arr = arr.astype(_NUMPY_DTYPES[_dtype_name(dtype)], copy=False)
     if not arr.flags.c_contiguous:
@@ -240,7 +247,7 @@ def _from_array(arr: np.ndarray, dtype) -> Tensor:
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (numbers, nested lists, numpy arrays or tensors)."""
     _check_device(device)
-    arr = _infer_numpy(data)
+    arr = _infer_numpy(data, dtype)
     return _finish(_from_array(np.array(arr, copy=True), dtype), requires_grad)
 
 

@@ -1,7 +1,12 @@
 // A Python number crossing into C++: keeps whether it was a bool, an int or a float,
 // because torch's type promotion treats the three differently.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 
 #include "dtype.h"
 
@@ -14,20 +19,42 @@ struct Scalar {
   int64_t i = 0;
 
   Scalar() = default;
-  Scalar(double v) : kind(Kind::Float), d(v), i(static_cast<int64_t>(v)) {}
+  // `i` of a float is only a defined fallback (NaN -> 0, out of range -> saturated); int contexts
+  // go through to<T>(), which refuses what does not fit, as torch does.
+  Scalar(double v) : kind(Kind::Float), d(v), i(saturate(v)) {}
   Scalar(float v) : Scalar(static_cast<double>(v)) {}
   Scalar(int64_t v) : kind(Kind::Int), d(static_cast<double>(v)), i(v) {}
   Scalar(int v) : Scalar(static_cast<int64_t>(v)) {}
   Scalar(bool v) : kind(Kind::Bool), d(v ? 1.0 : 0.0), i(v ? 1 : 0) {}
 
   bool is_float() const { return kind == Kind::Float; }
+  // The value as T. A float into an integral T must lie within T's limits, as torch checks it ("value
+  // cannot be converted to type int64 without overflow"); casting one that doesn't is UB.
   template <typename T>
   T to() const {
-    return kind == Kind::Float ? static_cast<T>(d) : static_cast<T>(i);
+    if (kind != Kind::Float) return static_cast<T>(i);
+    if constexpr (std::is_integral<T>::value) {
+      constexpr double lo = static_cast<double>(std::numeric_limits<T>::min());  // -2^(bits-1), exact
+      constexpr double hi = static_cast<double>(std::numeric_limits<T>::max());  // 2^63 for int64: rounded up
+      // NaN fails every comparison; `< -lo` keeps 2^63 out of int64, where torch's own check lets it through.
+      if (!(d >= lo && d <= hi && d < -lo))
+        throw std::runtime_error(std::string("value cannot be converted to type int") +
+                                 std::to_string(8 * sizeof(T)) + " without overflow");
+    }
+    return static_cast<T>(d);
   }
   // dtype a wrapped number has when it must become a tensor on its own.
   ScalarType dtype() const {
     return kind == Kind::Float ? ScalarType::Float64 : (kind == Kind::Int ? ScalarType::Int64 : ScalarType::Bool);
+  }
+
+ private:
+  static int64_t saturate(double v) {
+    constexpr double lim = 9223372036854775808.0;  // 2^63
+    if (std::isnan(v)) return 0;
+    if (v >= lim) return std::numeric_limits<int64_t>::max();
+    if (v < -lim) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(v);
   }
 };
 

@@ -242,12 +242,75 @@ void clamp_(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi)
   if (grad) autograd::record_clamp_inplace(old, lo, hi, x);
 }
 
+namespace {
+bool is_number_bound(const Tensor& t) { return !t || t->is_wrapped_number; }
+std::optional<Scalar> bound_value(const Tensor& t) { return t ? std::optional<Scalar>(item(t)) : std::nullopt; }
+}  // namespace
+
 Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
   PYNN_CHECK(lo || hi, "clamp", "At least one of 'min' or 'max' must not be None");
+  if (is_number_bound(lo) && is_number_bound(hi)) return clamp(x, bound_value(lo), bound_value(hi));
   Tensor r = x;
   if (lo) r = binary(BinaryOp::Maximum, r, lo);
   if (hi) r = binary(BinaryOp::Minimum, r, hi);
   return r;
+}
+
+void clamp_(const Tensor& x, const Tensor& lo, const Tensor& hi) {
+  PYNN_CHECK(lo || hi, "clamp_", "At least one of 'min' or 'max' must not be None");
+  if (is_number_bound(lo) && is_number_bound(hi)) return clamp_(x, bound_value(lo), bound_value(hi));
+  require_defined("clamp_", x);
+  // Checked for both bounds before the first write, so a bad max leaves x untouched.
+  check_cast_inplace("clamp_", result_type({x.get(), lo.get(), hi.get()}), x->dtype());
+  for (const Tensor& b : {lo, hi})
+    if (b) check_inplace_shape("clamp_", x, b);
+  if (lo) binary_(BinaryOp::Maximum, x, lo);
+  if (hi) binary_(BinaryOp::Minimum, x, hi);
+}
+
+namespace {
+void check_div_operands(const char* op, ScalarType common) {
+  if (common == ScalarType::Bool)
+    throw NotImplementedError(str("[", op, "] div with rounding_mode='trunc' is not implemented for 'Bool'"));
+}
+
+// a / b rounded toward zero in an integral dtype, exactly (a float quotient loses digits past 2^24 or
+// 2^53): |a| floor-divided by |b|, with the sign of the true quotient.
+Tensor trunc_divide_integral(const Tensor& a, const Tensor& b) {
+  Tensor q = binary(BinaryOp::FloorDivide, unary(UnaryOp::Abs, a), unary(UnaryOp::Abs, b));
+  Tensor sign = binary(BinaryOp::Mul, unary(UnaryOp::Sign, a), unary(UnaryOp::Sign, b));
+  return binary(BinaryOp::Mul, sign, q);
+}
+}  // namespace
+
+Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode) {
+  if (mode == RoundingMode::None) return binary(BinaryOp::Div, a, b);
+  if (mode == RoundingMode::Floor) return binary(BinaryOp::FloorDivide, a, b);
+  require_defined("div", a);
+  require_defined("div", b, "other");
+  const ScalarType common = result_type({a.get(), b.get()});
+  check_div_operands("div", common);
+  if (is_floating(common)) return unary(UnaryOp::Trunc, binary(BinaryOp::Div, a, b));
+  // Integral operands need no grad, so the composed ops record nothing.
+  return trunc_divide_integral(to_dtype(a, common), to_dtype(b, common));
+}
+
+void div_(const Tensor& self, const Tensor& other, RoundingMode mode) {
+  if (mode == RoundingMode::None) return binary_(BinaryOp::Div, self, other);
+  if (mode == RoundingMode::Floor) return binary_(BinaryOp::FloorDivide, self, other);
+  require_defined("div_", self);
+  require_defined("div_", other, "other");
+  const ScalarType common = result_type({self.get(), other.get()});
+  check_div_operands("div_", common);
+  check_cast_inplace("div_", common, self->dtype());
+  if (is_floating(self->dtype())) {
+    binary_(BinaryOp::Div, self, other);
+    unary_(UnaryOp::Trunc, self);
+    return;
+  }
+  check_inplace_shape("div_", self, other);
+  check_no_internal_overlap("div_", self);
+  copy_(self, trunc_divide_integral(to_dtype(self, common), to_dtype(other, common)));
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {

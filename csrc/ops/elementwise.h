@@ -20,10 +20,19 @@ void unary_(UnaryOp op, const Tensor& x);                       // in place
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t(1)));
 void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha = Scalar(int64_t(1)));
 
+// torch's div(rounding_mode=): None is true division, Trunc rounds the quotient toward zero (exact for
+// integers), Floor is floor_divide.
+enum class RoundingMode { None, Trunc, Floor };
+Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode);
+void div_(const Tensor& self, const Tensor& other, RoundingMode mode);
+
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
 void clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
-Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);  // either may be null
+// Bounds as tensors, either may be null (not both). Bounds that are all wrapped numbers take the scalar
+// kernel above; a real tensor bound clamps elementwise with broadcasting (maximum, then minimum).
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);
+void clamp_(const Tensor& x, const Tensor& min, const Tensor& max);
 
 // Copies src into dst, broadcasting src and casting its dtype.
 void copy_(const Tensor& dst, const Tensor& src);
