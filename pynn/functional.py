@@ -561,3 +561,111 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     w1 = (x1 * x1).sum(dim)
     w2 = (x2 * x2).sum(dim)
     return w12 / _C.sqrt((w1 * w2).clamp_min(eps * eps))
+
+
+# ---------------------------------------------------------------------------------------------- conv, pooling
+__all__ += [
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+    "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+]
+
+
+def _int_list(value) -> list:
+    """An int or a sequence of ints as a list (torch accepts either for every size argument)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)) or hasattr(value, "__len__"):
+        return [int(v) for v in value]
+    return [int(value)]
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    return _C._conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    return _C._conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _C._conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _C._conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = True):
+    return _C._max_pool(1, input, _int_list(kernel_size), _int_list(stride), _int_list(padding), _int_list(dilation),
+                        bool(ceil_mode))
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = True):
+    return _C._max_pool(2, input, _int_list(kernel_size), _int_list(stride), _int_list(padding), _int_list(dilation),
+                        bool(ceil_mode))
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    out, indices = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, indices) if return_indices else out
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    out, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    return _C._avg_pool(1, input, _int_list(kernel_size), _int_list(stride), _int_list(padding), bool(ceil_mode),
+                        bool(count_include_pad), None)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    return _C._avg_pool(2, input, _int_list(kernel_size), _int_list(stride), _int_list(padding), bool(ceil_mode),
+                        bool(count_include_pad), divisor_override)
+
+
+def _adaptive_size(input: Tensor, output_size, spatial: int) -> list:
+    """output_size with None entries taken from the input's own size (torch's convention)."""
+    sizes = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size] * spatial
+    if len(sizes) == 1:
+        sizes = sizes * spatial
+    return [input.shape[input.dim() - spatial + i] if s is None else int(s) for i, s in enumerate(sizes)]
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    return _C._adaptive_avg_pool(1, input, _adaptive_size(input, output_size, 1))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    return _C._adaptive_avg_pool(2, input, _adaptive_size(input, output_size, 2))
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    return _C._adaptive_max_pool(1, input, _adaptive_size(input, output_size, 1))
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    return _C._adaptive_max_pool(2, input, _adaptive_size(input, output_size, 2))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    out, indices = adaptive_max_pool1d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    out, indices = adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out

@@ -107,5 +107,26 @@ void record_binary_cross_entropy(const Tensor& input, const Tensor& target, cons
 void record_binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
                                              const Tensor& pos_weight, Reduction r, const Tensor& out);
 
+// conv (functions_conv.cpp): the 2-d convolution and its two gradient ops, each bilinear in its operands, so each
+// one's backward is made of the other two. Operands are 4-d (1-d and unbatched convs arrive lifted).
+}  // namespace autograd
+struct Conv2dParams;
+namespace autograd {
+void record_conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                   const Tensor& out);
+void record_conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Conv2dParams& p,
+                                  const Tensor& out);
+void record_conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Conv2dParams& p,
+                                   const Tensor& out);
+// pooling (functions_conv.cpp): indices (Max only, else null) are the forward's argmax positions; name is the
+// node's (a string literal).
+}  // namespace autograd
+struct PoolGeometry;
+namespace autograd {
+void record_pool2d(const Tensor& input, const Tensor& indices, int spatial, const PoolGeometry& g, const char* name,
+                   const Tensor& out);
+void record_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Dims& input_sizes, int spatial,
+                            const PoolGeometry& g, const char* name, const Tensor& out);
+
 }  // namespace autograd
 }  // namespace pynn

@@ -1,0 +1,127 @@
+"""Convolution and pooling, pynn vs torch (oneDNN) in one run, 1 thread by default.
+
+- conv2d 64->64 3x3 padding 1 forward on (64, 64, 32, 32): GFLOP/s (2 * N * Cout * Cin * 9 * H * W per call)
+- max_pool2d 2x2 on (32, 64, 56, 56) forward: ms
+- one Adam training step of the CIFAR-style CNN (Conv 3->32->64->128 3x3 padding 1, ReLU, MaxPool 2 after each,
+  Linear 2048->512->10, CrossEntropyLoss) at batch 32: ms
+The libraries alternate (interleaved rounds) and each figure is a median; writes benchmarks/results/conv.json.
+Run: python benchmarks/bench_conv.py [--threads N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+import numpy as np
+
+
+def median_ms(fn, min_time: float = 0.3, repeats: int = 7) -> float:
+    for _ in range(2):
+        fn()
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - t0 > min_time / repeats:
+            break
+        n *= 2
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        times.append((time.perf_counter() - t0) / n * 1e3)
+    return statistics.median(times)
+
+
+def interleaved(make, libs, rounds: int = 3) -> dict:
+    """Median over rounds, the libraries taking turns within each round."""
+    fns = {name: make(lib) for name, lib in libs.items()}
+    runs: dict = {name: [] for name in libs}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            runs[name].append(median_ms(fn))
+    return {name: statistics.median(v) for name, v in runs.items()}
+
+
+def cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(2048, 512), nn.ReLU(), nn.Linear(512, 10))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    import pynn
+    import torch
+
+    pynn.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    libs = {"pynn": pynn, "torch": torch}
+    rng = np.random.default_rng(0)
+    results: dict = {"threads": args.threads}
+
+    x = rng.standard_normal((64, 64, 32, 32)).astype(np.float32)
+    w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
+    flops = 2 * 64 * 64 * 64 * 9 * 32 * 32
+
+    def make_conv(lib):
+        xt, wt = lib.tensor(x), lib.tensor(w)
+        fn = lib.nn.functional.conv2d
+        return lambda: fn(xt, wt, None, 1, 1)
+
+    with pynn.no_grad(), torch.no_grad():
+        ms = interleaved(make_conv, libs)
+    results["conv2d_64x64x32x32_3x3"] = {
+        "ms": ms, "gflops": {k: flops / (v * 1e-3) / 1e9 for k, v in ms.items()}, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+
+    xp = rng.standard_normal((32, 64, 56, 56)).astype(np.float32)
+
+    def make_pool(lib):
+        xt = lib.tensor(xp)
+        fn = lib.nn.functional.max_pool2d
+        return lambda: fn(xt, 2, 2)
+
+    with pynn.no_grad(), torch.no_grad():
+        ms = interleaved(make_pool, libs)
+    results["max_pool2d_32x64x56x56_2x2"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+
+    ref = cnn(torch)
+    weights = {k: v.detach().numpy().copy() for k, v in ref.state_dict().items()}
+    xb = rng.standard_normal((32, 3, 32, 32)).astype(np.float32)
+    yb = rng.integers(0, 10, 32)
+
+    def make_step(lib):
+        model = cnn(lib)
+        model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+        crit = lib.nn.CrossEntropyLoss()
+        xt, yt = lib.tensor(xb), lib.tensor(yb)
+
+        def step():
+            opt.zero_grad()
+            crit(model(xt), yt).backward()
+            opt.step()
+
+        return step
+
+    ms = interleaved(make_step, libs)
+    results["cnn_adam_step_b32"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+
+    print(json.dumps(results, indent=2))
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "conv.json")
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+// Kernel interface of convolution, shared by csrc/cpu and csrc/cuda. All checks happened in csrc/ops/conv.cpp;
+// conv1d reaches these kernels as a 2-d convolution of height 1, and conv_transpose2d as the input gradient.
+#pragma once
+#include <cstdint>
+
+#include "core/dispatch.h"
+#include "core/tensor.h"
+
+namespace pynn {
+
+// One 2-d convolution: input (n, c_in, h, w), weight (c_out, c_in / groups, kh, kw), output (n, c_out, oh, ow).
+// Input row i of output row r is r * sh - pad_h + i * dh (likewise for columns); positions outside the input
+// read as zero. oh and ow are given, not derived: 'same' pads asymmetrically (pad_h is the top padding only),
+// and conv_transpose2d's output_padding asks for fewer output rows than the padded input would give.
+struct ConvGeometry {
+  int64_t n = 0, c_in = 0, h = 0, w = 0;
+  int64_t c_out = 0, kh = 0, kw = 0;
+  int64_t oh = 0, ow = 0;
+  int64_t sh = 1, sw = 1, pad_h = 0, pad_w = 0, dh = 1, dw = 1;
+  int64_t groups = 1;
+
+  int64_t in_per_group() const { return c_in / groups; }
+  int64_t out_per_group() const { return c_out / groups; }
+  int64_t col_rows() const { return in_per_group() * kh * kw; }  // rows of one group's column matrix
+  int64_t col_cols() const { return oh * ow; }
+  // The column matrix of a sample is the input itself (a 1x1 kernel reading every pixel once, in order).
+  bool col_is_input() const {
+    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pad_h == 0 && pad_w == 0 && oh == h && ow == w;
+  }
+};
+
+// out = conv(x, weight) (+ bias[c] per output channel when bias is defined). out, x, weight (and bias)
+// contiguous, of one dtype.
+using conv2d_fn = void (*)(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                           const ConvGeometry& g);
+// grad_input (n, c_in, h, w) = the adjoint of conv in x, applied to grad_out (n, c_out, oh, ow); every element
+// of grad_input is written. Also the forward of conv_transpose2d.
+using conv2d_backward_input_fn = void (*)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                                          const ConvGeometry& g);
+// grad_weight (c_out, c_in / groups, kh, kw) = the adjoint of conv in weight, applied to grad_out; every element
+// is written.
+using conv2d_backward_weight_fn = void (*)(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& x,
+                                           const ConvGeometry& g);
+
+PYNN_DECLARE_KERNEL(conv2d_kernel, conv2d_fn);
+PYNN_DECLARE_KERNEL(conv2d_backward_input_kernel, conv2d_backward_input_fn);
+PYNN_DECLARE_KERNEL(conv2d_backward_weight_kernel, conv2d_backward_weight_fn);
+
+}  // namespace pynn

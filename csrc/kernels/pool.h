@@ -1,0 +1,60 @@
+// Kernel interface of pooling, shared by csrc/cpu and csrc/cuda. All checks happened in csrc/ops/pool.cpp.
+// A pooling runs over planes (every leading dim: batch and channels) of h x w contiguous elements; 1-d pooling
+// is a height of 1.
+#pragma once
+#include <cstdint>
+
+#include "core/dispatch.h"
+#include "core/tensor.h"
+
+namespace pynn {
+
+enum class PoolMode : int { Max = 0, Avg = 1, NumModes };
+
+// One spatial axis: output position o pools input positions start(o) + j * dilation for start(o) <= ... < end(o)
+// (those outside [0, in) are padding). Adaptive axes split [0, in) into `out` nearly equal windows, as torch.
+struct PoolAxis {
+  int64_t in = 1, out = 1, kernel = 1, stride = 1, pad = 0, dilation = 1;
+  bool adaptive = false;
+
+  int64_t start(int64_t o) const { return adaptive ? (o * in) / out : o * stride - pad; }
+  int64_t end(int64_t o) const {  // one past the last tap
+    return adaptive ? ((o + 1) * in + out - 1) / out : start(o) + (kernel - 1) * dilation + 1;
+  }
+  // First tap at or after 0, and one past the last tap before `in`, in tap units (j).
+  int64_t first_tap(int64_t o) const {
+    const int64_t s = start(o);
+    return s >= 0 ? 0 : (-s + dilation - 1) / dilation;
+  }
+  int64_t last_tap(int64_t o) const {  // exclusive
+    const int64_t s = start(o), e = end(o) < in ? end(o) : in;
+    return e <= s ? 0 : (e - s + dilation - 1) / dilation;
+  }
+  // Average pooling (dilation 1): taps counted with count_include_pad, i.e. up to in + pad.
+  int64_t padded_count(int64_t o) const {
+    if (adaptive) return end(o) - start(o);
+    const int64_t e = end(o) < in + pad ? end(o) : in + pad;
+    return e - start(o);
+  }
+};
+
+struct PoolGeometry {
+  int64_t planes = 0;
+  PoolAxis h, w;
+  PoolMode mode = PoolMode::Max;
+  bool count_include_pad = true;  // Avg
+  int64_t divisor_override = 0;   // Avg; 0: none
+};
+
+// out (planes, oh, ow) = the pooling of x (planes, h, w); for Max, indices (int64, like out) receive each
+// maximum's position iy * w + ix in its plane (NaN wins, as in torch), for Avg indices is null.
+using pool2d_fn = void (*)(const Tensor& out, const Tensor& indices, const Tensor& x, const PoolGeometry& g);
+// grad_input (planes, h, w), every element written: for Max, grad_out scattered (summed) to `indices`; for
+// Avg, each output gradient spread over its window divided as in the forward.
+using pool2d_backward_fn = void (*)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
+                                    const PoolGeometry& g);
+
+PYNN_DECLARE_KERNEL(pool2d_kernel, pool2d_fn);
+PYNN_DECLARE_KERNEL(pool2d_backward_kernel, pool2d_backward_fn);
+
+}  // namespace pynn

@@ -1,0 +1,337 @@
+// Convolution ops: check -> resolve padding -> lift 1-d to 2-d and unbatched to batched (as differentiable views)
+// -> allocate -> kernel -> record backward. The backward of a convolution is two ops of this file
+// (conv2d_backward_input / _weight), each linear in both operands, so gradients of any order stay in this family;
+// conv_transpose2d is the input gradient run forward.
+#include "ops/conv.h"
+
+#include <cctype>
+
+#include "autograd/functions.h"
+#include "kernels/conv.h"
+#include "ops/common.h"
+#include "ops/elementwise.h"
+#include "ops/nn_common.h"
+#include "ops/shape.h"
+
+namespace pynn {
+
+PYNN_DEFINE_KERNEL(conv2d_kernel, "conv2d");
+PYNN_DEFINE_KERNEL(conv2d_backward_input_kernel, "conv2d_backward_input");
+PYNN_DEFINE_KERNEL(conv2d_backward_weight_kernel, "conv2d_backward_weight");
+
+namespace {
+
+using IntList = std::vector<int64_t>;
+
+std::string ctype(ScalarType t) {  // torch's "Input type (float) and bias type (double)"
+  std::string s = type_title(t);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string join(const IntList& v, const char* sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
+  return s;
+}
+
+ConvGeometry geometry(const Dims& x, const Dims& w, int64_t oh, int64_t ow, const Conv2dParams& p) {
+  ConvGeometry g;
+  g.n = x[0];
+  g.c_in = x[1];
+  g.h = x[2];
+  g.w = x[3];
+  g.c_out = w[0];
+  g.kh = w[2];
+  g.kw = w[3];
+  g.oh = oh;
+  g.ow = ow;
+  g.sh = p.sh;
+  g.sw = p.sw;
+  g.pad_h = p.pad_h;
+  g.pad_w = p.pad_w;
+  g.dh = p.dh;
+  g.dw = p.dw;
+  g.groups = p.groups;
+  return g;
+}
+
+// The operands of convolution2d and its gradients describe one consistent geometry; the public ops checked it
+// with torch's messages, this guards the kernels against direct callers.
+void check_geometry(const char* op, const Dims& x, const Dims& w, int64_t oh, int64_t ow, const Conv2dParams& p) {
+  PYNN_CHECK(x.size() == 4 && w.size() == 4, op, "expected 4-d input and weight, got ", x.str(), " and ", w.str());
+  PYNN_CHECK(p.groups > 0 && p.sh > 0 && p.sw > 0 && p.dh > 0 && p.dw > 0 && p.pad_h >= 0 && p.pad_w >= 0, op,
+             "invalid convolution parameters");
+  PYNN_CHECK(w[0] % p.groups == 0 && w[1] * p.groups == x[1] && oh >= 0 && ow >= 0, op, "input ", x.str(),
+             " and weight ", w.str(), " do not form a convolution with groups=", p.groups);
+}
+
+void check_float_operand(const char* op, const Tensor& t, const char* what) {
+  require_defined(op, t, what);
+  PYNN_CHECK_TYPE(is_floating(t->dtype()), op, "not implemented for dtype ", dtype_name(t->dtype()));
+}
+
+// Operand checks every conv op shares: ranks, dtypes, devices. Returns whether input is batched.
+bool check_operands(const char* op, int spatial, const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  require_defined(op, input);
+  require_defined(op, weight, "weight");
+  same_device(op, input, weight, bias);
+  const int d = input->dim();
+  PYNN_CHECK(d == spatial + 1 || d == spatial + 2, op, "Expected ", spatial + 1, "D (unbatched) or ", spatial + 2,
+             "D (batched) input to ", op, ", but got input of size: ", input->sizes().str());
+  PYNN_CHECK(weight->dim() == spatial + 2, op, "Expected ", spatial + 2, "D weight for ", op,
+             ", but got weight of size: ", weight->sizes().str());
+  PYNN_CHECK(input->dtype() == weight->dtype(), op, "expected scalar type ", type_title(input->dtype()),
+             " but found ", type_title(weight->dtype()));
+  PYNN_CHECK_TYPE(input->dtype() != ScalarType::Bool, op, "not implemented for dtype bool");
+  if (bias)
+    PYNN_CHECK(bias->dtype() == input->dtype(), op, "Input type (", ctype(input->dtype()), ") and bias type (",
+               ctype(bias->dtype()), ") should be the same");
+  return d == spatial + 2;
+}
+
+IntList per_dim(const char* op, const char* name, const IntList& v, int spatial) {
+  if (v.size() == 1) return IntList(static_cast<size_t>(spatial), v[0]);
+  PYNN_CHECK(static_cast<int>(v.size()) == spatial, op, "expected ", name,
+             " to be a single integer value or a list of ", spatial, " values to match the convolution dimensions, "
+             "but got ", name, "=", Dims(v).str());
+  return v;
+}
+
+struct ConvArgs {
+  IntList stride, pad_before, pad_after, dilation, output_padding;
+  int64_t groups = 1;
+};
+
+void check_hyper(const char* op, const ConvArgs& a) {
+  for (int64_t s : a.stride) PYNN_CHECK(s > 0, op, "non-positive stride is not supported");
+  for (size_t i = 0; i < a.pad_before.size(); ++i)
+    PYNN_CHECK(a.pad_before[i] >= 0 && a.pad_after[i] >= 0, op, "negative padding is not supported");
+  for (int64_t o : a.output_padding) PYNN_CHECK(o >= 0, op, "negative output_padding is not supported");
+  for (int64_t d : a.dilation) PYNN_CHECK(d > 0, op, "non-positive dilation is not supported");
+  PYNN_CHECK(a.groups > 0, op, "non-positive groups is not supported");
+}
+
+void check_bias(const char* op, const Tensor& bias, const Tensor& weight, int64_t channels, bool transposed) {
+  if (!bias) return;
+  PYNN_CHECK(bias->dim() == 1 && bias->numel() == channels, op, "Given ", transposed ? "transposed=1, " : "",
+             "weight of size ", weight->sizes().str(), ", expected bias to be 1-dimensional with ", channels,
+             " elements, but got bias of size ", bias->sizes().str(), " instead");
+}
+
+// The 2-d view of a 1-d operand: a unit height in front of the last dim.
+Tensor lift(const Tensor& t, int spatial) { return spatial == 1 ? unsqueeze(t, -2) : t; }
+Conv2dParams params_2d(const ConvArgs& a, int spatial) {
+  Conv2dParams p;
+  p.groups = a.groups;
+  const int last = spatial - 1;
+  p.sw = a.stride[last];
+  p.pad_w = a.pad_before[last];
+  p.dw = a.dilation[last];
+  if (spatial == 2) {
+    p.sh = a.stride[0];
+    p.pad_h = a.pad_before[0];
+    p.dh = a.dilation[0];
+  }
+  return p;
+}
+Tensor unlift(const Tensor& out, int spatial, bool batched) {
+  Tensor r = spatial == 1 ? squeeze(out, {-2}) : out;
+  return batched ? r : squeeze(r, {0});
+}
+
+Tensor conv_forward(const char* op, int spatial, const Tensor& input, const Tensor& weight, const Tensor& bias,
+                    ConvArgs a) {
+  const bool batched = check_operands(op, spatial, input, weight, bias);
+  check_hyper(op, a);
+  const Tensor x = batched ? input : unsqueeze(input, 0);
+  const Dims& xs = x->sizes();
+  const Dims& ws = weight->sizes();
+  PYNN_CHECK(ws[0] % a.groups == 0, op, "Given groups=", a.groups, ", expected weight to be divisible by ", a.groups,
+             " at dimension 0, but got weight of size [", ws.str(), "] instead");
+  PYNN_CHECK(xs[1] == ws[1] * a.groups, op, "Given groups=", a.groups, ", weight of size ", ws.str(),
+             ", expected input", xs.str(), " to have ", ws[1] * a.groups, " channels, but got ", xs[1],
+             " channels instead");
+  check_bias(op, bias, weight, ws[0], false);
+  IntList padded, kernel, out;
+  bool fits = true;
+  for (int i = 0; i < spatial; ++i) {
+    padded.push_back(xs[2 + i] + a.pad_before[i] + a.pad_after[i]);
+    kernel.push_back(a.dilation[i] * (ws[2 + i] - 1) + 1);
+    fits = fits && kernel.back() <= padded.back();
+    out.push_back(fits ? (padded.back() - kernel.back()) / a.stride[i] + 1 : 0);
+  }
+  PYNN_CHECK(fits, op, "Calculated padded input size per channel: (", join(padded, " x "), "). Kernel size: (",
+             join(kernel, " x "), "). Kernel size can't be greater than actual input size");
+  const Tensor r = convolution2d(lift(x, spatial), lift(weight, spatial), bias, params_2d(a, spatial),
+                                 spatial == 2 ? out[0] : 1, out.back());
+  return unlift(r, spatial, batched);
+}
+
+ConvArgs explicit_args(const char* op, int spatial, const IntList& stride, const IntList& padding,
+                       const IntList& dilation, int64_t groups) {
+  ConvArgs a;
+  a.stride = per_dim(op, "stride", stride, spatial);
+  a.pad_before = per_dim(op, "padding", padding, spatial);
+  a.pad_after = a.pad_before;
+  a.dilation = per_dim(op, "dilation", dilation, spatial);
+  a.groups = groups;
+  return a;
+}
+
+ConvArgs string_args(const char* op, int spatial, const Tensor& weight, const IntList& stride,
+                     const std::string& padding, const IntList& dilation, int64_t groups) {
+  PYNN_CHECK(padding == "valid" || padding == "same", op, "Invalid padding string: '", padding, "'");
+  ConvArgs a = explicit_args(op, spatial, stride, {0}, dilation, groups);
+  if (padding == "same") {
+    for (int64_t s : a.stride) PYNN_CHECK(s == 1, op, "padding='same' is not supported for strided convolutions");
+    require_defined(op, weight, "weight");
+    PYNN_CHECK(weight->dim() == spatial + 2, op, "Expected ", spatial + 2, "D weight for ", op,
+               ", but got weight of size: ", weight->sizes().str());
+    // torch puts the odd element of an even kernel's padding after the input.
+    for (int i = 0; i < spatial; ++i) {
+      const int64_t total = a.dilation[i] * (weight->sizes()[2 + i] - 1);
+      a.pad_before[i] = total / 2;
+      a.pad_after[i] = total - total / 2;
+    }
+  }
+  return a;
+}
+
+Tensor conv_transpose_forward(const char* op, int spatial, const Tensor& input, const Tensor& weight,
+                              const Tensor& bias, const IntList& stride, const IntList& padding,
+                              const IntList& output_padding, int64_t groups, const IntList& dilation) {
+  const bool batched = check_operands(op, spatial, input, weight, bias);
+  ConvArgs a = explicit_args(op, spatial, stride, padding, dilation, groups);
+  a.output_padding = per_dim(op, "output_padding", output_padding, spatial);
+  check_hyper(op, a);
+  const Tensor x = batched ? input : unsqueeze(input, 0);
+  const Dims& xs = x->sizes();
+  const Dims& ws = weight->sizes();
+  PYNN_CHECK(ws[0] % a.groups == 0, op, "Given groups=", a.groups, ", expected weight to be divisible by ", a.groups,
+             " at dimension 0, but got weight of size [", ws.str(), "] instead");
+  PYNN_CHECK(xs[1] == ws[0], op, "Given transposed=1, weight of size ", ws.str(), ", expected input", xs.str(),
+             " to have ", ws[0], " channels, but got ", xs[1], " channels instead");
+  check_bias(op, bias, weight, ws[1] * a.groups, true);
+  IntList in, out;
+  bool ok = true, pad_ok = true;
+  for (int i = 0; i < spatial; ++i) {
+    pad_ok = pad_ok && (a.output_padding[i] < a.stride[i] || a.output_padding[i] < a.dilation[i]);
+    in.push_back(xs[2 + i]);
+    out.push_back((xs[2 + i] - 1) * a.stride[i] - 2 * a.pad_before[i] + a.dilation[i] * (ws[2 + i] - 1) +
+                  a.output_padding[i] + 1);
+    ok = ok && out.back() > 0;
+  }
+  if (!pad_ok) {
+    std::string msg = "output padding must be smaller than either stride or dilation, but got";
+    const char* axes[] = {"height", "width"};
+    const int first = 2 - spatial;
+    const std::pair<const char*, const IntList*> parts[] = {
+        {"output_padding", &a.output_padding}, {"stride", &a.stride}, {"dilation", &a.dilation}};
+    for (const auto& part : parts)
+      for (int i = 0; i < spatial; ++i)
+        msg += str(" ", part.first, "_", axes[first + i], ": ", (*part.second)[i]);
+    throw std::runtime_error(str("[", op, "] ", msg));
+  }
+  PYNN_CHECK(ok, op, "Given input size per channel: (", join(in, " x "), "). Calculated output size per channel: (",
+             join(out, " x "), "). Output size is too small");
+  const Dims in_sizes{xs[0], ws[1] * a.groups, spatial == 2 ? out[0] : 1, out.back()};
+  Tensor r = conv2d_backward_input(lift(x, spatial), lift(weight, spatial), in_sizes, params_2d(a, spatial));
+  if (bias) r = binary(BinaryOp::Add, r, reshape(bias, {-1, 1, 1}));
+  return unlift(r, spatial, batched);
+}
+
+}  // namespace
+
+Tensor convolution2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                     int64_t out_h, int64_t out_w) {
+  const char* op = "conv2d";
+  require_defined(op, input);
+  require_defined(op, weight, "weight");
+  const Device dev = same_device(op, input, weight, bias);
+  check_geometry(op, input->sizes(), weight->sizes(), out_h, out_w, p);
+  PYNN_CHECK(!bias || (bias->dim() == 1 && bias->numel() == weight->sizes()[0]), op, "bias of size ",
+             bias->sizes().str(), " does not match weight of size ", weight->sizes().str());
+  const bool grad = autograd::needs_grad({&input, &weight, &bias});
+  const Tensor x = contiguous_untracked(input), w = contiguous_untracked(weight), b = contiguous_untracked(bias);
+  Tensor out = empty(Dims{input->sizes()[0], weight->sizes()[0], out_h, out_w}, input->dtype(), dev);
+  conv2d_kernel(dev, out, x, w, b, geometry(input->sizes(), weight->sizes(), out_h, out_w, p));
+  if (grad) autograd::record_conv2d(input, weight, bias, p, out);
+  return out;
+}
+
+Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Dims& input_sizes,
+                             const Conv2dParams& p) {
+  const char* op = "conv2d_backward_input";
+  check_float_operand(op, grad_out, "grad_output");
+  check_float_operand(op, weight, "weight");
+  const Device dev = same_device(op, grad_out, weight);
+  PYNN_CHECK(grad_out->dtype() == weight->dtype(), op, "expected scalar type ", type_title(grad_out->dtype()),
+             " but found ", type_title(weight->dtype()));
+  check_geometry(op, input_sizes, weight->sizes(), 0, 0, p);
+  const Dims& gs = grad_out->sizes();
+  PYNN_CHECK(gs.size() == 4 && gs[0] == input_sizes[0] && gs[1] == weight->sizes()[0], op, "grad_output of size ",
+             gs.str(), " does not match input ", input_sizes.str(), " and weight ", weight->sizes().str());
+  const bool grad = autograd::needs_grad(grad_out, weight);
+  const Tensor g = contiguous_untracked(grad_out), w = contiguous_untracked(weight);
+  Tensor out = empty(input_sizes, grad_out->dtype(), dev);
+  conv2d_backward_input_kernel(dev, out, g, w, geometry(input_sizes, weight->sizes(), gs[2], gs[3], p));
+  if (grad) autograd::record_conv2d_backward_input(grad_out, weight, p, out);
+  return out;
+}
+
+Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Dims& weight_sizes,
+                              const Conv2dParams& p) {
+  const char* op = "conv2d_backward_weight";
+  check_float_operand(op, grad_out, "grad_output");
+  check_float_operand(op, input, "input");
+  const Device dev = same_device(op, grad_out, input);
+  PYNN_CHECK(grad_out->dtype() == input->dtype(), op, "expected scalar type ", type_title(grad_out->dtype()),
+             " but found ", type_title(input->dtype()));
+  check_geometry(op, input->sizes(), weight_sizes, 0, 0, p);
+  const Dims& gs = grad_out->sizes();
+  PYNN_CHECK(gs.size() == 4 && gs[0] == input->sizes()[0] && gs[1] == weight_sizes[0], op, "grad_output of size ",
+             gs.str(), " does not match input ", input->sizes().str(), " and weight ", weight_sizes.str());
+  const bool grad = autograd::needs_grad(grad_out, input);
+  const Tensor g = contiguous_untracked(grad_out), x = contiguous_untracked(input);
+  Tensor out = empty(weight_sizes, grad_out->dtype(), dev);
+  conv2d_backward_weight_kernel(dev, out, g, x, geometry(input->sizes(), weight_sizes, gs[2], gs[3], p));
+  if (grad) autograd::record_conv2d_backward_weight(grad_out, input, p, out);
+  return out;
+}
+
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              const IntList& padding, const IntList& dilation, int64_t groups) {
+  return conv_forward("conv1d", 1, input, weight, bias,
+                      explicit_args("conv1d", 1, stride, padding, dilation, groups));
+}
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              const IntList& padding, const IntList& dilation, int64_t groups) {
+  return conv_forward("conv2d", 2, input, weight, bias,
+                      explicit_args("conv2d", 2, stride, padding, dilation, groups));
+}
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              const std::string& padding, const IntList& dilation, int64_t groups) {
+  return conv_forward("conv1d", 1, input, weight, bias,
+                      string_args("conv1d", 1, weight, stride, padding, dilation, groups));
+}
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              const std::string& padding, const IntList& dilation, int64_t groups) {
+  return conv_forward("conv2d", 2, input, weight, bias,
+                      string_args("conv2d", 2, weight, stride, padding, dilation, groups));
+}
+
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+                        const IntList& padding, const IntList& output_padding, int64_t groups,
+                        const IntList& dilation) {
+  return conv_transpose_forward("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                                dilation);
+}
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+                        const IntList& padding, const IntList& output_padding, int64_t groups,
+                        const IntList& dilation) {
+  return conv_transpose_forward("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                                dilation);
+}
+
+}  // namespace pynn
