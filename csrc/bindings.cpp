@@ -5,6 +5,7 @@
 #include <pybind11/numpy.h>
 
 #include "core/allocator.h"
+#include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/random.h"
 #include "ops/elementwise.h"
@@ -342,6 +343,7 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
     set_num_threads(n);
   });
   m.def("get_num_threads", [] { return get_num_threads(); });
+  m.def("_cpu_capability", [] { return capability_name(cpu_capability()); });  // "default", "avx2", "avx512"
   m.def("_empty_cache", [] { cpu_empty_cache(); });
   m.def("_cached_bytes", [] { return cpu_cached_bytes(); });
   m.def("_set_size_type", [](py::object t) { pynn_py::g_size_type = t.release().ptr(); });

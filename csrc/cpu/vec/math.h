@@ -204,8 +204,8 @@ inline float erf(float x) {
 }
 
 // erf to an absolute 1.5e-7 (Abramowitz & Stegun 7.1.26, the approximation torch's vectorized GELU uses), at
-// half erf's cost: for gelu's 1 + erf(x / sqrt 2) that is as accurate as the float sum it feeds (gelu stays
-// within 1e-7 relative for x > 0; its left tail cancels in torch's formula either way).
+// half erf's cost. Only gelu uses it: measured over [-6, 6], gelu's error is at most 4.7e-7 absolute and
+// 4.5e-7 relative for x > 0 (torch's own: 1.1e-6 and 3.5e-7); its left tail cancels in 1 + erf either way.
 inline float erf_fast(float x) {
   const float k = 1.0f / fmadd(0.3275911f, abs(x), 1.0f);
   float p = 1.061405429f;
