@@ -24,8 +24,11 @@ SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 1e-8, -1e-8, 88.7
 
 def _run_worker(cap: str) -> dict:
     env = dict(os.environ, PYNN_CPU_CAPABILITY=cap, PYNN_NUM_THREADS="2")
-    root = os.path.dirname(HERE)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    import pynn
+
+    # The worker imports the pynn this process tested (the installed wheel in CI, the source tree in development).
+    where = os.path.dirname(os.path.dirname(os.path.abspath(pynn.__file__)))
+    env["PYTHONPATH"] = where + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker"], env=env, capture_output=True,
                           text=True, timeout=300)
     if proc.returncode != 0:
