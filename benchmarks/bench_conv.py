@@ -13,29 +13,10 @@ import argparse
 import json
 import os
 import statistics
-import time
 
 import numpy as np
 
-
-def median_ms(fn, min_time: float = 0.3, repeats: int = 7) -> float:
-    for _ in range(2):
-        fn()
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - t0 > min_time / repeats:
-            break
-        n *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        times.append((time.perf_counter() - t0) / n * 1e3)
-    return statistics.median(times)
+from bench_train_step import median_ms  # warm-up, self-sized repeats, median
 
 
 def interleaved(make, libs, rounds: int = 3) -> dict:

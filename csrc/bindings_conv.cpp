@@ -13,39 +13,30 @@ Tensor opt(const std::optional<Tensor>& t) { return t ? *t : nullptr; }
 py::tuple pair(const std::pair<Tensor, Tensor>& p) { return py::make_tuple(p.first, p.second); }
 
 // conv1d / conv2d: padding is an int, a sequence of ints, or 'valid' / 'same'.
-template <typename Explicit, typename Named>
+template <int Spatial>
 Tensor conv(const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, py::handle stride, py::handle padding,
-            py::handle dilation, int64_t groups, const char* op, Explicit by_value, Named by_name) {
+            py::handle dilation, int64_t groups) {
+  const char* op = Spatial == 1 ? "conv1d" : "conv2d";
   const std::vector<int64_t> s = int_list(stride, op), d = int_list(dilation, op);
-  if (py::isinstance<py::str>(padding)) {
-    const std::string pad = py::cast<std::string>(padding);
-    return run_released({x, w}, [&] { return by_name(x, w, opt(b), s, pad, d, groups); });
-  }
-  const std::vector<int64_t> pad = int_list(padding, op);
-  return run_released({x, w}, [&] { return by_value(x, w, opt(b), s, pad, d, groups); });
+  auto run = [&](const auto& pad) {
+    return run_released({x, w}, [&] {
+      return Spatial == 1 ? conv1d(x, w, opt(b), s, pad, d, groups) : conv2d(x, w, opt(b), s, pad, d, groups);
+    });
+  };
+  if (py::isinstance<py::str>(padding)) return run(py::cast<std::string>(padding));
+  return run(int_list(padding, op));
 }
 
 }  // namespace
 
 void bind_conv(py::module_& m) {
-  using Ints = const std::vector<int64_t>&;
   m.def("_conv1d", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, py::handle stride,
                       py::handle padding, py::handle dilation, int64_t groups) {
-    return conv(x, w, b, stride, padding, dilation, groups, "conv1d",
-                [](const Tensor& x, const Tensor& w, const Tensor& b, Ints s, Ints p, Ints d, int64_t g) {
-                  return conv1d(x, w, b, s, p, d, g);
-                },
-                [](const Tensor& x, const Tensor& w, const Tensor& b, Ints s, const std::string& p, Ints d,
-                   int64_t g) { return conv1d(x, w, b, s, p, d, g); });
+    return conv<1>(x, w, b, stride, padding, dilation, groups);
   });
   m.def("_conv2d", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, py::handle stride,
                       py::handle padding, py::handle dilation, int64_t groups) {
-    return conv(x, w, b, stride, padding, dilation, groups, "conv2d",
-                [](const Tensor& x, const Tensor& w, const Tensor& b, Ints s, Ints p, Ints d, int64_t g) {
-                  return conv2d(x, w, b, s, p, d, g);
-                },
-                [](const Tensor& x, const Tensor& w, const Tensor& b, Ints s, const std::string& p, Ints d,
-                   int64_t g) { return conv2d(x, w, b, s, p, d, g); });
+    return conv<2>(x, w, b, stride, padding, dilation, groups);
   });
   m.def("_conv_transpose", [](int spatial, const Tensor& x, const Tensor& w, const std::optional<Tensor>& b,
                               py::handle stride, py::handle padding, py::handle output_padding, int64_t groups,
@@ -61,7 +52,9 @@ void bind_conv(py::module_& m) {
 
   m.def("_max_pool", [](int spatial, const Tensor& x, std::vector<int64_t> kernel, std::vector<int64_t> stride,
                         std::vector<int64_t> padding, std::vector<int64_t> dilation, bool ceil_mode) {
-    return pair(run_released({x}, [&] { return max_pool_nd(spatial, x, kernel, stride, padding, dilation, ceil_mode); }));
+    return pair(run_released({x}, [&] {
+      return max_pool_nd(spatial, x, kernel, stride, padding, dilation, ceil_mode);
+    }));
   });
   m.def("_avg_pool", [](int spatial, const Tensor& x, std::vector<int64_t> kernel, std::vector<int64_t> stride,
                         std::vector<int64_t> padding, bool ceil_mode, bool count_include_pad,

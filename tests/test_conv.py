@@ -142,6 +142,24 @@ def test_conv2d_threads_and_batch_sizes_agree():
         pynn.set_num_threads(prev)
 
 
+def test_conv2d_sample_blocks_with_a_partial_last_block():
+    """Small images share GEMMs in blocks of samples (16 of 8x8 here); 37 samples end in a partial block."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((37, 4, 8, 8))
+    w = rng.standard_normal((6, 2, 3, 3))
+    b = rng.standard_normal(6)
+    np.testing.assert_allclose(F.conv2d(pynn.tensor(x), pynn.tensor(w), pynn.tensor(b), 1, 1, 1, 2).numpy(),
+                               ref_conv2d(x, w, b, (1, 1), (1, 1), (1, 1), 2), rtol=1e-10, atol=1e-10)
+    prev = pynn.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pynn.set_num_threads(threads)
+            _check_against_torch(lambda x, w, b: F.conv2d(x, w, b, 1, 1, 1, 2),
+                                 lambda x, w, b: TF.conv2d(x, w, b, 1, 1, 1, 2), [x, w, b], rtol=1e-10, atol=1e-10)
+    finally:
+        pynn.set_num_threads(prev)
+
+
 @pytest.mark.parametrize("shape,k,stride,padding,dil,groups", [
     ((2, 4, 9), 3, 1, 1, 1, 1), ((1, 2, 7), 2, 2, 0, 2, 2), ((3, 4, 6), 4, 1, "same", 1, 4), ((4, 5), 3, 1, 0, 1, 1),
 ])

@@ -1,6 +1,6 @@
-// Backward of the convolution and pooling families. conv(x, w), its input gradient BI(g, w) and its weight gradient BW(g, x)
-// are bilinear and adjoint to one another (<g, conv(x, w)> = <BI(g, w), x> = <BW(g, x), w>), so the gradient of
-// each of the three is made of the other two, all ops: gradients of any order follow.
+// Backward of the convolution and pooling families. conv(x, w), its input gradient BI(g, w) and its weight
+// gradient BW(g, x) are bilinear and adjoint to one another (<g, conv(x, w)> = <BI(g, w), x> = <BW(g, x), w>),
+// so the gradient of each of the three is made of the other two, all ops: gradients of any order follow.
 #include "autograd/functions.h"
 #include "autograd/functions_common.h"
 #include "ops/conv.h"

@@ -260,42 +260,44 @@ Tensor convolution2d(const Tensor& input, const Tensor& weight, const Tensor& bi
   return out;
 }
 
+namespace {
+// The checks both gradient ops share: float grad_out and operand of one dtype and device, grad_out shaped as the
+// convolution of input_sizes by weight_sizes. Returns the geometry.
+ConvGeometry gradient_geometry(const char* op, const Tensor& grad_out, const Tensor& operand, const char* name,
+                               const Dims& input_sizes, const Dims& weight_sizes, const Conv2dParams& p) {
+  check_float_operand(op, grad_out, "grad_output");
+  check_float_operand(op, operand, name);
+  same_device(op, grad_out, operand);
+  PYNN_CHECK(grad_out->dtype() == operand->dtype(), op, "expected scalar type ", type_title(grad_out->dtype()),
+             " but found ", type_title(operand->dtype()));
+  check_geometry(op, input_sizes, weight_sizes, 0, 0, p);
+  const Dims& gs = grad_out->sizes();
+  PYNN_CHECK(gs.size() == 4 && gs[0] == input_sizes[0] && gs[1] == weight_sizes[0], op, "grad_output of size ",
+             gs.str(), " does not match input ", input_sizes.str(), " and weight ", weight_sizes.str());
+  return geometry(input_sizes, weight_sizes, gs[2], gs[3], p);
+}
+}  // namespace
+
 Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Dims& input_sizes,
                              const Conv2dParams& p) {
-  const char* op = "conv2d_backward_input";
-  check_float_operand(op, grad_out, "grad_output");
-  check_float_operand(op, weight, "weight");
-  const Device dev = same_device(op, grad_out, weight);
-  PYNN_CHECK(grad_out->dtype() == weight->dtype(), op, "expected scalar type ", type_title(grad_out->dtype()),
-             " but found ", type_title(weight->dtype()));
-  check_geometry(op, input_sizes, weight->sizes(), 0, 0, p);
-  const Dims& gs = grad_out->sizes();
-  PYNN_CHECK(gs.size() == 4 && gs[0] == input_sizes[0] && gs[1] == weight->sizes()[0], op, "grad_output of size ",
-             gs.str(), " does not match input ", input_sizes.str(), " and weight ", weight->sizes().str());
+  const ConvGeometry g =
+      gradient_geometry("conv2d_backward_input", grad_out, weight, "weight", input_sizes, weight->sizes(), p);
+  const Device dev = grad_out->device();
   const bool grad = autograd::needs_grad(grad_out, weight);
-  const Tensor g = contiguous_untracked(grad_out), w = contiguous_untracked(weight);
   Tensor out = empty(input_sizes, grad_out->dtype(), dev);
-  conv2d_backward_input_kernel(dev, out, g, w, geometry(input_sizes, weight->sizes(), gs[2], gs[3], p));
+  conv2d_backward_input_kernel(dev, out, contiguous_untracked(grad_out), contiguous_untracked(weight), g);
   if (grad) autograd::record_conv2d_backward_input(grad_out, weight, p, out);
   return out;
 }
 
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Dims& weight_sizes,
                               const Conv2dParams& p) {
-  const char* op = "conv2d_backward_weight";
-  check_float_operand(op, grad_out, "grad_output");
-  check_float_operand(op, input, "input");
-  const Device dev = same_device(op, grad_out, input);
-  PYNN_CHECK(grad_out->dtype() == input->dtype(), op, "expected scalar type ", type_title(grad_out->dtype()),
-             " but found ", type_title(input->dtype()));
-  check_geometry(op, input->sizes(), weight_sizes, 0, 0, p);
-  const Dims& gs = grad_out->sizes();
-  PYNN_CHECK(gs.size() == 4 && gs[0] == input->sizes()[0] && gs[1] == weight_sizes[0], op, "grad_output of size ",
-             gs.str(), " does not match input ", input->sizes().str(), " and weight ", weight_sizes.str());
+  const ConvGeometry g =
+      gradient_geometry("conv2d_backward_weight", grad_out, input, "input", input->sizes(), weight_sizes, p);
+  const Device dev = grad_out->device();
   const bool grad = autograd::needs_grad(grad_out, input);
-  const Tensor g = contiguous_untracked(grad_out), x = contiguous_untracked(input);
   Tensor out = empty(weight_sizes, grad_out->dtype(), dev);
-  conv2d_backward_weight_kernel(dev, out, g, x, geometry(input->sizes(), weight_sizes, gs[2], gs[3], p));
+  conv2d_backward_weight_kernel(dev, out, contiguous_untracked(grad_out), contiguous_untracked(input), g);
   if (grad) autograd::record_conv2d_backward_weight(grad_out, input, p, out);
   return out;
 }

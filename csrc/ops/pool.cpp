@@ -156,7 +156,8 @@ Tensor pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Dims
   const Tensor go = contiguous_untracked(grad_out), idx = contiguous_untracked(indices);
   Tensor gi = empty(input_sizes, grad_out->dtype(), dev);
   pool2d_backward_kernel(dev, gi, go, idx, g);
-  if (autograd::needs_grad(grad_out)) autograd::record_pool2d_backward(grad_out, idx, input_sizes, spatial, g, name, gi);
+  if (autograd::needs_grad(grad_out))
+    autograd::record_pool2d_backward(grad_out, idx, input_sizes, spatial, g, name, gi);
   return gi;
 }
 
