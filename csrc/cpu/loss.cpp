@@ -246,9 +246,9 @@ void cross_entropy_backward_impl(const Tensor& grad_x, const RowGrad& rg, const 
         auto fill = [&](auto step) {
           const int64_t s = step;
           if (w) {
-            for (int64_t k = 0; k < C; ++k) o[k * s] = vec::exp(xr[k * s] - lr) * a - bk * w[k];
+            for (int64_t k = 0; k < C; ++k) o[k * s] = vec::exp_nonpositive(xr[k * s] - lr) * a - bk * w[k];
           } else {
-            for (int64_t k = 0; k < C; ++k) o[k * s] = vec::exp(xr[k * s] - lr) * a - bk;
+            for (int64_t k = 0; k < C; ++k) o[k * s] = vec::exp_nonpositive(xr[k * s] - lr) * a - bk;
           }
         };
         if (st == 1) fill(std::integral_constant<int64_t, 1>{});
@@ -341,7 +341,7 @@ void cross_entropy_prob_backward_impl(const Tensor& grad_x, const RowGrad& rg, c
         for (int64_t k = 0; k < C; ++k) {
           const int64_t i = base + k * st;
           const T wq = (w ? w[k] : T(1)) * (q[i] * keep + spread);
-          gx[i] = G * (vec::exp(x[i] - l[r]) * total - wq);
+          gx[i] = G * (vec::exp_nonpositive(x[i] - l[r]) * total - wq);
         }
       }
     });
@@ -370,7 +370,7 @@ void binary_cross_entropy_with_logits_impl(const TensorIter& iter, ScalarType dt
   PYNN_DISPATCH_FLOAT(dt, "binary_cross_entropy_with_logits", [&] {
     using T = scalar_t;
     // log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x.
-    auto log_sigmoid = [](T x) { return std::min(x, T(0)) - vec::log1p(vec::exp(-std::abs(x))); };
+    auto log_sigmoid = [](T x) { return std::min(x, T(0)) - vec::log1p(vec::exp_nonpositive(-std::abs(x))); };
     if (has_pos_weight)
       map_ternary<T>(iter, [=](T x, T t, T pw) { return (T(1) - t) * x - (T(1) + (pw - T(1)) * t) * log_sigmoid(x); });
     else

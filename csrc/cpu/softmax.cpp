@@ -21,11 +21,11 @@ void softmax_rows(T* out, const T* x, const RowGeom& g, bool is_log, int64_t r0,
     T* yr = out + base;
     const T m = vec::max_of<T>(n, [&](int64_t i) { return xr[i * st]; });
     if (is_log) {
-      const double s = vec::sum_of<double>(n, [&](int64_t i) { return vec::exp(xr[i * st] - m); });
+      const double s = vec::sum_of<double>(n, [&](int64_t i) { return vec::exp_nonpositive(xr[i * st] - m); });
       const T shift = m + static_cast<T>(std::log(s));
       for (int64_t i = 0; i < n; ++i) yr[i * st] = xr[i * st] - shift;
     } else {
-      for (int64_t i = 0; i < n; ++i) yr[i * st] = vec::exp(xr[i * st] - m);
+      for (int64_t i = 0; i < n; ++i) yr[i * st] = vec::exp_nonpositive(xr[i * st] - m);
       const double s = vec::sum_of<double>(n, [&](int64_t i) { return yr[i * st]; });
       const T inv = static_cast<T>(1.0 / s);
       for (int64_t i = 0; i < n; ++i) yr[i * st] *= inv;
@@ -43,7 +43,7 @@ void softmax_backward_rows(T* gx, const T* gy, const T* y, const RowGeom& g, boo
     T* o = gx + base;
     if (is_log) {
       const T s = static_cast<T>(vec::sum_of<double>(n, [&](int64_t i) { return gr[i * st]; }));
-      for (int64_t i = 0; i < n; ++i) o[i * st] = gr[i * st] - vec::exp(yr[i * st]) * s;
+      for (int64_t i = 0; i < n; ++i) o[i * st] = gr[i * st] - vec::exp_nonpositive(yr[i * st]) * s;
     } else {
       const T s = static_cast<T>(
           vec::sum_of<double>(n, [&](int64_t i) { return static_cast<double>(gr[i * st]) * yr[i * st]; }));

@@ -60,7 +60,8 @@ inline float exp(float x) {
   return exp_clamped(out ? copysign(104.0f, x) : x);
 }
 
-// exp(x) for x <= 0 (or nan), one compare cheaper.
+// exp(x) for x <= 0, one compare cheaper; exact for anything up to 104 (so x - max, or x - logsumexp that
+// rounding left slightly above 0, are fine), and -inf and nan as exp.
 inline float exp_nonpositive(float x) {
   const bool under = x < -104.0f;
   return exp_clamped(under ? -104.0f : x);
