@@ -87,6 +87,7 @@ def main() -> None:
         "rounds": args.rounds,
         "pynn_cpu_capability": pynn._C._cpu_capability() if hasattr(pynn._C, "_cpu_capability") else None,
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "loadavg_1min_at_start": os.getloadavg()[0],  # the machine is shared: > 0.5 means the run had company
         "targets": {"cross_entropy_4096x1000_fwd_bwd": 0.5, "softmax_4096x1000_fwd_bwd": 0.5,
                     **{f"{u}_4M": 0.8 for u in UNARY}, "sum_dim1_4096x4096": 1.0,
                     "add_4M_fraction_of_copy_bandwidth": 0.8},
@@ -117,6 +118,7 @@ def main() -> None:
         print(f"[{threads}t] add GB/s pynn {add['pynn_GBps']:.1f} torch {add['torch_GBps']:.1f}, copy {copy_gbps:.1f}"
               f" -> pynn add at {per['add_4M_fraction_of_copy_bandwidth']:.0%} of copy")
         results[f"threads_{threads}"] = per
+    results["loadavg_1min_at_end"] = os.getloadavg()[0]
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "simd.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:

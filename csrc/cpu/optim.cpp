@@ -140,8 +140,9 @@ void adam_kernel_cpu(const Tensor& p, const Tensor& g, const Tensor& m, const Te
         V[i] = vi;
         if constexpr (decltype(amsgrad)::value) {
           T old = VMAX[i];
-          // torch.maximum: NaN wins. Quiet comparisons, combined without branching.
-          vi = (__builtin_isgreater(old, vi) | __builtin_isunordered(old, old)) ? old : vi;
+          // torch.maximum: NaN wins. Combined without branching (a select the -fno-trapping-math build
+          // vectorizes).
+          vi = ((old > vi) | (old != old)) ? old : vi;
           VMAX[i] = vi;
         }
         T denom = sqrt_(vi) / bc2_sqrt + eps;
