@@ -50,6 +50,19 @@ void bind_conv(py::module_& m) {
     });
   });
 
+  m.def("_unfold", [](const Tensor& x, py::handle kernel, py::handle dilation, py::handle padding,
+                      py::handle stride) {
+    const auto k = int_list(kernel, "unfold"), d = int_list(dilation, "unfold"), p = int_list(padding, "unfold"),
+               s = int_list(stride, "unfold");
+    return run_released({x}, [&] { return im2col(x, k, d, p, s); });
+  });
+  m.def("_fold", [](const Tensor& x, py::handle output_size, py::handle kernel, py::handle dilation,
+                    py::handle padding, py::handle stride) {
+    const auto o = int_list(output_size, "fold"), k = int_list(kernel, "fold"), d = int_list(dilation, "fold"),
+               p = int_list(padding, "fold"), s = int_list(stride, "fold");
+    return run_released({x}, [&] { return col2im(x, o, k, d, p, s); });
+  });
+
   m.def("_max_pool", [](int spatial, const Tensor& x, std::vector<int64_t> kernel, std::vector<int64_t> stride,
                         std::vector<int64_t> padding, std::vector<int64_t> dilation, bool ceil_mode) {
     return pair(run_released({x}, [&] {

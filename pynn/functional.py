@@ -669,3 +669,16 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     out, indices = adaptive_max_pool2d_with_indices(input, output_size)
     return (out, indices) if return_indices else out
+
+
+__all__ += ["unfold", "fold"]
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding blocks as columns: (N, C, H, W) -> (N, C * kh * kw, L), the im2col of the conv kernels."""
+    return _C._unfold(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """unfold's adjoint: columns summed back into (N, C, *output_size)."""
+    return _C._fold(input, output_size, kernel_size, dilation, padding, stride)

@@ -408,3 +408,49 @@ def test_tutorial_functional_conv_in_module():
     out = DynamicConv()(pynn.randn(2, 3, 8, 8))
     assert tuple(out.shape) == (2, 16, 6, 6)
     out.sum().backward()
+
+
+# ------------------------------------------------------------------------------------------ unfold / fold
+@pytest.mark.parametrize("shape,k,d,p,s", [
+    ((2, 3, 7, 6), 2, 1, 0, 1), ((1, 2, 8, 9), (3, 2), (2, 1), (1, 2), (2, 3)), ((3, 6, 5), 3, 1, 1, 2),
+])
+def test_unfold_fold_vs_torch(shape, k, d, p, s):
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal(shape).astype(np.float32)
+    _check_against_torch(lambda a: F.unfold(a, k, d, p, s), lambda a: TF.unfold(a, k, d, p, s), [x])
+    cols = TF.unfold(torch.tensor(x), k, d, p, s).numpy()
+    size = shape[-2:]
+    _check_against_torch(lambda a: F.fold(a, size, k, d, p, s), lambda a: TF.fold(a, size, k, d, p, s), [cols])
+
+
+def test_unfold_is_the_conv_columns():
+    rng = np.random.default_rng(15)
+    x, w = rng.standard_normal((2, 3, 6, 7)), rng.standard_normal((4, 3, 3, 2))
+    cols = F.unfold(pynn.tensor(x), (3, 2), 1, 1, (2, 1))
+    out = (pynn.tensor(w.reshape(4, -1)) @ cols).numpy()
+    expect = ref_conv2d(x, w, None, (2, 1), (1, 1), (1, 1), 1)
+    np.testing.assert_allclose(out.reshape(expect.shape), expect, rtol=1e-10, atol=1e-10)
+
+
+def test_unfold_fold_gradcheck_and_errors():
+    rng = np.random.default_rng(16)
+    x = pynn.tensor(rng.standard_normal((1, 2, 4, 5))).requires_grad_(True)
+    pynn.autograd.gradcheck(lambda a: F.unfold(a, 2, 1, 1, 2), (x,))
+    c = pynn.tensor(rng.standard_normal((1, 8, 12))).requires_grad_(True)
+    pynn.autograd.gradcheck(lambda a: F.fold(a, (4, 5), 2), (c,))
+    _err(lambda: F.unfold(pynn.randn(1, 3, 2, 2), 3), RuntimeError,
+         r"Given input with spatial size \(2, 2\), kernel_size=\(3, 3\), dilation=\(1, 1\), padding=\(0, 0\), "
+         r"calculated shape of the array of sliding blocks as \(0, 0\), but its components must be at least one.")
+    _err(lambda: F.unfold(pynn.randn(1, 3, 5, 5), 2, stride=0), RuntimeError,
+         "stride should be greater than zero, but got stride_height: 0 stride_width: 0")
+    _err(lambda: F.unfold(pynn.randn(1, 3, 5, 5), 2, padding=-1), RuntimeError,
+         "padding should be non-negative, but got pad_height: -1 pad_width: -1")
+    _err(lambda: F.fold(pynn.randn(1, 11, 16), (5, 5), 2), RuntimeError,
+         r"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+         r"input.size\(1\)=11 and kernel_size=\(2, 2\).")
+    _err(lambda: F.fold(pynn.randn(1, 12, 15), (5, 5), 2), RuntimeError,
+         r"expected size of input's dimension 2 to match the calculated number of sliding blocks 4 \* 4 = 16, but got "
+         r"input.size\(2\)=15.")
+    assert repr(nn.Unfold((2, 3), 2, 1, (1, 2))) == repr(torch.nn.Unfold((2, 3), 2, 1, (1, 2)))
+    assert repr(nn.Fold((5, 5), 2)) == repr(torch.nn.Fold((5, 5), 2))
+    assert tuple(nn.Fold((5, 5), 2)(nn.Unfold(2)(pynn.randn(2, 3, 5, 5))).shape) == (2, 3, 5, 5)

@@ -118,6 +118,11 @@ void record_conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, 
                                   const Tensor& out);
 void record_conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Conv2dParams& p,
                                    const Tensor& out);
+// unfold / fold (col2im: the recorded op is fold); each is the other's backward.
+}  // namespace autograd
+struct ConvGeometry;
+namespace autograd {
+void record_fold(const Tensor& input, const ConvGeometry& g, bool col2im, const Tensor& out);
 // pooling (functions_conv.cpp): indices (Max only, else null) are the forward's argmax positions; name is the
 // node's (a string literal).
 }  // namespace autograd

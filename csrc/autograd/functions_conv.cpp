@@ -67,6 +67,16 @@ std::shared_ptr<ConvNode> make_node(ConvRole role, const Tensor& a, const Tensor
   return node;
 }
 
+// unfold (im2col) and fold (col2im) are adjoint linear maps: each one's gradient is the other.
+struct FoldNode : Node {
+  bool col2im = false;  // the recorded op is fold
+  ConvGeometry g;
+  std::string name() const override { return col2im ? "Col2ImBackward0" : "Im2ColBackward0"; }
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    return {col2im ? im2col_geometry(grad, g) : col2im_geometry(grad, g)};
+  }
+};
+
 // Pooling's input gradient is linear in grad_out: max scatters it to the argmax positions, avg spreads it (the
 // adjoint of avg pooling). Their own gradients are the adjoints again: a gather at the argmaxes, and avg pooling.
 struct PoolNode : Node {
@@ -105,6 +115,13 @@ std::shared_ptr<PoolNode> make_pool_node(bool of_backward, const Tensor& indices
 }
 
 }  // namespace
+
+void record_fold(const Tensor& input, const ConvGeometry& g, bool col2im, const Tensor& out) {
+  auto node = std::make_shared<FoldNode>();
+  node->col2im = col2im;
+  node->g = g;
+  record(node, {&input}, out);
+}
 
 void record_pool2d(const Tensor& input, const Tensor& indices, int spatial, const PoolGeometry& g, const char* name,
                    const Tensor& out) {

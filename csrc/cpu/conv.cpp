@@ -246,6 +246,36 @@ void conv2d_backward_weight_typed(const Tensor& grad_weight, const Tensor& grad_
   }
 }
 
+// The samples of an unfold / fold over the pool, several per task when they are small.
+template <typename F>
+void per_sample(const ConvGeometry& g, F f) {
+  const int64_t work = std::max<int64_t>(1, g.col_rows() * g.col_cols());
+  parallel_for(0, g.n, std::max<int64_t>(1, kElementwiseGrain / work), [&](int64_t b, int64_t e) {
+    for (int64_t s = b; s < e; ++s) f(s);
+  });
+}
+
+void im2col_cpu(const Tensor& cols, const Tensor& x, const ConvGeometry& g) {
+  const int64_t x_stride = g.c_in * g.h * g.w, col_stride = g.col_rows() * g.col_cols();
+  PYNN_DISPATCH_NUMERIC(x->dtype(), "unfold", [&] {
+    const scalar_t* X = x->data_ptr<scalar_t>();
+    scalar_t* C = cols->data_ptr<scalar_t>();
+    per_sample(g, [&](int64_t s) { im2col(g, X + s * x_stride, C + s * col_stride, g.col_cols()); });
+  });
+}
+
+void col2im_cpu(const Tensor& x, const Tensor& cols, const ConvGeometry& g) {
+  const int64_t x_stride = g.c_in * g.h * g.w, col_stride = g.col_rows() * g.col_cols();
+  PYNN_DISPATCH_NUMERIC(x->dtype(), "fold", [&] {
+    scalar_t* X = x->data_ptr<scalar_t>();
+    const scalar_t* C = cols->data_ptr<scalar_t>();
+    per_sample(g, [&](int64_t s) {
+      std::fill(X + s * x_stride, X + (s + 1) * x_stride, scalar_t(0));
+      col2im_add(g, C + s * col_stride, g.col_cols(), X + s * x_stride);
+    });
+  });
+}
+
 void conv2d_cpu(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   PYNN_DISPATCH_NUMERIC(x->dtype(), "conv2d", [&] { conv2d_typed<scalar_t>(out, x, weight, bias, g); });
 }
@@ -265,6 +295,8 @@ void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_ou
 }  // namespace
 
 PYNN_REGISTER_CPU_KERNEL(conv2d_kernel, conv2d_cpu);
+PYNN_REGISTER_CPU_KERNEL(im2col_kernel, im2col_cpu);
+PYNN_REGISTER_CPU_KERNEL(col2im_kernel, col2im_cpu);
 PYNN_REGISTER_CPU_KERNEL(conv2d_backward_input_kernel, conv2d_backward_input_cpu);
 PYNN_REGISTER_CPU_KERNEL(conv2d_backward_weight_kernel, conv2d_backward_weight_cpu);
 

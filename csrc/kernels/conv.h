@@ -42,7 +42,15 @@ using conv2d_backward_input_fn = void (*)(const Tensor& grad_input, const Tensor
 using conv2d_backward_weight_fn = void (*)(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& x,
                                            const ConvGeometry& g);
 
+// F.unfold / F.fold, the column matrices the convolution kernels build, per sample (groups and c_out unused):
+// cols (n, c_in * kh * kw, oh * ow) = the columns of x (n, c_in, h, w), zeros where they read padding.
+using im2col_fn = void (*)(const Tensor& cols, const Tensor& x, const ConvGeometry& g);
+// x (n, c_in, h, w) = every column entry summed into the input position it reads (padding entries dropped).
+using col2im_fn = void (*)(const Tensor& x, const Tensor& cols, const ConvGeometry& g);
+
 PYNN_DECLARE_KERNEL(conv2d_kernel, conv2d_fn);
+PYNN_DECLARE_KERNEL(im2col_kernel, im2col_fn);
+PYNN_DECLARE_KERNEL(col2im_kernel, col2im_fn);
 PYNN_DECLARE_KERNEL(conv2d_backward_input_kernel, conv2d_backward_input_fn);
 PYNN_DECLARE_KERNEL(conv2d_backward_weight_kernel, conv2d_backward_weight_fn);
 

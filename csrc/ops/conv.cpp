@@ -18,6 +18,8 @@ namespace pynn {
 PYNN_DEFINE_KERNEL(conv2d_kernel, "conv2d");
 PYNN_DEFINE_KERNEL(conv2d_backward_input_kernel, "conv2d_backward_input");
 PYNN_DEFINE_KERNEL(conv2d_backward_weight_kernel, "conv2d_backward_weight");
+PYNN_DEFINE_KERNEL(im2col_kernel, "unfold");
+PYNN_DEFINE_KERNEL(col2im_kernel, "fold");
 
 namespace {
 
@@ -334,6 +336,106 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
                         const IntList& dilation) {
   return conv_transpose_forward("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
                                 dilation);
+}
+
+namespace {
+
+std::string pair_str(const IntList& v) { return "(" + join(v, ", ") + ")"; }
+
+// unfold / fold's geometry for images of c x h x w, checked as torch's im2col / col2im shape checks.
+ConvGeometry fold_geometry(const char* op, int64_t n, int64_t c, int64_t h, int64_t w, const IntList& kernel_size,
+                           const IntList& dilation, const IntList& padding, const IntList& stride) {
+  const IntList k = per_dim(op, "kernel_size", kernel_size, 2), d = per_dim(op, "dilation", dilation, 2),
+                p = per_dim(op, "padding", padding, 2), s = per_dim(op, "stride", stride, 2);
+  PYNN_CHECK(k[0] > 0 && k[1] > 0, op, "kernel size should be greater than zero, but got kernel_height: ", k[0],
+             " kernel_width: ", k[1]);
+  PYNN_CHECK(s[0] > 0 && s[1] > 0, op, "stride should be greater than zero, but got stride_height: ", s[0],
+             " stride_width: ", s[1]);
+  PYNN_CHECK(d[0] > 0 && d[1] > 0, op, "dilation should be greater than zero, but got dilation_height: ", d[0],
+             " dilation_width: ", d[1]);
+  PYNN_CHECK(p[0] >= 0 && p[1] >= 0, op, "padding should be non-negative, but got pad_height: ", p[0],
+             " pad_width: ", p[1]);
+  IntList blocks;
+  const int64_t sizes[] = {h, w};
+  for (int i = 0; i < 2; ++i) {
+    const int64_t span = sizes[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1;
+    blocks.push_back(span / s[i] + 1);  // truncating, as torch (reads stay inside the input either way)
+  }
+  PYNN_CHECK(blocks[0] >= 1 && blocks[1] >= 1, op, "Given input with spatial size (", h, ", ", w,
+             "), kernel_size=", pair_str(k), ", dilation=", pair_str(d), ", padding=", pair_str(p),
+             ", calculated shape of the array of sliding blocks as ", pair_str(blocks),
+             ", but its components must be at least one.");
+  Conv2dParams cp;
+  cp.sh = s[0];
+  cp.sw = s[1];
+  cp.pad_h = p[0];
+  cp.pad_w = p[1];
+  cp.dh = d[0];
+  cp.dw = d[1];
+  return geometry(Dims{n, c, h, w}, Dims{1, c, k[0], k[1]}, blocks[0], blocks[1], cp);
+}
+
+}  // namespace
+
+Tensor im2col_geometry(const Tensor& input, const ConvGeometry& g) {
+  const Device dev = input->device();
+  PYNN_CHECK(input->sizes() == (Dims{g.n, g.c_in, g.h, g.w}), "unfold", "input of size ", input->sizes().str(),
+             " does not match the unfold geometry");
+  Tensor out = empty(Dims{g.n, g.col_rows(), g.col_cols()}, input->dtype(), dev);
+  im2col_kernel(dev, out, contiguous_untracked(input), g);
+  if (autograd::needs_grad(input)) autograd::record_fold(input, g, false, out);
+  return out;
+}
+
+Tensor col2im_geometry(const Tensor& cols, const ConvGeometry& g) {
+  const Device dev = cols->device();
+  PYNN_CHECK(cols->sizes() == (Dims{g.n, g.col_rows(), g.col_cols()}), "fold", "input of size ", cols->sizes().str(),
+             " does not match the fold geometry");
+  Tensor out = empty(Dims{g.n, g.c_in, g.h, g.w}, cols->dtype(), dev);
+  col2im_kernel(dev, out, contiguous_untracked(cols), g);
+  if (autograd::needs_grad(cols)) autograd::record_fold(cols, g, true, out);
+  return out;
+}
+
+Tensor im2col(const Tensor& input, const IntList& kernel_size, const IntList& dilation, const IntList& padding,
+              const IntList& stride) {
+  const char* op = "unfold";
+  require_defined(op, input);
+  PYNN_CHECK_TYPE(input->dtype() != ScalarType::Bool, op, "not implemented for dtype bool");
+  PYNN_CHECK(input->dim() == 3 || input->dim() == 4, op, "Input Error: Only 3D or 4D input Tensors are supported (got ",
+             input->dim(), "D)");
+  const bool batched = input->dim() == 4;
+  const Tensor x = batched ? input : unsqueeze(input, 0);
+  const Dims& xs = x->sizes();
+  const ConvGeometry g = fold_geometry(op, xs[0], xs[1], xs[2], xs[3], kernel_size, dilation, padding, stride);
+  const Tensor out = im2col_geometry(x, g);
+  return batched ? out : squeeze(out, {0});
+}
+
+Tensor col2im(const Tensor& input, const IntList& output_size, const IntList& kernel_size, const IntList& dilation,
+              const IntList& padding, const IntList& stride) {
+  const char* op = "fold";
+  require_defined(op, input);
+  PYNN_CHECK_TYPE(input->dtype() != ScalarType::Bool, op, "not implemented for dtype bool");
+  const int dim = input->dim();
+  PYNN_CHECK((dim == 2 || dim == 3) && input->sizes()[dim - 2] > 0 && input->sizes()[dim - 1] > 0, op,
+             "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for "
+             "input, but got: ", input->sizes().str());
+  const bool batched = dim == 3;
+  const Tensor cols = batched ? input : unsqueeze(input, 0);
+  const Dims& cs = cols->sizes();
+  const IntList out = per_dim(op, "output_size", output_size, 2), k = per_dim(op, "kernel_size", kernel_size, 2);
+  PYNN_CHECK(k[0] > 0 && k[1] > 0 && cs[1] % (k[0] * k[1]) == 0, op, "Expected size of input's dimension 1 to be "
+             "divisible by the product of kernel_size, but got input.size(1)=", cs[1], " and kernel_size=",
+             pair_str(k), ".");
+  const ConvGeometry g = fold_geometry(op, cs[0], cs[1] / (k[0] * k[1]), out[0], out[1], k, dilation, padding, stride);
+  PYNN_CHECK(cs[2] == g.col_cols(), op, "Given output_size=", pair_str(out), ", kernel_size=", pair_str(k),
+             ", dilation=", pair_str(per_dim(op, "dilation", dilation, 2)), ", padding=",
+             pair_str(per_dim(op, "padding", padding, 2)), ", stride=", pair_str(per_dim(op, "stride", stride, 2)),
+             ", expected size of input's dimension 2 to match the calculated number of sliding blocks ", g.oh, " * ",
+             g.ow, " = ", g.col_cols(), ", but got input.size(2)=", cs[2], ".");
+  const Tensor r = col2im_geometry(cols, g);
+  return batched ? r : squeeze(r, {0});
 }
 
 }  // namespace pynn

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/conv.h"
 
 namespace pynn {
 
@@ -48,5 +49,17 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const
 // dL/dweight of convolution2d for a weight of weight_sizes (4-d), given grad_out; linear in both operands.
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Dims& weight_sizes,
                               const Conv2dParams& p);
+
+// torch.nn.functional.unfold: (N, C, H, W) or (C, H, W) -> (N, C * kh * kw, L) or (C * kh * kw, L).
+Tensor im2col(const Tensor& input, const std::vector<int64_t>& kernel_size, const std::vector<int64_t>& dilation,
+              const std::vector<int64_t>& padding, const std::vector<int64_t>& stride);
+// torch.nn.functional.fold, unfold's adjoint: (N, C * kh * kw, L) or (C * kh * kw, L) -> (N, C, H, W) or (C, H, W).
+Tensor col2im(const Tensor& input, const std::vector<int64_t>& output_size, const std::vector<int64_t>& kernel_size,
+              const std::vector<int64_t>& dilation, const std::vector<int64_t>& padding,
+              const std::vector<int64_t>& stride);
+// The two on batched operands with their geometry (c_in, h, w, kh, kw, oh, ow, strides...; groups 1): each is
+// the other's backward.
+Tensor im2col_geometry(const Tensor& input, const ConvGeometry& g);
+Tensor col2im_geometry(const Tensor& cols, const ConvGeometry& g);
 
 }  // namespace pynn

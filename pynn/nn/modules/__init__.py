@@ -17,11 +17,12 @@ from .loss import (
 
 __all__ = ["Module"] + [name for m in (container, linear, flatten, dropout, activation, loss) for name in m.__all__]
 
-from . import conv, pooling
+from . import conv, fold, pooling
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .fold import Fold, Unfold
 from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
     MaxPool2d,
 )
 
-__all__ += [name for m in (conv, pooling) for name in m.__all__]
+__all__ += [name for m in (conv, fold, pooling) for name in m.__all__]
