@@ -4,7 +4,8 @@
 - max_pool2d 2x2 on (32, 64, 56, 56) forward: ms
 - one Adam training step of the CIFAR-style CNN (Conv 3->32->64->128 3x3 padding 1, ReLU, MaxPool 2 after each,
   Linear 2048->512->10, CrossEntropyLoss) at batch 32: ms
-The libraries alternate (interleaved rounds) and each figure is a median; writes benchmarks/results/conv.json.
+The libraries alternate (interleaved rounds) and each figure is a median; at 1 and 2 threads (or --threads N);
+writes benchmarks/results/conv.json.
 Run: python benchmarks/bench_conv.py [--threads N]
 """
 from __future__ import annotations
@@ -40,16 +41,27 @@ def cnn(lib):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     args = parser.parse_args()
+    results = {"load_average_start": os.getloadavg()[0]}
+    for threads in args.threads:
+        results[f"threads_{threads}"] = run(threads)
+    results["load_average_end"] = os.getloadavg()[0]
+    print(json.dumps(results, indent=2))
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "conv.json")
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2)
+
+
+def run(threads: int) -> dict:
     import pynn
     import torch
 
-    pynn.set_num_threads(args.threads)
-    torch.set_num_threads(args.threads)
+    pynn.set_num_threads(threads)
+    torch.set_num_threads(threads)
     libs = {"pynn": pynn, "torch": torch}
     rng = np.random.default_rng(0)
-    results: dict = {"threads": args.threads}
+    results: dict = {}
 
     x = rng.standard_normal((64, 64, 32, 32)).astype(np.float32)
     w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
@@ -97,11 +109,7 @@ def main() -> None:
 
     ms = interleaved(make_step, libs)
     results["cnn_adam_step_b32"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
-
-    print(json.dumps(results, indent=2))
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "conv.json")
-    with open(out, "w") as f:
-        json.dump(results, f, indent=2)
+    return results
 
 
 if __name__ == "__main__":
