@@ -365,13 +365,7 @@ ConvGeometry fold_geometry(const char* op, int64_t n, int64_t c, int64_t h, int6
              "), kernel_size=", pair_str(k), ", dilation=", pair_str(d), ", padding=", pair_str(p),
              ", calculated shape of the array of sliding blocks as ", pair_str(blocks),
              ", but its components must be at least one.");
-  Conv2dParams cp;
-  cp.sh = s[0];
-  cp.sw = s[1];
-  cp.pad_h = p[0];
-  cp.pad_w = p[1];
-  cp.dh = d[0];
-  cp.dw = d[1];
+  const Conv2dParams cp{s[0], s[1], p[0], p[1], d[0], d[1], 1};
   return geometry(Dims{n, c, h, w}, Dims{1, c, k[0], k[1]}, blocks[0], blocks[1], cp);
 }
 
