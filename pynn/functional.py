@@ -563,6 +563,70 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return w12 / _C.sqrt((w1 * w2).clamp_min(eps * eps))
 
 
+# ---------------------------------------------------------------------------------------------- normalization
+__all__ += ["batch_norm", "layer_norm", "rms_norm", "group_norm", "embedding"]
+
+
+def _verify_batch_size(size) -> None:
+    size_prods = size[0]
+    for i in range(len(size) - 2):
+        size_prods *= size[i + 2]
+    if size_prods == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def _shape_list(normalized_shape) -> list:
+    if isinstance(normalized_shape, int):
+        return [normalized_shape]
+    return [int(s) for s in normalized_shape]
+
+
+def batch_norm(input: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+               weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    if training:
+        _verify_batch_size(input.size())
+    return _C._batch_norm(input, running_mean, running_var, weight, bias, bool(training),
+                          0.0 if momentum is None else float(momentum), float(eps))
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+               eps: float = 1e-5) -> Tensor:
+    return _C._layer_norm(input, _shape_list(normalized_shape), weight, bias, float(eps))
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Optional[Tensor] = None, eps: Optional[float] = None) -> Tensor:
+    return _C._rms_norm(input, _shape_list(normalized_shape), weight, None if eps is None else float(eps))
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+               eps: float = 1e-5) -> Tensor:
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    if num_groups > 0 and input.size(1) % num_groups == 0:
+        _verify_batch_size([input.size(0) * input.size(1) // num_groups, num_groups] + list(input.size()[2:]))
+    return _C._group_norm(input, int(num_groups), weight, bias, float(eps))
+
+
+# ---------------------------------------------------------------------------------------------- embedding
+def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    if sparse:
+        raise NotImplementedError("pynn: sparse embedding gradients are not supported (use sparse=False)")
+    if padding_idx is not None:
+        if not -weight.size(0) <= padding_idx < weight.size(0):
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            padding_idx = weight.size(0) + padding_idx
+    else:
+        padding_idx = -1
+    if max_norm is not None:
+        # Renormalises the looked-up rows of weight in place, unrecorded, as torch does.
+        input = input.contiguous()
+        _C._embedding_renorm_(weight, input, float(max_norm), float(norm_type))
+    return _C._embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
+
+
 # ---------------------------------------------------------------------------------------------- conv, pooling
 __all__ += [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",

@@ -133,5 +133,19 @@ void record_pool2d(const Tensor& input, const Tensor& indices, int spatial, cons
 void record_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Dims& input_sizes, int spatial,
                             const PoolGeometry& g, const char* name, const Tensor& out);
 
+// norm (functions_norm.cpp): mean / invstd (rstd) are the forward kernel's saved statistics, seen by nothing
+// else; normalized_ndim counts layer/rms norm's trailing dims.
+void record_batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                       const Tensor& invstd, bool training, double eps, const Tensor& out);
+void record_row_norm(const Tensor& input, int normalized_ndim, const Tensor& weight, const Tensor& bias,
+                     const Tensor& mean, const Tensor& rstd, double eps, bool rms, const Tensor& out);
+void record_group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias,
+                       const Tensor& mean, const Tensor& rstd, double eps, const Tensor& out);
+// embedding (functions_norm.cpp): padding_idx < 0 means none.
+void record_embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq,
+                      const Tensor& out);
+void record_embedding_backward(const Tensor& grad, const Tensor& indices, int64_t padding_idx,
+                               bool scale_grad_by_freq, const Tensor& out);
+
 }  // namespace autograd
 }  // namespace pynn

@@ -1,6 +1,7 @@
 """pynn.nn.modules: the Module base class and the layers built on it."""
 # flake8: noqa: F401  (re-exports)
 from . import activation, container, dropout, flatten, linear, loss, module
+from . import batchnorm, normalization, sparse
 from .module import Module
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .linear import Bilinear, Identity, Linear
@@ -14,8 +15,12 @@ from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
     SmoothL1Loss,
 )
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import GroupNorm, LayerNorm, RMSNorm
+from .sparse import Embedding
 
 __all__ = ["Module"] + [name for m in (container, linear, flatten, dropout, activation, loss) for name in m.__all__]
+__all__ += [name for m in (batchnorm, normalization, sparse) for name in m.__all__]
 
 from . import conv, fold, pooling
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d

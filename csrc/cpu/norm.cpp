@@ -1,0 +1,462 @@
+// Normalization CPU kernels (kernels/norm.h): batch norm per channel, layer / RMS norm per row, group norm per
+// (sample, group). Every reduction is one pass over the data with double accumulators in vec::sum_of's lanes,
+// and the pass that writes the output (or the input's gradient) follows it while the channel, row or group is
+// still in cache. Work is split by channel, row or group, and cross-row sums (the affine gradients) go
+// through a fixed blocking, so no result depends on the thread count.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/parallel.h"
+#include "cpu/vec/vec.h"
+#include "kernels/norm.h"
+
+namespace pynn {
+namespace cpu {
+namespace PYNN_CPU_NS {
+namespace {
+
+template <typename T>
+const T* opt_data(const Tensor& t) {
+  return t ? t->data_ptr<T>() : nullptr;
+}
+template <typename T>
+T* opt_out(const Tensor& t) {
+  return t ? t->data_ptr<T>() : nullptr;
+}
+
+// The raw operands of a backward kernel.
+template <typename T>
+struct BackwardData {
+  const T *dy, *x, *w, *mean, *rstd;
+  T *dx, *dw, *db;
+  explicit BackwardData(const NormBackwardOperands& a)
+      : dy(a.grad->data_ptr<T>()),
+        x(a.input->data_ptr<T>()),
+        w(opt_data<T>(a.weight)),
+        mean(opt_data<T>(a.mean)),
+        rstd(a.rstd->data_ptr<T>()),
+        dx(opt_out<T>(a.out.input)),
+        dw(opt_out<T>(a.out.weight)),
+        db(opt_out<T>(a.out.bias)) {}
+};
+
+// Two sums over i < n in one pass: f(i, acc1, acc2) adds element i's terms, in vec::sum_of's fixed lane order
+// (so results do not depend on the thread count either).
+template <typename F>
+void sum2_of(int64_t n, const F& f, double& s1, double& s2) {
+  constexpr int L = vec::kLanes / 2;
+  double a[L] = {}, b[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int k = 0; k < L; ++k) f(i + k, a[k], b[k]);
+  for (; i < n; ++i) f(i, a[i % L], b[i % L]);
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int k = 0; k < w; ++k) {
+      a[k] += a[k + w];
+      b[k] += b[k + w];
+    }
+  s1 = a[0];
+  s2 = b[0];
+}
+
+// Sum of f(offset) over the offsets of channel c in a contiguous [outer, channels, inner] tensor: contiguous
+// runs of `inner` elements, or a stride-C walk over the outer index when inner is 1.
+template <typename F>
+double channel_sum(const ChannelGeom& g, int64_t c, const F& f) {
+  if (g.inner == 1) return vec::sum_of<double>(g.outer, [&](int64_t n) { return f(n * g.channels + c); });
+  double s = 0;
+  for (int64_t n = 0; n < g.outer; ++n) {
+    const int64_t base = (n * g.channels + c) * g.inner;
+    s += vec::sum_of<double>(g.inner, [&](int64_t i) { return f(base + i); });
+  }
+  return s;
+}
+
+// channel_sum for two sums in one pass: f(offset, acc1, acc2).
+template <typename F>
+void channel_sum2(const ChannelGeom& g, int64_t c, const F& f, double& s1, double& s2) {
+  s1 = s2 = 0;
+  if (g.inner == 1) {
+    sum2_of(g.outer, [&](int64_t n, double& a, double& b) { f(n * g.channels + c, a, b); }, s1, s2);
+    return;
+  }
+  for (int64_t n = 0; n < g.outer; ++n) {
+    const int64_t base = (n * g.channels + c) * g.inner;
+    double a, b;
+    sum2_of(g.inner, [&](int64_t i, double& x, double& y) { f(base + i, x, y); }, a, b);
+    s1 += a;
+    s2 += b;
+  }
+}
+
+// Calls f(offset) for every offset of channel c.
+template <typename F>
+void channel_for(const ChannelGeom& g, int64_t c, const F& f) {
+  for (int64_t n = 0; n < g.outer; ++n) {
+    const int64_t base = (n * g.channels + c) * g.inner;
+#pragma GCC ivdep
+    for (int64_t i = 0; i < g.inner; ++i) f(base + i);
+  }
+}
+
+// Channels per parallel chunk: about one elementwise grain of elements.
+int64_t channel_grain(const ChannelGeom& g) {
+  return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(g.per_channel(), 1));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// batch norm
+
+template <typename T>
+void batch_norm_typed(const BatchNormArgs& a) {
+  const ChannelGeom& g = a.g;
+  const T* x = a.input->data_ptr<T>();
+  T* y = a.out->data_ptr<T>();
+  const T* w = opt_data<T>(a.weight);
+  const T* b = opt_data<T>(a.bias);
+  T* rm = opt_out<T>(a.running_mean);
+  T* rv = opt_out<T>(a.running_var);
+  T* sm = a.save_mean->data_ptr<T>();
+  T* si = a.save_invstd->data_ptr<T>();
+  const double n = static_cast<double>(g.per_channel());
+  parallel_for(0, g.channels, channel_grain(g), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double mean, invstd;
+      if (a.training) {
+        mean = channel_sum(g, c, [&](int64_t o) { return static_cast<double>(x[o]); }) / n;
+        const double var_sum = channel_sum(g, c, [&](int64_t o) {
+          const double d = static_cast<double>(x[o]) - mean;
+          return d * d;
+        });
+        invstd = 1.0 / std::sqrt(var_sum / n + a.eps);
+        if (rm) rm[c] = static_cast<T>((1.0 - a.momentum) * rm[c] + a.momentum * mean);
+        // The running variance is the unbiased one; n == 1 was refused by the op.
+        if (rv) rv[c] = static_cast<T>((1.0 - a.momentum) * rv[c] + a.momentum * var_sum / (n - 1.0));
+      } else {
+        mean = static_cast<double>(rm[c]);
+        invstd = 1.0 / std::sqrt(static_cast<double>(rv[c]) + a.eps);
+      }
+      sm[c] = static_cast<T>(mean);
+      si[c] = static_cast<T>(invstd);
+      const double scale = invstd * (w ? static_cast<double>(w[c]) : 1.0);
+      const T k = static_cast<T>(scale);
+      const T shift = static_cast<T>((b ? static_cast<double>(b[c]) : 0.0) - mean * scale);
+      channel_for(g, c, [&](int64_t o) { y[o] = x[o] * k + shift; });
+    }
+  });
+}
+
+template <typename T>
+void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
+  const ChannelGeom& g = a.g;
+  const BackwardData<T> d(a);
+  const T *dy = d.dy, *x = d.x, *w = d.w, *mean = d.mean, *invstd = d.rstd;
+  T *dx = d.dx, *dw = d.dw, *db = d.db;
+  const bool need_sums = a.training ? dx || dw || db : dw || db;
+  const double n = static_cast<double>(g.per_channel());
+  parallel_for(0, g.channels, channel_grain(g), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const T m = mean[c];
+      const double is = static_cast<double>(invstd[c]);
+      double sum_g = 0, sum_gx = 0;  // sum(dy), sum(dy * (x - mean))
+      if (need_sums) {
+        channel_sum2(g, c, [&](int64_t o, double& s1, double& s2) {
+          const double d = static_cast<double>(dy[o]);
+          s1 += d;
+          s2 += d * (static_cast<double>(x[o]) - static_cast<double>(m));
+        }, sum_g, sum_gx);
+      }
+      if (dw) dw[c] = static_cast<T>(sum_gx * is);
+      if (db) db[c] = static_cast<T>(sum_g);
+      if (!dx) continue;
+      const double scale = is * (w ? static_cast<double>(w[c]) : 1.0);
+      const T k = static_cast<T>(scale);
+      if (!a.training) {
+        channel_for(g, c, [&](int64_t o) { dx[o] = dy[o] * k; });
+        continue;
+      }
+      // dx = w * invstd * (dy - mean(dy) - (x - mean) * invstd^2 * mean(dy * (x - mean)))
+      const T mean_g = static_cast<T>(sum_g / n);
+      const T proj = static_cast<T>(sum_gx / n * is * is);
+      channel_for(g, c, [&](int64_t o) { dx[o] = (dy[o] - mean_g - (x[o] - m) * proj) * k; });
+    }
+  });
+}
+
+void batch_norm_impl(const BatchNormArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.input->dtype(), "batch_norm", [&] { batch_norm_typed<scalar_t>(a); });
+}
+void batch_norm_backward_impl(const BatchNormBackwardArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.input->dtype(), "batch_norm_backward", [&] { batch_norm_backward_typed<scalar_t>(a); });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// rows: layer norm, RMS norm, and group norm's statistics
+
+// Rows per parallel chunk.
+int64_t row_grain(int64_t size) { return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(size, 1)); }
+
+// Mean and 1/sqrt(var + eps) of one contiguous row (mean 0 and the root mean square for rms).
+template <typename T>
+void row_stats(const T* x, int64_t n, double eps, bool rms, double& mean, double& rstd) {
+  const double dn = static_cast<double>(n);
+  if (rms) {
+    mean = 0;
+    const double ms = vec::sum_of<double>(n, [&](int64_t i) {
+      const double v = x[i];
+      return v * v;
+    }) / dn;
+    rstd = 1.0 / std::sqrt(ms + eps);
+    return;
+  }
+  mean = vec::sum_of<double>(n, [&](int64_t i) { return static_cast<double>(x[i]); }) / dn;
+  const double var = vec::sum_of<double>(n, [&](int64_t i) {
+    const double d = static_cast<double>(x[i]) - mean;
+    return d * d;
+  }) / dn;
+  rstd = 1.0 / std::sqrt(var + eps);
+}
+
+template <typename T>
+void row_norm_typed(const RowNormArgs& a) {
+  const int64_t n = a.size;
+  const T* x = a.input->data_ptr<T>();
+  T* y = a.out->data_ptr<T>();
+  const T* w = opt_data<T>(a.weight);
+  const T* b = opt_data<T>(a.bias);
+  T* mean_out = opt_out<T>(a.mean);
+  T* rstd_out = a.rstd->data_ptr<T>();
+  parallel_for(0, a.rows, row_grain(n), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * n;
+      T* yr = y + r * n;
+      double mean, rstd;
+      row_stats(xr, n, a.eps, a.rms, mean, rstd);
+      if (mean_out) mean_out[r] = static_cast<T>(mean);
+      rstd_out[r] = static_cast<T>(rstd);
+      const T m = static_cast<T>(mean), s = static_cast<T>(rstd);
+      if (w && b) {
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s * w[i] + b[i];
+      } else if (w) {
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s * w[i];
+      } else if (b) {
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s + b[i];
+      } else {
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s;
+      }
+    }
+  });
+}
+
+// The affine gradients sum over rows: rows are cut into at most kMaxRowBlocks blocks fixed by the shape alone,
+// each block sums into its own double buffer (runs of kSubRows rows summed in the dtype first: the double
+// read-modify-write per element was most of the backward's time), and the blocks are added in order.
+constexpr int64_t kMaxRowBlocks = 64;
+constexpr int64_t kSubRows = 16;
+
+template <typename T>
+void row_norm_backward_typed(const RowNormBackwardArgs& a) {
+  const int64_t n = a.size, rows = a.rows;
+  const double dn = static_cast<double>(n);
+  const BackwardData<T> d(a);
+  const T *dy = d.dy, *x = d.x, *w = d.w, *mean = d.mean, *rstd = d.rstd;
+  T *dx = d.dx, *dw = d.dw, *db = d.db;
+  const int64_t block = std::max(row_grain(n), (rows + kMaxRowBlocks - 1) / kMaxRowBlocks);
+  const int64_t nblocks = rows == 0 ? 0 : (rows + block - 1) / block;
+  std::vector<double> pw(dw ? nblocks * n : 0, 0.0), pb(db ? nblocks * n : 0, 0.0);
+  parallel_for(0, nblocks, 1, [&](int64_t k0, int64_t k1) {
+    // Runs of kSubRows rows accumulate in T (cheap), each run is then added into the block's double sums.
+    std::vector<T> tw(dw ? n : 0), tb(db ? n : 0);
+    auto flush = [&](double* bw, double* bb) {
+      for (int64_t i = 0; bw && i < n; ++i) bw[i] += static_cast<double>(tw[i]);
+      for (int64_t i = 0; bb && i < n; ++i) bb[i] += static_cast<double>(tb[i]);
+      std::fill(tw.begin(), tw.end(), T(0));
+      std::fill(tb.begin(), tb.end(), T(0));
+    };
+    for (int64_t k = k0; k < k1; ++k) {
+      double* bw = dw ? pw.data() + k * n : nullptr;
+      double* bb = db ? pb.data() + k * n : nullptr;
+      T* sw = tw.data();
+      T* sb = tb.data();
+      const int64_t rb = k * block, re = std::min(rows, (k + 1) * block);
+      for (int64_t r = rb; r < re; ++r) {
+        const T* xr = x + r * n;
+        const T* gr = dy + r * n;
+        const T m = mean ? mean[r] : T(0);
+        const T s = rstd[r];
+        if (bw && bb) {
+#pragma GCC ivdep
+          for (int64_t i = 0; i < n; ++i) {
+            sw[i] += gr[i] * ((xr[i] - m) * s);
+            sb[i] += gr[i];
+          }
+        } else if (bw) {
+#pragma GCC ivdep
+          for (int64_t i = 0; i < n; ++i) sw[i] += gr[i] * ((xr[i] - m) * s);
+        } else if (bb) {
+#pragma GCC ivdep
+          for (int64_t i = 0; i < n; ++i) sb[i] += gr[i];
+        }
+        if ((bw || bb) && ((r - rb + 1) % kSubRows == 0 || r + 1 == re)) flush(bw, bb);
+        if (!dx) continue;
+        // With dy' = dy * w: dx = rstd * (dy' - mean(dy') - (x - mean) * rstd^2 * mean(dy' * (x - mean)));
+        // rms drops the mean(dy') term. Both sums in one pass.
+        double sum_g = 0, sum_gx = 0;
+        sum2_of(n, [&](int64_t i, double& a1, double& a2) {
+          const double dyw = static_cast<double>(gr[i]) * (w ? static_cast<double>(w[i]) : 1.0);
+          a1 += dyw;
+          a2 += dyw * (static_cast<double>(xr[i]) - static_cast<double>(m));
+        }, sum_g, sum_gx);
+        if (a.rms) sum_g = 0;
+        const double sd = static_cast<double>(s);
+        const T mean_g = static_cast<T>(sum_g / dn);
+        const T proj = static_cast<T>(sum_gx / dn * sd * sd);
+        T* dr = dx + r * n;
+        if (w) {
+#pragma GCC ivdep
+          for (int64_t i = 0; i < n; ++i) dr[i] = (gr[i] * w[i] - mean_g - (xr[i] - m) * proj) * s;
+        } else {
+#pragma GCC ivdep
+          for (int64_t i = 0; i < n; ++i) dr[i] = (gr[i] - mean_g - (xr[i] - m) * proj) * s;
+        }
+      }
+    }
+  });
+  for (int64_t i = 0; i < n; ++i) {
+    double sw = 0, sb = 0;
+    for (int64_t k = 0; k < nblocks; ++k) {
+      if (dw) sw += pw[k * n + i];
+      if (db) sb += pb[k * n + i];
+    }
+    if (dw) dw[i] = static_cast<T>(sw);
+    if (db) db[i] = static_cast<T>(sb);
+  }
+}
+
+void row_norm_impl(const RowNormArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.input->dtype(), a.rms ? "rms_norm" : "layer_norm", [&] { row_norm_typed<scalar_t>(a); });
+}
+void row_norm_backward_impl(const RowNormBackwardArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.input->dtype(), a.rms ? "rms_norm_backward" : "layer_norm_backward",
+                      [&] { row_norm_backward_typed<scalar_t>(a); });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// group norm
+
+template <typename T>
+void group_norm_typed(const GroupNormArgs& a) {
+  const ChannelGeom& g = a.g;
+  const int64_t per_group = g.channels / a.groups, len = per_group * g.inner;
+  const T* x = a.input->data_ptr<T>();
+  T* y = a.out->data_ptr<T>();
+  const T* w = opt_data<T>(a.weight);
+  const T* b = opt_data<T>(a.bias);
+  T* mean_out = a.mean->data_ptr<T>();
+  T* rstd_out = a.rstd->data_ptr<T>();
+  parallel_for(0, g.outer * a.groups, row_grain(len), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * len;
+      T* yr = y + r * len;
+      double mean, rstd;
+      row_stats(xr, len, a.eps, false, mean, rstd);
+      mean_out[r] = static_cast<T>(mean);
+      rstd_out[r] = static_cast<T>(rstd);
+      const int64_t c0 = (r % a.groups) * per_group;
+      for (int64_t j = 0; j < per_group; ++j) {
+        const double scale = rstd * (w ? static_cast<double>(w[c0 + j]) : 1.0);
+        const T k = static_cast<T>(scale);
+        const T shift = static_cast<T>((b ? static_cast<double>(b[c0 + j]) : 0.0) - mean * scale);
+        const T* xc = xr + j * g.inner;
+        T* yc = yr + j * g.inner;
+#pragma GCC ivdep
+        for (int64_t i = 0; i < g.inner; ++i) yc[i] = xc[i] * k + shift;
+      }
+    }
+  });
+}
+
+template <typename T>
+void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
+  const ChannelGeom& g = a.g;
+  const int64_t N = g.outer, C = g.channels, G = a.groups, per_group = C / G, len = per_group * g.inner;
+  const BackwardData<T> d(a);
+  const T *dy = d.dy, *x = d.x, *w = d.w, *mean = d.mean, *rstd = d.rstd;
+  T *dx = d.dx, *dw = d.dw, *db = d.db;
+  // Per (n, c): ds = sum(dy * x), dsum = sum(dy) over the channel's inner elements.
+  std::vector<double> ds(N * C), dsum(N * C);
+  const double cnt = static_cast<double>(len);
+  parallel_for(0, N * G, row_grain(len), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t c0 = (r % G) * per_group;
+      const int64_t base = r * len;
+      double s1 = 0, s2 = 0;  // sum_c ds * w, sum_c dsum * w
+      for (int64_t j = 0; j < per_group; ++j) {
+        const T* gc = dy + base + j * g.inner;
+        const T* xc = x + base + j * g.inner;
+        double a1, a2;
+        sum2_of(g.inner, [&](int64_t i, double& p, double& q) {
+          const double d = static_cast<double>(gc[i]);
+          p += d * static_cast<double>(xc[i]);
+          q += d;
+        }, a1, a2);
+        const int64_t nc = (r / G) * C + c0 + j;
+        ds[nc] = a1;
+        dsum[nc] = a2;
+        const double wc = w ? static_cast<double>(w[c0 + j]) : 1.0;
+        s1 += a1 * wc;
+        s2 += a2 * wc;
+      }
+      if (!dx) continue;
+      // dx = rstd * w_c * dy + c2 * x + c3, the group's gradient written as an affine map of x and dy.
+      const double mu = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
+      const double c2 = (s2 * mu - s1) * rs * rs * rs / cnt;
+      const double c3 = -c2 * mu - s2 * rs / cnt;
+      const T t2 = static_cast<T>(c2), t3 = static_cast<T>(c3);
+      for (int64_t j = 0; j < per_group; ++j) {
+        const T k = static_cast<T>(rs * (w ? static_cast<double>(w[c0 + j]) : 1.0));
+        const T* gc = dy + base + j * g.inner;
+        const T* xc = x + base + j * g.inner;
+        T* dc = dx + base + j * g.inner;
+#pragma GCC ivdep
+        for (int64_t i = 0; i < g.inner; ++i) dc[i] = gc[i] * k + xc[i] * t2 + t3;
+      }
+    }
+  });
+  if (!dw && !db) return;
+  for (int64_t c = 0; c < C; ++c) {
+    double sw = 0, sb = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      const int64_t r = n * G + c / per_group;
+      sw += (ds[n * C + c] - static_cast<double>(mean[r]) * dsum[n * C + c]) * static_cast<double>(rstd[r]);
+      sb += dsum[n * C + c];
+    }
+    if (dw) dw[c] = static_cast<T>(sw);
+    if (db) db[c] = static_cast<T>(sb);
+  }
+}
+
+void group_norm_impl(const GroupNormArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.input->dtype(), "group_norm", [&] { group_norm_typed<scalar_t>(a); });
+}
+void group_norm_backward_impl(const GroupNormBackwardArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.input->dtype(), "group_norm_backward", [&] { group_norm_backward_typed<scalar_t>(a); });
+}
+
+}  // namespace
+
+PYNN_REGISTER_CPU_KERNEL(batch_norm_kernel, batch_norm_impl);
+PYNN_REGISTER_CPU_KERNEL(batch_norm_backward_kernel, batch_norm_backward_impl);
+PYNN_REGISTER_CPU_KERNEL(row_norm_kernel, row_norm_impl);
+PYNN_REGISTER_CPU_KERNEL(row_norm_backward_kernel, row_norm_backward_impl);
+PYNN_REGISTER_CPU_KERNEL(group_norm_kernel, group_norm_impl);
+PYNN_REGISTER_CPU_KERNEL(group_norm_backward_kernel, group_norm_backward_impl);
+
+}  // namespace PYNN_CPU_NS
+}  // namespace cpu
+}  // namespace pynn
