@@ -129,9 +129,7 @@ int g_num_threads = 0;
 ThreadPool& pool() {
   static ThreadPool* p = [] {
     g_num_threads = default_threads();
-    // pynn shares BLAS work over its own pool (cpu/linalg tiles big products); OpenBLAS's threads would spin
-    // against it and against other processes.
-    scipy_openblas_set_num_threads(1);
+    scipy_openblas_set_num_threads(g_num_threads);
     return new ThreadPool(g_num_threads - 1);  // leaked: joining threads at exit can deadlock
   }();
   return *p;
@@ -149,6 +147,7 @@ void set_num_threads(int n) {
   std::lock_guard<std::mutex> lock(g_pool_mu);
   pool().resize(n - 1);
   g_num_threads = n;
+  scipy_openblas_set_num_threads(n);
 }
 
 bool in_parallel_region() { return t_in_parallel; }
@@ -170,6 +169,12 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function
   // others take the chunks it has not started, so the caller waits for at most one chunk, not a whole share.
   int64_t nchunks = std::min<int64_t>(4 * static_cast<int64_t>(g_num_threads), (n + grain - 1) / grain);
   int64_t chunk = (n + nchunks - 1) / nchunks;
+  // BLAS calls made inside the region run single-threaded by design: the region's threads are the parallelism
+  // (OpenBLAS's thread count is global, so it is lowered for the region and restored after it).
+  struct SerialBlas {
+    SerialBlas() { scipy_openblas_set_num_threads(1); }
+    ~SerialBlas() { scipy_openblas_set_num_threads(g_num_threads); }
+  } serial_blas;
   pool().run(nchunks, [&](int64_t i) {
     int64_t b = begin + i * chunk;
     int64_t e = std::min(end, b + chunk);

@@ -7,7 +7,7 @@
 namespace pynn {
 
 int get_num_threads();
-void set_num_threads(int n);  // OpenBLAS itself stays single-threaded: pynn tiles big products over this pool
+void set_num_threads(int n);  // also sets OpenBLAS's thread count (BLAS calls inside a region run serially)
 bool in_parallel_region();
 
 // Calls f(chunk_begin, chunk_end) over disjoint chunks covering [begin, end).

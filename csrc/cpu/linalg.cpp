@@ -16,11 +16,7 @@ namespace pynn {
 namespace cpu {
 namespace {
 
-// OpenBLAS runs single-threaded (core/parallel sets it so): pynn's pool shares the work of big products by
-// tiling them, so BLAS never oversubscribes inside a parallel region and a thread descheduled by another
-// process holds up one tile while the others take the rest (OpenBLAS's own threads spin and stall together).
-constexpr double kShareGemm = 1 << 20;  // m*n*k from which a product is split over the pool
-constexpr int64_t kMinTile = 32;        // rows or columns per tile, at least (OpenBLAS's kernels block by 16)
+constexpr double kTinyGemm = 32768;  // m*n*k below which a batch is split by pynn, not OpenBLAS
 
 inline bool fits_int(int64_t v) { return v >= 0 && v <= INT_MAX; }
 
@@ -85,6 +81,12 @@ struct Blas<float> {
                    blasint lda, const float* b, blasint ldb, float beta, float* c, blasint ldc) {
     scipy_cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
+  static void gemm_strided(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, float alpha,
+                           const float* a, blasint lda, blasint sa, const float* b, blasint ldb, blasint sb, float beta,
+                           float* c, blasint ldc, blasint sc, blasint batch) {
+    scipy_cblas_sgemm_batch_strided(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc,
+                                    batch);
+  }
   static float dot(blasint n, const float* x, blasint incx, const float* y, blasint incy) {
     return scipy_cblas_sdot(n, x, incx, y, incy);
   }
@@ -96,42 +98,16 @@ struct Blas<double> {
                    const double* a, blasint lda, const double* b, blasint ldb, double beta, double* c, blasint ldc) {
     scipy_cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
+  static void gemm_strided(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, double alpha,
+                           const double* a, blasint lda, blasint sa, const double* b, blasint ldb, blasint sb,
+                           double beta, double* c, blasint ldc, blasint sc, blasint batch) {
+    scipy_cblas_dgemm_batch_strided(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc,
+                                    batch);
+  }
   static double dot(blasint n, const double* x, blasint incx, const double* y, blasint incy) {
     return scipy_cblas_ddot(n, x, incx, y, incy);
   }
 };
-
-// One product, tiled over the pool along the wider of m and n when it is big enough to share: splitting n
-// keeps each thread's packed panel of B to its own columns, splitting m does the same for A.
-template <typename T>
-void shared_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A,
-                 int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  const int threads = get_num_threads();
-  const bool split_n = n >= m;
-  const int64_t extent = split_n ? n : m;
-  // About two tiles per thread: a thread that finishes early takes the next one.
-  const int64_t tiles = std::min<int64_t>(2 * threads, extent / kMinTile);
-  if (threads == 1 || in_parallel_region() || tiles < 2 || static_cast<double>(m) * n * k < kShareGemm) {
-    Blas<T>::gemm(ta, tb, (blasint)m, (blasint)n, (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C,
-                  (blasint)ldc);
-    return;
-  }
-  const int64_t tile = ((extent + tiles - 1) / tiles + 15) / 16 * 16;
-  parallel_for(0, (extent + tile - 1) / tile, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t p0 = t * tile, len = std::min(tile, extent - p0);
-      if (split_n) {
-        const T* Bt = tb == CblasNoTrans ? B + p0 : B + p0 * ldb;
-        Blas<T>::gemm(ta, tb, (blasint)m, (blasint)len, (blasint)k, alpha, A, (blasint)lda, Bt, (blasint)ldb, beta,
-                      C + p0, (blasint)ldc);
-      } else {
-        const T* At = ta == CblasNoTrans ? A + p0 * lda : A + p0;
-        Blas<T>::gemm(ta, tb, (blasint)len, (blasint)n, (blasint)k, alpha, At, (blasint)lda, B, (blasint)ldb, beta,
-                      C + p0 * ldc, (blasint)ldc);
-      }
-    }
-  });
-}
 
 template <typename T>
 void blas_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, MatRef a, MatRef b, T beta, MatRef c) {
@@ -158,20 +134,26 @@ void blas_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, MatRef a
   const T* A = static_cast<const T*>(a.data);
   const T* B = static_cast<const T*>(b.data);
   T* C = static_cast<T*>(c.data);
-  const double flops = static_cast<double>(m) * n * k;
-  if (batch == 1 || static_cast<double>(batch) * flops < kShareGemm || flops >= kShareGemm * get_num_threads()) {
-    // One product at a time, each shared over the pool when big enough.
-    for (int64_t i = 0; i < batch; ++i)
-      shared_gemm<T>(ta, tb, m, n, k, alpha, A + i * a.sb, la.ld, B + i * b.sb, lb.ld, beta, C + i * c.sb, ldc);
-  } else {
-    // Many smaller products: whole products go to the threads (OpenBLAS's batched call threads them itself and
-    // cost 5x more at 8x8x8 on two threads).
-    const int64_t grain = std::max<int64_t>(1, static_cast<int64_t>(kShareGemm / std::max(1.0, flops)) / 8);
+  if (batch == 1) {
+    Blas<T>::gemm(ta, tb, (blasint)m, (blasint)n, (blasint)k, alpha, A, (blasint)la.ld, B, (blasint)lb.ld, beta, C,
+                  (blasint)ldc);
+  } else if (static_cast<double>(m) * n * k <= kTinyGemm) {
+    // Many tiny products: OpenBLAS's batch threading costs more than the products (5x at 8x8x8 on two
+    // threads). Split the batch over the pool instead; each call is far below OpenBLAS's own threading
+    // threshold (m*n*k > 262144), so it runs single-threaded inside the region and nothing oversubscribes.
+    const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, m * n * k));
     parallel_for(0, batch, grain, [&](int64_t b0, int64_t b1) {
       for (int64_t i = b0; i < b1; ++i)
         Blas<T>::gemm(ta, tb, (blasint)m, (blasint)n, (blasint)k, alpha, A + i * a.sb, (blasint)la.ld, B + i * b.sb,
                       (blasint)lb.ld, beta, C + i * c.sb, (blasint)ldc);
     });
+  } else if (fits_int(batch) && fits_int(a.sb) && fits_int(b.sb) && fits_int(c.sb)) {
+    Blas<T>::gemm_strided(ta, tb, (blasint)m, (blasint)n, (blasint)k, alpha, A, (blasint)la.ld, (blasint)a.sb, B,
+                          (blasint)lb.ld, (blasint)b.sb, beta, C, (blasint)ldc, (blasint)c.sb, (blasint)batch);
+  } else {
+    for (int64_t i = 0; i < batch; ++i)
+      Blas<T>::gemm(ta, tb, (blasint)m, (blasint)n, (blasint)k, alpha, A + i * a.sb, (blasint)la.ld, B + i * b.sb,
+                    (blasint)lb.ld, beta, C + i * c.sb, (blasint)ldc);
   }
 }
 
