@@ -1,6 +1,6 @@
 // The pynn._C module: dtype and device objects, the Tensor class and its core surface.
-// Op families register themselves from bindings_<family>.cpp.
-#include "bindings.h"
+// Op families register themselves from csrc/bindings/<family>.cpp.
+#include "bindings/bindings.h"
 
 #include <pybind11/numpy.h>
 

@@ -1,5 +1,5 @@
 // nn ops as private _C functions (pynn/ wraps them with torch's signatures).
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/nn.h"
 
 using namespace pynn;

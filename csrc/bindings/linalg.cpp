@@ -1,5 +1,5 @@
 // Matrix products as pynn functions, Tensor methods and the @ operator.
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/linalg.h"
 
 using namespace pynn;

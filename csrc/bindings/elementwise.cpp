@@ -1,5 +1,5 @@
 // Elementwise ops as pynn functions, Tensor methods and Python operators.
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/elementwise.h"
 
 using namespace pynn;

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "core/error.h"
 #include "core/shape.h"
 #include "ops/elementwise.h"

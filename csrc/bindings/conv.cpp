@@ -1,5 +1,5 @@
 // Convolution and pooling ops as private _C functions (pynn/functional.py gives them torch's signatures).
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/conv.h"
 #include "ops/pool.h"
 

@@ -1,6 +1,6 @@
 // Normalization and embedding ops as private _C functions (pynn/functional.py wraps them with torch's
 // signatures and Python-side checks).
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/embedding.h"
 #include "ops/norm.h"
 

@@ -4,7 +4,7 @@
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/elementwise.h"
 #include "ops/shape.h"
 

@@ -1,5 +1,5 @@
 // optim ops as private _C functions (pynn/optim wraps them with torch's signatures).
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/optim.h"
 
 using namespace pynn;

@@ -1,5 +1,5 @@
 // View ops as pynn functions and Tensor methods; both f(2, 3) and f((2, 3)) forms are accepted.
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/shape.h"
 
 using namespace pynn;

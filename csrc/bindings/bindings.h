@@ -1,4 +1,4 @@
-// Shared by the bindings_*.cpp files: type casters (dtype, device, Python numbers) and argument helpers.
+// Shared by csrc/bindings.cpp and the csrc/bindings/<family>.cpp files: type casters (dtype, device, Python numbers) and argument helpers.
 // Bindings hold no logic: they convert arguments and call one op.
 #pragma once
 #include <pybind11/pybind11.h>
@@ -133,7 +133,7 @@ struct type_caster<pynn::Scalar> {
 }  // namespace detail
 }  // namespace pybind11
 
-// One registration function per op family, each in csrc/bindings_<family>.cpp.
+// One registration function per op family, each in csrc/bindings/<family>.cpp.
 void bind_tensor_core(py::module_& m, TensorClass& cls);
 void bind_elementwise(py::module_& m, TensorClass& cls);
 void bind_shape(py::module_& m, TensorClass& cls);

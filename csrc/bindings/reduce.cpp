@@ -3,7 +3,7 @@
 #include <limits>
 #include <string>
 
-#include "bindings.h"
+#include "bindings/bindings.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 
