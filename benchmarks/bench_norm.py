@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_train_step import median_ms  # noqa: E402
+from bench_train_step import interleaved_medians  # noqa: E402
 
 BN_SHAPE = (32, 64, 56, 56)
 LN_SHAPE = (256, 1024)
@@ -102,11 +102,7 @@ def main() -> None:
         wp, wt = workloads(pynn), workloads(torch)
         per = {}
         for name in wp:
-            p_ms, t_ms = [], []
-            for _ in range(args.rounds):
-                p_ms.append(median_ms(wp[name], min_time=min_time))
-                t_ms.append(median_ms(wt[name], min_time=min_time))
-            p, t = statistics.median(p_ms), statistics.median(t_ms)
+            p, t = interleaved_medians(wp[name], wt[name], args.rounds, min_time)
             gp, gt = nbytes[name] / p / 1e6, nbytes[name] / t / 1e6
             per[name] = {"pynn_ms": round(p, 4), "torch_ms": round(t, 4), "ratio_pynn_over_torch": round(p / t, 3),
                          "pynn_GBps": round(gp, 2), "torch_GBps": round(gt, 2)}

@@ -60,6 +60,15 @@ def median_ms(step, min_time: float = 0.4, repeats: int = 15) -> float:
     return statistics.median(times)
 
 
+def interleaved_medians(step_a, step_b, rounds: int, min_time: float = 0.4) -> tuple:
+    """Median ms of two libraries' steps timed in alternating rounds (A B A B), so machine noise hits both."""
+    a_ms, b_ms = [], []
+    for _ in range(rounds):
+        a_ms.append(median_ms(step_a, min_time=min_time))
+        b_ms.append(median_ms(step_b, min_time=min_time))
+    return statistics.median(a_ms), statistics.median(b_ms)
+
+
 def main() -> None:
     import pynn
     import torch
