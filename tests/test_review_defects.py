@@ -306,3 +306,16 @@ def test_hook_dropped_inside_gil_free_op():
     assert deleted == [True]
     y.sum().backward()
     assert x.grad[0].sum().item() == 12.0 * n
+
+
+def test_float_floor_divide_follows_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([1.0, -1.0, 7.5, -7.5, 0.0, -0.0, 1e10, 3.0, np.inf], dtype=np.float64)
+    b = np.array([0.1, 0.1, -2.0, 2.0, 3.0, -3.0, 3.3, 0.0, 2.0], dtype=np.float64)
+    for dt in ("float32", "float64"):
+        got = pynn.floor_divide(pynn.tensor(a.astype(dt)), pynn.tensor(b.astype(dt))).numpy()
+        want = torch.floor_divide(torch.tensor(a.astype(dt)), torch.tensor(b.astype(dt))).numpy()
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        got = pynn.div(pynn.tensor(a.astype(dt)), pynn.tensor(b.astype(dt)), rounding_mode="floor").numpy()
+        np.testing.assert_array_equal(got, want)

@@ -99,7 +99,16 @@ T remainder(T a, T b) {
 template <typename T>
 T floor_divide(T a, T b) {
   if constexpr (std::is_floating_point<T>::value) {
-    return std::floor(a / b);
+    // torch's div_floor_floating: the quotient of the exact remainder's complement, so floor_divide(1.0, 0.1)
+    // is 9 (floor(1.0 / 0.1) would round the quotient up to 10 first).
+    if (b == 0) return a / b;
+    const T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= T(1);
+    if (div == 0) return std::copysign(T(0), a / b);
+    T floored = std::floor(div);
+    if (div - floored > T(0.5)) floored += T(1);
+    return floored;
   } else {
     if (b == 0) throw std::runtime_error("[floor_divide] ZeroDivisionError");
     if (b == -1) return static_cast<T>(-static_cast<typename std::make_unsigned<T>::type>(a));
