@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
-import time
 
 import numpy as np
+
+from timing import interleaved_medians, median_ms  # noqa: F401  (re-exported for older scripts)
 
 BATCHES = (64, 512)
 OPTIMIZERS = {"sgd": ("SGD", dict(lr=0.01, momentum=0.9)), "adam": ("Adam", dict(lr=1e-3))}
@@ -38,35 +38,6 @@ def build(lib, batch: int, opt_name: str, weights: dict, seed: int = 0):
         opt.step()
 
     return step
-
-
-def median_ms(step, min_time: float = 0.4, repeats: int = 15) -> float:
-    for _ in range(5):  # warm up: allocator caches, optimizer state
-        step()
-    n = 1
-    while True:  # steps per timing so that one timing lasts about min_time / repeats
-        t0 = time.perf_counter()
-        for _ in range(n):
-            step()
-        if time.perf_counter() - t0 > min_time / repeats:
-            break
-        n *= 2
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            step()
-        times.append((time.perf_counter() - t0) / n * 1e3)
-    return statistics.median(times)
-
-
-def interleaved_medians(step_a, step_b, rounds: int, min_time: float = 0.4) -> tuple:
-    """Median ms of two libraries' steps timed in alternating rounds (A B A B), so machine noise hits both."""
-    a_ms, b_ms = [], []
-    for _ in range(rounds):
-        a_ms.append(median_ms(step_a, min_time=min_time))
-        b_ms.append(median_ms(step_b, min_time=min_time))
-    return statistics.median(a_ms), statistics.median(b_ms)
 
 
 def main() -> None:

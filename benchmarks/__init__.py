@@ -1,0 +1,1 @@
+"""pynn's benchmarks: `python -m benchmarks` (benchmarks/run.py) times pynn against torch on every workload."""
