@@ -7,7 +7,8 @@ if [ ! -f /usr/include/gtest/gtest.h ]; then
   apt-get update -qq && apt-get install -y -qq libgtest-dev > /dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check \
-  "scikit-build-core>=0.10" pybind11 scipy-openblas32 numpy ninja cmake pytest torch==2.13.0
+  "scikit-build-core>=0.10" pybind11 scipy-openblas32 numpy ninja cmake pytest hypothesis torch==2.13.0 \
+  scikit-learn tqdm matplotlib  # the examples, which tests/test_examples.py runs shortened
 # A persistent build dir keeps rebuilds incremental; PYNN_BUILD_TESTS adds the GoogleTest binary.
 python3 -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps \
   -Cbuild-dir=build/wheel -Ccmake.define.PYNN_BUILD_TESTS=ON .
