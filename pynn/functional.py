@@ -746,3 +746,120 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """unfold's adjoint: columns summed back into (N, C, *output_size)."""
     return _C._fold(input, output_size, kernel_size, dilation, padding, stride)
+
+
+# ---------------------------------------------------------------------------------------------- 3-d conv / pooling, unpooling
+__all__ += [
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d",
+]
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    return _C._conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    return _C._conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = True):
+    return _C._max_pool(3, input, _int_list(kernel_size), _int_list(stride), _int_list(padding), _int_list(dilation),
+                        bool(ceil_mode))
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    out, indices = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: Optional[int] = None) -> Tensor:
+    return _C._avg_pool(3, input, _int_list(kernel_size), _int_list(stride), _int_list(padding), bool(ceil_mode),
+                        bool(count_include_pad), divisor_override)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    return _C._adaptive_avg_pool(3, input, _adaptive_size(input, output_size, 3))
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+    return _C._adaptive_max_pool(3, input, _adaptive_size(input, output_size, 3))
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    out, indices = adaptive_max_pool3d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
+def _unpool_output_size(input: Tensor, kernel_size: list, stride: list, padding: list, output_size) -> list:
+    """torch's rule: the size max pooling came from, or output_size ((N, C,) *spatial) when within one stride."""
+    n = len(kernel_size)
+    default = [(input.shape[input.dim() - n + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        return default
+    output_size = [int(s) for s in output_size]
+    if len(output_size) == n + 2:
+        output_size = output_size[2:]
+    if len(output_size) != n:
+        raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a length "
+                         f"of '{len(output_size)}'")
+    for d in range(n):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < output_size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})')
+    return output_size
+
+
+def _max_unpool(spatial: int, input: Tensor, indices: Tensor, kernel_size, stride, padding, output_size) -> Tensor:
+    kernel = _int_list(kernel_size)
+    kernel = kernel * spatial if len(kernel) == 1 else kernel
+    stride = kernel if stride is None else _int_list(stride)
+    stride = stride * spatial if len(stride) == 1 else stride
+    padding = _int_list(padding)
+    padding = padding * spatial if len(padding) == 1 else padding
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return _C._max_unpool(spatial, input, indices, size)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+def _lp_pool(spatial: int, input: Tensor, norm_type: float, kernel_size, stride, ceil_mode: bool) -> Tensor:
+    """torch's definition: (sum over the window of x^p)^(1/p) through average pooling (p = +-inf: max pooling)."""
+    max_pool = (max_pool1d, max_pool2d, max_pool3d)[spatial - 1]
+    avg_pool = (avg_pool1d, avg_pool2d, avg_pool3d)[spatial - 1]
+    if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
+        if norm_type > 0:
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    kernel = _int_list(kernel_size)
+    window = math.prod(kernel * spatial if len(kernel) == 1 else kernel)
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)

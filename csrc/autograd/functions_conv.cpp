@@ -22,7 +22,7 @@ struct ConvNode : Node {
   Conv2dParams p;
   SavedTensor first, second;  // the two operands of the recorded op, in edge order
   Dims input_sizes, weight_sizes;
-  int64_t out_h = 0, out_w = 0;  // the convolution's output size
+  Dims out_spatial;  // the convolution's output size (2 or 3 dims)
 
   std::string name() const override {
     return role == ConvRole::Forward ? "ConvolutionBackward0" : "ConvolutionBackwardBackward0";
@@ -39,16 +39,20 @@ struct ConvNode : Node {
         if (want0) g0 = conv2d_backward_input(g, second.unpack(this), input_sizes, p);
         if (want1) g1 = conv2d_backward_weight(g, first.unpack(this), weight_sizes, p);
         Tensor gb;
-        if (next_edges[2].valid()) gb = sum(g, {0, 2, 3});
+        if (next_edges[2].valid()) {
+          std::vector<int64_t> dims{0};
+          for (int i = 2; i < g->dim(); ++i) dims.push_back(i);
+          gb = sum(g, dims);
+        }
         return {g0, g1, gb};
       }
       case ConvRole::BackwardInput: {  // out = BI(grad_out, w), shaped like the input
-        if (want0) g0 = convolution2d(g, second.unpack(this), nullptr, p, out_h, out_w);
+        if (want0) g0 = convolution(g, second.unpack(this), nullptr, p, out_spatial);
         if (want1) g1 = conv2d_backward_weight(first.unpack(this), g, weight_sizes, p);
         break;
       }
       case ConvRole::BackwardWeight: {  // out = BW(grad_out, x), shaped like the weight
-        if (want0) g0 = convolution2d(second.unpack(this), g, nullptr, p, out_h, out_w);
+        if (want0) g0 = convolution(second.unpack(this), g, nullptr, p, out_spatial);
         if (want1) g1 = conv2d_backward_input(first.unpack(this), g, input_sizes, p);
         break;
       }
@@ -96,8 +100,8 @@ struct PoolNode : Node {
     const Tensor idx = indices.defined() ? indices.unpack(this) : Tensor();
     if (!of_backward) return {pool2d_backward(grad, idx, input_sizes, spatial, g, base_name)};
     if (g.mode == PoolMode::Avg) return {pool2d(grad, spatial, g, nullptr, base_name)};
-    const Tensor flat = reshape(grad, {g.planes, g.h.in * g.w.in});
-    const Tensor picked = gather(flat, 1, reshape(idx, {g.planes, g.h.out * g.w.out}));
+    const Tensor flat = reshape(grad, {g.planes, g.in_plane()});
+    const Tensor picked = gather(flat, 1, reshape(idx, {g.planes, g.out_plane()}));
     return {reshape(picked, idx->sizes().vec())};
   }
 };
@@ -138,8 +142,7 @@ void record_conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias
   auto node = make_node(ConvRole::Forward, input, weight, p);
   node->input_sizes = input->sizes();
   node->weight_sizes = weight->sizes();
-  node->out_h = out->sizes()[2];
-  node->out_w = out->sizes()[3];
+  node->out_spatial = Dims(out->sizes().begin() + 2, out->sizes().end());
   record(node, {&input, &weight, &bias}, out);
 }
 
@@ -148,8 +151,7 @@ void record_conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, 
   auto node = make_node(ConvRole::BackwardInput, grad_out, weight, p);
   node->input_sizes = out->sizes();
   node->weight_sizes = weight->sizes();
-  node->out_h = grad_out->sizes()[2];
-  node->out_w = grad_out->sizes()[3];
+  node->out_spatial = Dims(grad_out->sizes().begin() + 2, grad_out->sizes().end());
   record(node, {&grad_out, &weight}, out);
 }
 
@@ -158,8 +160,7 @@ void record_conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, 
   auto node = make_node(ConvRole::BackwardWeight, grad_out, input, p);
   node->input_sizes = input->sizes();
   node->weight_sizes = out->sizes();
-  node->out_h = grad_out->sizes()[2];
-  node->out_w = grad_out->sizes()[3];
+  node->out_spatial = Dims(grad_out->sizes().begin() + 2, grad_out->sizes().end());
   record(node, {&grad_out, &input}, out);
 }
 

@@ -12,15 +12,17 @@ namespace {
 Tensor opt(const std::optional<Tensor>& t) { return t ? *t : nullptr; }
 py::tuple pair(const std::pair<Tensor, Tensor>& p) { return py::make_tuple(p.first, p.second); }
 
-// conv1d / conv2d: padding is an int, a sequence of ints, or 'valid' / 'same'.
+// conv1d / conv2d / conv3d: padding is an int, a sequence of ints, or 'valid' / 'same'.
 template <int Spatial>
 Tensor conv(const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, py::handle stride, py::handle padding,
             py::handle dilation, int64_t groups) {
-  const char* op = Spatial == 1 ? "conv1d" : "conv2d";
+  const char* op = Spatial == 1 ? "conv1d" : Spatial == 2 ? "conv2d" : "conv3d";
   const std::vector<int64_t> s = int_list(stride, op), d = int_list(dilation, op);
   auto run = [&](const auto& pad) {
     return run_released({x, w}, [&] {
-      return Spatial == 1 ? conv1d(x, w, opt(b), s, pad, d, groups) : conv2d(x, w, opt(b), s, pad, d, groups);
+      if (Spatial == 1) return conv1d(x, w, opt(b), s, pad, d, groups);
+      if (Spatial == 2) return conv2d(x, w, opt(b), s, pad, d, groups);
+      return conv3d(x, w, opt(b), s, pad, d, groups);
     });
   };
   if (py::isinstance<py::str>(padding)) return run(py::cast<std::string>(padding));
@@ -38,15 +40,22 @@ void bind_conv(py::module_& m) {
                       py::handle padding, py::handle dilation, int64_t groups) {
     return conv<2>(x, w, b, stride, padding, dilation, groups);
   });
+  m.def("_conv3d", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, py::handle stride,
+                      py::handle padding, py::handle dilation, int64_t groups) {
+    return conv<3>(x, w, b, stride, padding, dilation, groups);
+  });
   m.def("_conv_transpose", [](int spatial, const Tensor& x, const Tensor& w, const std::optional<Tensor>& b,
                               py::handle stride, py::handle padding, py::handle output_padding, int64_t groups,
                               py::handle dilation) {
-    const char* op = spatial == 1 ? "conv_transpose1d" : "conv_transpose2d";
+    const char* names[] = {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"};
+    if (spatial < 1 || spatial > 3) throw std::invalid_argument("_conv_transpose: spatial must be 1, 2 or 3");
+    const char* op = names[spatial - 1];
     const auto s = int_list(stride, op), p = int_list(padding, op), o = int_list(output_padding, op),
                d = int_list(dilation, op);
     return run_released({x, w}, [&] {
-      return spatial == 1 ? conv_transpose1d(x, w, opt(b), s, p, o, groups, d)
-                          : conv_transpose2d(x, w, opt(b), s, p, o, groups, d);
+      if (spatial == 1) return conv_transpose1d(x, w, opt(b), s, p, o, groups, d);
+      if (spatial == 2) return conv_transpose2d(x, w, opt(b), s, p, o, groups, d);
+      return conv_transpose3d(x, w, opt(b), s, p, o, groups, d);
     });
   });
 
@@ -78,6 +87,9 @@ void bind_conv(py::module_& m) {
   });
   m.def("_adaptive_avg_pool", [](int spatial, const Tensor& x, std::vector<int64_t> output_size) {
     return run_released({x}, [&] { return adaptive_avg_pool_nd(spatial, x, output_size); });
+  });
+  m.def("_max_unpool", [](int spatial, const Tensor& x, const Tensor& indices, std::vector<int64_t> output_size) {
+    return run_released({x, indices}, [&] { return max_unpool_nd(spatial, x, indices, output_size); });
   });
   m.def("_adaptive_max_pool", [](int spatial, const Tensor& x, std::vector<int64_t> output_size) {
     return pair(run_released({x}, [&] { return adaptive_max_pool_nd(spatial, x, output_size); }));

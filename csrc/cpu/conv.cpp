@@ -27,32 +27,40 @@ ValidRange valid_range(int64_t out, int64_t in, int64_t stride, int64_t offset) 
   return {lo, hi};
 }
 
-// Walks the column matrix of one sample (rows c * kh * kw + i * kw + j of ld elements, columns oy * ow + ox from
-// the row's start) together with the input positions each in-range run of columns reads: run(col_offset,
-// input_offset, count, input_step) for each run, zero(col_offset, count) for each run that reads padding.
-// Shared by im2col (copy) and col2im (add).
+// Walks the column matrix of one sample (rows ((c * kd + a) * kh + i) * kw + j of ld elements, columns
+// (oz * oh + oy) * ow + ox from the row's start) together with the input positions each in-range run of columns
+// reads: run(col_offset, input_offset, count, input_step) for each run, zero(col_offset, count) for each run that
+// reads padding. Shared by im2col (copy) and col2im (add).
 template <typename Run, typename Zero>
 void walk_columns(const ConvGeometry& g, int64_t ld, Run run, Zero zero) {
-  const int64_t ow = g.ow, oh = g.oh;
+  const int64_t ow = g.ow, oh = g.oh, od = g.od, plane = oh * ow;
   for (int64_t c = 0; c < g.c_in; ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        const int64_t row = ((c * g.kh + i) * g.kw + j) * ld;
-        const ValidRange ys = valid_range(oh, g.h, g.sh, i * g.dh - g.pad_h);
-        const ValidRange xs = valid_range(ow, g.w, g.sw, j * g.dw - g.pad_w);
-        if (ys.lo > 0) zero(row, ys.lo * ow);
-        for (int64_t oy = ys.lo; oy < ys.hi; ++oy) {
-          const int64_t iy = oy * g.sh - g.pad_h + i * g.dh;
-          const int64_t at = row + oy * ow;
-          if (xs.lo > 0) zero(at, xs.lo);
-          if (xs.hi > xs.lo) {
-            const int64_t ix = xs.lo * g.sw - g.pad_w + j * g.dw;
-            run(at + xs.lo, (c * g.h + iy) * g.w + ix, xs.hi - xs.lo, g.sw);
+    for (int64_t a = 0; a < g.kd; ++a)
+      for (int64_t i = 0; i < g.kh; ++i)
+        for (int64_t j = 0; j < g.kw; ++j) {
+          const int64_t row = (((c * g.kd + a) * g.kh + i) * g.kw + j) * ld;
+          const ValidRange zs = valid_range(od, g.d, g.sd, a * g.dd - g.pad_d);
+          const ValidRange ys = valid_range(oh, g.h, g.sh, i * g.dh - g.pad_h);
+          const ValidRange xs = valid_range(ow, g.w, g.sw, j * g.dw - g.pad_w);
+          if (zs.lo > 0) zero(row, zs.lo * plane);
+          for (int64_t oz = zs.lo; oz < zs.hi; ++oz) {
+            const int64_t iz = oz * g.sd - g.pad_d + a * g.dd;
+            const int64_t base = row + oz * plane;
+            if (ys.lo > 0) zero(base, ys.lo * ow);
+            for (int64_t oy = ys.lo; oy < ys.hi; ++oy) {
+              const int64_t iy = oy * g.sh - g.pad_h + i * g.dh;
+              const int64_t at = base + oy * ow;
+              if (xs.lo > 0) zero(at, xs.lo);
+              if (xs.hi > xs.lo) {
+                const int64_t ix = xs.lo * g.sw - g.pad_w + j * g.dw;
+                run(at + xs.lo, ((c * g.d + iz) * g.h + iy) * g.w + ix, xs.hi - xs.lo, g.sw);
+              }
+              if (xs.hi < ow) zero(at + xs.hi, ow - xs.hi);
+            }
+            if (ys.hi < oh) zero(base + ys.hi * ow, (oh - ys.hi) * ow);
           }
-          if (xs.hi < ow) zero(at + xs.hi, ow - xs.hi);
+          if (zs.hi < od) zero(row + zs.hi * plane, (od - zs.hi) * plane);
         }
-        if (ys.hi < oh) zero(row + ys.hi * ow, (oh - ys.hi) * ow);
-      }
 }
 
 template <typename T>
@@ -143,7 +151,7 @@ void from_channel_major(const T* src, int64_t count, int64_t channels, int64_t P
 template <typename T>
 void conv2d_typed(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
   const int64_t K = g.col_rows(), P = g.col_cols(), Og = g.out_per_group();
-  const int64_t x_stride = g.c_in * g.h * g.w, out_stride = g.c_out * P;
+  const int64_t x_stride = g.c_in * g.in_pixels(), out_stride = g.c_out * P;
   const T* X = x->data_ptr<T>();
   const T* B = bias ? bias->data_ptr<T>() : nullptr;
   T* Y = out->data_ptr<T>();
@@ -174,7 +182,7 @@ template <typename T>
 void conv2d_backward_input_typed(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
                                  const ConvGeometry& g) {
   const int64_t K = g.col_rows(), P = g.col_cols(), Og = g.out_per_group();
-  const int64_t x_stride = g.c_in * g.h * g.w, out_stride = g.c_out * P;
+  const int64_t x_stride = g.c_in * g.in_pixels(), out_stride = g.c_out * P;
   const T* G = grad_out->data_ptr<T>();
   T* GI = grad_input->data_ptr<T>();
   const gemm_fn gemm = gemm_kernel.at(grad_out->device(), "conv2d_backward_input");
@@ -204,7 +212,7 @@ template <typename T>
 void conv2d_backward_weight_typed(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& x,
                                   const ConvGeometry& g) {
   const int64_t K = g.col_rows(), P = g.col_cols(), Og = g.out_per_group();
-  const int64_t x_stride = g.c_in * g.h * g.w, out_stride = g.c_out * P, w_numel = g.c_out * K;
+  const int64_t x_stride = g.c_in * g.in_pixels(), out_stride = g.c_out * P, w_numel = g.c_out * K;
   const T* G = grad_out->data_ptr<T>();
   const T* X = x->data_ptr<T>();
   T* GW = grad_weight->data_ptr<T>();
@@ -256,7 +264,7 @@ void per_sample(const ConvGeometry& g, F f) {
 }
 
 void im2col_cpu(const Tensor& cols, const Tensor& x, const ConvGeometry& g) {
-  const int64_t x_stride = g.c_in * g.h * g.w, col_stride = g.col_rows() * g.col_cols();
+  const int64_t x_stride = g.c_in * g.in_pixels(), col_stride = g.col_rows() * g.col_cols();
   PYNN_DISPATCH_NUMERIC(x->dtype(), "unfold", [&] {
     const scalar_t* X = x->data_ptr<scalar_t>();
     scalar_t* C = cols->data_ptr<scalar_t>();
@@ -265,7 +273,7 @@ void im2col_cpu(const Tensor& cols, const Tensor& x, const ConvGeometry& g) {
 }
 
 void col2im_cpu(const Tensor& x, const Tensor& cols, const ConvGeometry& g) {
-  const int64_t x_stride = g.c_in * g.h * g.w, col_stride = g.col_rows() * g.col_cols();
+  const int64_t x_stride = g.c_in * g.in_pixels(), col_stride = g.col_rows() * g.col_cols();
   PYNN_DISPATCH_NUMERIC(x->dtype(), "fold", [&] {
     scalar_t* X = x->data_ptr<scalar_t>();
     const scalar_t* C = cols->data_ptr<scalar_t>();

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "core/parallel.h"
+#include "core/error.h"
 #include "kernels/pool.h"
 
 namespace pynn {
@@ -12,38 +14,54 @@ namespace cpu {
 namespace {
 
 int64_t plane_grain(const PoolGeometry& g) {
-  const int64_t work = std::max<int64_t>(1, g.h.out * g.w.out * g.h.kernel * g.w.kernel + g.h.in * g.w.in);
+  const int64_t work = std::max<int64_t>(1, g.out_plane() * g.d.kernel * g.h.kernel * g.w.kernel + g.in_plane());
   return std::max<int64_t>(1, kElementwiseGrain / work);
 }
 
+// The output at (oz, oy, ox) of a plane.
+struct OutPos {
+  int64_t z, y, x, at;
+};
+
 template <typename T>
-T avg_divisor(const PoolGeometry& g, int64_t oy, int64_t ox) {
+T avg_divisor(const PoolGeometry& g, const OutPos& o) {
   if (g.divisor_override) return static_cast<T>(g.divisor_override);
-  if (g.count_include_pad) return static_cast<T>(g.h.padded_count(oy) * g.w.padded_count(ox));
-  return static_cast<T>((g.h.last_tap(oy) - g.h.first_tap(oy)) * (g.w.last_tap(ox) - g.w.first_tap(ox)));
+  if (g.count_include_pad)
+    return static_cast<T>(g.d.padded_count(o.z) * g.h.padded_count(o.y) * g.w.padded_count(o.x));
+  auto taps = [](const PoolAxis& a, int64_t i) { return a.last_tap(i) - a.first_tap(i); };
+  return static_cast<T>(taps(g.d, o.z) * taps(g.h, o.y) * taps(g.w, o.x));
 }
 
-// Calls f(oy, ox, out_offset) then tap(in_offset) for every in-input tap of that output's window.
+// Calls begin(pos), then tap(in_offset) for every in-input tap of that output's window, then end(pos), for every
+// output of a plane in order.
 template <typename Begin, typename Tap, typename End>
 void walk_windows(const PoolGeometry& g, Begin begin, Tap tap, End end) {
-  const PoolAxis &H = g.h, &W = g.w;
-  for (int64_t oy = 0; oy < H.out; ++oy) {
-    const int64_t y0 = H.first_tap(oy), y1 = H.last_tap(oy), ys = H.start(oy);
-    for (int64_t ox = 0; ox < W.out; ++ox) {
-      const int64_t x0 = W.first_tap(ox), x1 = W.last_tap(ox), xs = W.start(ox);
-      begin(oy, ox);
-      for (int64_t j = y0; j < y1; ++j) {
-        const int64_t row = (ys + j * H.dilation) * W.in;
-        for (int64_t i = x0; i < x1; ++i) tap(row + xs + i * W.dilation);
+  const PoolAxis &D = g.d, &H = g.h, &W = g.w;
+  int64_t at = 0;
+  for (int64_t oz = 0; oz < D.out; ++oz) {
+    const int64_t z0 = D.first_tap(oz), z1 = D.last_tap(oz), zs = D.start(oz);
+    for (int64_t oy = 0; oy < H.out; ++oy) {
+      const int64_t y0 = H.first_tap(oy), y1 = H.last_tap(oy), ys = H.start(oy);
+      for (int64_t ox = 0; ox < W.out; ++ox, ++at) {
+        const int64_t x0 = W.first_tap(ox), x1 = W.last_tap(ox), xs = W.start(ox);
+        const OutPos pos{oz, oy, ox, at};
+        begin(pos);
+        for (int64_t k = z0; k < z1; ++k) {
+          const int64_t plane = (zs + k * D.dilation) * H.in;
+          for (int64_t j = y0; j < y1; ++j) {
+            const int64_t row = (plane + ys + j * H.dilation) * W.in;
+            for (int64_t i = x0; i < x1; ++i) tap(row + xs + i * W.dilation);
+          }
+        }
+        end(pos);
       }
-      end(oy, ox);
     }
   }
 }
 
 template <typename T>
 void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const PoolGeometry& g) {
-  const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
+  const int64_t in_plane = g.in_plane(), out_plane = g.out_plane();
   const T* X = x->data_ptr<T>();
   T* Y = out->data_ptr<T>();
   int64_t* I = indices ? indices->data_ptr<int64_t>() : nullptr;
@@ -56,20 +74,20 @@ void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const
         T best = T(0);
         int64_t at = -1;
         walk_windows(
-            g, [&](int64_t, int64_t) { best = -std::numeric_limits<T>::infinity(), at = -1; },
+            g, [&](const OutPos&) { best = -std::numeric_limits<T>::infinity(), at = -1; },
             [&](int64_t k) {
               const T v = xp[k];
               if (at < 0 || v > best || std::isnan(v)) best = v, at = k;
             },
-            [&](int64_t oy, int64_t ox) {
-              yp[oy * g.w.out + ox] = best;
-              ip[oy * g.w.out + ox] = at;
+            [&](const OutPos& o) {
+              yp[o.at] = best;
+              ip[o.at] = at;
             });
       } else {
         T acc = T(0);
         walk_windows(
-            g, [&](int64_t, int64_t) { acc = T(0); }, [&](int64_t k) { acc += xp[k]; },
-            [&](int64_t oy, int64_t ox) { yp[oy * g.w.out + ox] = acc / avg_divisor<T>(g, oy, ox); });
+            g, [&](const OutPos&) { acc = T(0); }, [&](int64_t k) { acc += xp[k]; },
+            [&](const OutPos& o) { yp[o.at] = acc / avg_divisor<T>(g, o); });
       }
     }
   });
@@ -78,7 +96,7 @@ void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const
 template <typename T>
 void pool_backward_typed(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
                          const PoolGeometry& g) {
-  const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
+  const int64_t in_plane = g.in_plane(), out_plane = g.out_plane();
   const T* G = grad_out->data_ptr<T>();
   T* GI = grad_input->data_ptr<T>();
   const int64_t* I = indices ? indices->data_ptr<int64_t>() : nullptr;
@@ -94,11 +112,42 @@ void pool_backward_typed(const Tensor& grad_input, const Tensor& grad_out, const
       } else {
         T share = T(0);
         walk_windows(
-            g, [&](int64_t oy, int64_t ox) { share = go[oy * g.w.out + ox] / avg_divisor<T>(g, oy, ox); },
-            [&](int64_t k) { gi[k] += share; }, [](int64_t, int64_t) {});
+            g, [&](const OutPos& o) { share = go[o.at] / avg_divisor<T>(g, o); },
+            [&](int64_t k) { gi[k] += share; }, [](const OutPos&) {});
       }
     }
   });
+}
+
+template <typename T>
+void max_unpool_typed(const Tensor& out, const Tensor& x, const Tensor& indices, const PoolGeometry& g) {
+  const int64_t out_plane = g.in_plane(), in_plane = g.out_plane();
+  const T* X = x->data_ptr<T>();
+  const int64_t* I = indices->data_ptr<int64_t>();
+  T* Y = out->data_ptr<T>();
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* yp = Y + p * out_plane;
+      const T* xp = X + p * in_plane;
+      const int64_t* ip = I + p * in_plane;
+      std::fill(yp, yp + out_plane, T(0));
+      for (int64_t o = 0; o < in_plane; ++o) {
+        const int64_t at = ip[o];
+        if (at < 0 || at >= out_plane) {
+          // torch names the output volume (depth x) height x width, and 1-d outputs as length x 1
+          std::string size = g.d.in > 1 ? str(g.d.in, "x", g.h.in, "x", g.w.in)
+                                        : g.h.in > 1 ? str(g.h.in, "x", g.w.in) : str(g.w.in, "x1");
+          throw std::runtime_error(
+              str("[max_unpool] Found an invalid max index: ", at, " (output volumes are of size ", size, ")"));
+        }
+        yp[at] = xp[o];
+      }
+    }
+  });
+}
+
+void max_unpool_cpu(const Tensor& out, const Tensor& x, const Tensor& indices, const PoolGeometry& g) {
+  PYNN_DISPATCH_FLOAT(x->dtype(), "max_unpool", [&] { max_unpool_typed<scalar_t>(out, x, indices, g); });
 }
 
 void pool2d_cpu(const Tensor& out, const Tensor& indices, const Tensor& x, const PoolGeometry& g) {
@@ -115,6 +164,7 @@ void pool2d_backward_cpu(const Tensor& grad_input, const Tensor& grad_out, const
 
 PYNN_REGISTER_CPU_KERNEL(pool2d_kernel, pool2d_cpu);
 PYNN_REGISTER_CPU_KERNEL(pool2d_backward_kernel, pool2d_backward_cpu);
+PYNN_REGISTER_CPU_KERNEL(max_unpool_kernel, max_unpool_cpu);
 
 }  // namespace cpu
 }  // namespace pynn

@@ -1,6 +1,6 @@
 // Kernel interface of pooling, shared by csrc/cpu and csrc/cuda. All checks happened in csrc/ops/pool.cpp.
-// A pooling runs over planes (every leading dim: batch and channels) of h x w contiguous elements; 1-d pooling
-// is a height of 1.
+// A pooling runs over planes (every leading dim: batch and channels) of d x h x w contiguous elements; 2-d pooling
+// has a unit depth, 1-d pooling a unit height too.
 #pragma once
 #include <cstdint>
 
@@ -40,21 +40,30 @@ struct PoolAxis {
 
 struct PoolGeometry {
   int64_t planes = 0;
-  PoolAxis h, w;
+  PoolAxis d, h, w;  // d: 3-d only
   PoolMode mode = PoolMode::Max;
   bool count_include_pad = true;  // Avg
   int64_t divisor_override = 0;   // Avg; 0: none
+
+  int64_t in_plane() const { return d.in * h.in * w.in; }
+  int64_t out_plane() const { return d.out * h.out * w.out; }
 };
 
-// out (planes, oh, ow) = the pooling of x (planes, h, w); for Max, indices (int64, like out) receive each
-// maximum's position iy * w + ix in its plane (NaN wins, as in torch), for Avg indices is null.
+// out (planes, od, oh, ow) = the pooling of x (planes, d, h, w); for Max, indices (int64, like out) receive each
+// maximum's position (iz * h + iy) * w + ix in its plane (NaN wins, as in torch), for Avg indices is null.
 using pool2d_fn = void (*)(const Tensor& out, const Tensor& indices, const Tensor& x, const PoolGeometry& g);
-// grad_input (planes, h, w), every element written: for Max, grad_out scattered (summed) to `indices`; for
+// grad_input (planes, d, h, w), every element written: for Max, grad_out scattered (summed) to `indices`; for
 // Avg, each output gradient spread over its window divided as in the forward.
 using pool2d_backward_fn = void (*)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
                                     const PoolGeometry& g);
 
+// max_unpool: out (planes, d, h, w) = zeros with x (planes, od, oh, ow) written at indices (int64, like x), the
+// positions max pooling of an input like out reported; g's in-axes are out's sizes, its out-axes x's. An index
+// outside the plane raises torch's "Found an invalid max index" (after zeroing out, with no write outside it).
+using max_unpool_fn = void (*)(const Tensor& out, const Tensor& x, const Tensor& indices, const PoolGeometry& g);
+
 PYNN_DECLARE_KERNEL(pool2d_kernel, pool2d_fn);
+PYNN_DECLARE_KERNEL(max_unpool_kernel, max_unpool_fn);
 PYNN_DECLARE_KERNEL(pool2d_backward_kernel, pool2d_backward_fn);
 
 }  // namespace pynn

@@ -1,4 +1,4 @@
-// Convolution ops: check -> resolve padding -> lift 1-d to 2-d and unbatched to batched (as differentiable views)
+// Convolution ops: check -> resolve padding -> lift 1-d to 2-d (3-d runs as it is) and unbatched to batched (as differentiable views)
 // -> allocate -> kernel -> record backward. The backward of a convolution is two ops of this file
 // (conv2d_backward_input / _weight), each linear in both operands, so gradients of any order stay in this family;
 // conv_transpose2d is the input gradient run forward.
@@ -37,17 +37,27 @@ std::string join(const IntList& v, const char* sep) {
   return s;
 }
 
-ConvGeometry geometry(const Dims& x, const Dims& w, int64_t oh, int64_t ow, const Conv2dParams& p) {
+// x, w: 4-d or 5-d (a depth in front); out: the output's 2 or 3 spatial sizes.
+ConvGeometry geometry(const Dims& x, const Dims& w, const Dims& out, const Conv2dParams& p) {
   ConvGeometry g;
+  const int k = x.size(), o = out.size();
   g.n = x[0];
   g.c_in = x[1];
-  g.h = x[2];
-  g.w = x[3];
+  g.h = x[k - 2];
+  g.w = x[k - 1];
   g.c_out = w[0];
-  g.kh = w[2];
-  g.kw = w[3];
-  g.oh = oh;
-  g.ow = ow;
+  g.kh = w[k - 2];
+  g.kw = w[k - 1];
+  g.oh = out[o - 2];
+  g.ow = out[o - 1];
+  if (k == 5) {
+    g.d = x[2];
+    g.kd = w[2];
+    g.od = out[0];
+    g.sd = p.sd;
+    g.pad_d = p.pad_d;
+    g.dd = p.dd;
+  }
   g.sh = p.sh;
   g.sw = p.sw;
   g.pad_h = p.pad_h;
@@ -58,14 +68,18 @@ ConvGeometry geometry(const Dims& x, const Dims& w, int64_t oh, int64_t ow, cons
   return g;
 }
 
-// The operands of convolution2d and its gradients describe one consistent geometry; the public ops checked it
+// The operands of convolution and its gradients describe one consistent geometry; the public ops checked it
 // with torch's messages, this guards the kernels against direct callers.
-void check_geometry(const char* op, const Dims& x, const Dims& w, int64_t oh, int64_t ow, const Conv2dParams& p) {
-  PYNN_CHECK(x.size() == 4 && w.size() == 4, op, "expected 4-d input and weight, got ", x.str(), " and ", w.str());
-  PYNN_CHECK(p.groups > 0 && p.sh > 0 && p.sw > 0 && p.dh > 0 && p.dw > 0 && p.pad_h >= 0 && p.pad_w >= 0, op,
-             "invalid convolution parameters");
-  PYNN_CHECK(w[0] % p.groups == 0 && w[1] * p.groups == x[1] && oh >= 0 && ow >= 0, op, "input ", x.str(),
-             " and weight ", w.str(), " do not form a convolution with groups=", p.groups);
+void check_geometry(const char* op, const Dims& x, const Dims& w, const Dims& out, const Conv2dParams& p) {
+  PYNN_CHECK((x.size() == 4 || x.size() == 5) && w.size() == x.size() && out.size() == x.size() - 2, op,
+             "expected 4-d or 5-d input and weight, got ", x.str(), " and ", w.str());
+  PYNN_CHECK(p.groups > 0 && p.sh > 0 && p.sw > 0 && p.dh > 0 && p.dw > 0 && p.pad_h >= 0 && p.pad_w >= 0 &&
+                 p.sd > 0 && p.dd > 0 && p.pad_d >= 0,
+             op, "invalid convolution parameters");
+  bool sizes_ok = true;
+  for (int64_t o : out) sizes_ok = sizes_ok && o >= 0;
+  PYNN_CHECK(w[0] % p.groups == 0 && w[1] * p.groups == x[1] && sizes_ok, op, "input ", x.str(), " and weight ",
+             w.str(), " do not form a convolution with groups=", p.groups);
 }
 
 void check_float_operand(const char* op, const Tensor& t, const char* what) {
@@ -121,19 +135,26 @@ void check_bias(const char* op, const Tensor& bias, const Tensor& weight, int64_
              " elements, but got bias of size ", bias->sizes().str(), " instead");
 }
 
-// The 2-d view of a 1-d operand: a unit height in front of the last dim.
+// The 2-d view of a 1-d operand: a unit height in front of the last dim (2-d and 3-d operands run as they are).
 Tensor lift(const Tensor& t, int spatial) { return spatial == 1 ? unsqueeze(t, -2) : t; }
-Conv2dParams params_2d(const ConvArgs& a, int spatial) {
+// The lifted output's spatial sizes.
+Dims lift_sizes(const IntList& out, int spatial) { return spatial == 1 ? Dims{1, out[0]} : Dims(out); }
+Conv2dParams kernel_params(const ConvArgs& a, int spatial) {
   Conv2dParams p;
   p.groups = a.groups;
   const int last = spatial - 1;
   p.sw = a.stride[last];
   p.pad_w = a.pad_before[last];
   p.dw = a.dilation[last];
-  if (spatial == 2) {
-    p.sh = a.stride[0];
-    p.pad_h = a.pad_before[0];
-    p.dh = a.dilation[0];
+  if (spatial >= 2) {
+    p.sh = a.stride[last - 1];
+    p.pad_h = a.pad_before[last - 1];
+    p.dh = a.dilation[last - 1];
+  }
+  if (spatial == 3) {
+    p.sd = a.stride[0];
+    p.pad_d = a.pad_before[0];
+    p.dd = a.dilation[0];
   }
   return p;
 }
@@ -165,8 +186,8 @@ Tensor conv_forward(const char* op, int spatial, const Tensor& input, const Tens
   }
   PYNN_CHECK(fits, op, "Calculated padded input size per channel: (", join(padded, " x "), "). Kernel size: (",
              join(kernel, " x "), "). Kernel size can't be greater than actual input size");
-  const Tensor r = convolution2d(lift(x, spatial), lift(weight, spatial), bias, params_2d(a, spatial),
-                                 spatial == 2 ? out[0] : 1, out.back());
+  const Tensor r =
+      convolution(lift(x, spatial), lift(weight, spatial), bias, kernel_params(a, spatial), lift_sizes(out, spatial));
   return unlift(r, spatial, batched);
 }
 
@@ -226,8 +247,8 @@ Tensor conv_transpose_forward(const char* op, int spatial, const Tensor& input, 
   }
   if (!pad_ok) {
     std::string msg = "output padding must be smaller than either stride or dilation, but got";
-    const char* axes[] = {"height", "width"};
-    const int first = 2 - spatial;
+    const char* axes[] = {"depth", "height", "width"};
+    const int first = 3 - spatial;
     const std::pair<const char*, const IntList*> parts[] = {
         {"output_padding", &a.output_padding}, {"stride", &a.stride}, {"dilation", &a.dilation}};
     for (const auto& part : parts)
@@ -237,27 +258,34 @@ Tensor conv_transpose_forward(const char* op, int spatial, const Tensor& input, 
   }
   PYNN_CHECK(ok, op, "Given input size per channel: (", join(in, " x "), "). Calculated output size per channel: (",
              join(out, " x "), "). Output size is too small");
-  const Dims in_sizes{xs[0], ws[1] * a.groups, spatial == 2 ? out[0] : 1, out.back()};
-  Tensor r = conv2d_backward_input(lift(x, spatial), lift(weight, spatial), in_sizes, params_2d(a, spatial));
-  if (bias) r = binary(BinaryOp::Add, r, reshape(bias, {-1, 1, 1}));
+  Dims in_sizes{xs[0], ws[1] * a.groups};
+  for (int64_t o : lift_sizes(out, spatial)) in_sizes.push_back(o);
+  Tensor r = conv2d_backward_input(lift(x, spatial), lift(weight, spatial), in_sizes, kernel_params(a, spatial));
+  if (bias) {
+    IntList shape(static_cast<size_t>(in_sizes.size() - 1), 1);
+    shape[0] = -1;
+    r = binary(BinaryOp::Add, r, reshape(bias, shape));
+  }
   return unlift(r, spatial, batched);
 }
 
 }  // namespace
 
-Tensor convolution2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
-                     int64_t out_h, int64_t out_w) {
-  const char* op = "conv2d";
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                   const Dims& out_spatial) {
+  const char* op = input->dim() == 5 ? "conv3d" : "conv2d";
   require_defined(op, input);
   require_defined(op, weight, "weight");
   const Device dev = same_device(op, input, weight, bias);
-  check_geometry(op, input->sizes(), weight->sizes(), out_h, out_w, p);
+  check_geometry(op, input->sizes(), weight->sizes(), out_spatial, p);
   PYNN_CHECK(!bias || (bias->dim() == 1 && bias->numel() == weight->sizes()[0]), op, "bias of size ",
              bias->sizes().str(), " does not match weight of size ", weight->sizes().str());
   const bool grad = autograd::needs_grad({&input, &weight, &bias});
   const Tensor x = contiguous_untracked(input), w = contiguous_untracked(weight), b = contiguous_untracked(bias);
-  Tensor out = empty(Dims{input->sizes()[0], weight->sizes()[0], out_h, out_w}, input->dtype(), dev);
-  conv2d_kernel(dev, out, x, w, b, geometry(input->sizes(), weight->sizes(), out_h, out_w, p));
+  Dims out_sizes{input->sizes()[0], weight->sizes()[0]};
+  for (int64_t o : out_spatial) out_sizes.push_back(o);
+  Tensor out = empty(out_sizes, input->dtype(), dev);
+  conv2d_kernel(dev, out, x, w, b, geometry(input->sizes(), weight->sizes(), out_spatial, p));
   if (grad) autograd::record_conv2d(input, weight, bias, p, out);
   return out;
 }
@@ -272,11 +300,14 @@ ConvGeometry gradient_geometry(const char* op, const Tensor& grad_out, const Ten
   same_device(op, grad_out, operand);
   PYNN_CHECK(grad_out->dtype() == operand->dtype(), op, "expected scalar type ", type_title(grad_out->dtype()),
              " but found ", type_title(operand->dtype()));
-  check_geometry(op, input_sizes, weight_sizes, 0, 0, p);
   const Dims& gs = grad_out->sizes();
-  PYNN_CHECK(gs.size() == 4 && gs[0] == input_sizes[0] && gs[1] == weight_sizes[0], op, "grad_output of size ",
-             gs.str(), " does not match input ", input_sizes.str(), " and weight ", weight_sizes.str());
-  return geometry(input_sizes, weight_sizes, gs[2], gs[3], p);
+  PYNN_CHECK(gs.size() == input_sizes.size() && gs.size() >= 4 && gs[0] == input_sizes[0] &&
+                 gs[1] == weight_sizes[0],
+             op, "grad_output of size ", gs.str(), " does not match input ", input_sizes.str(), " and weight ",
+             weight_sizes.str());
+  const Dims out_spatial(gs.begin() + 2, gs.end());
+  check_geometry(op, input_sizes, weight_sizes, out_spatial, p);
+  return geometry(input_sizes, weight_sizes, out_spatial, p);
 }
 }  // namespace
 
@@ -314,6 +345,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
   return conv_forward("conv2d", 2, input, weight, bias,
                       explicit_args("conv2d", 2, stride, padding, dilation, groups));
 }
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              const IntList& padding, const IntList& dilation, int64_t groups) {
+  return conv_forward("conv3d", 3, input, weight, bias,
+                      explicit_args("conv3d", 3, stride, padding, dilation, groups));
+}
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
               const std::string& padding, const IntList& dilation, int64_t groups) {
   return conv_forward("conv1d", 1, input, weight, bias,
@@ -323,6 +359,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
               const std::string& padding, const IntList& dilation, int64_t groups) {
   return conv_forward("conv2d", 2, input, weight, bias,
                       string_args("conv2d", 2, weight, stride, padding, dilation, groups));
+}
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              const std::string& padding, const IntList& dilation, int64_t groups) {
+  return conv_forward("conv3d", 3, input, weight, bias,
+                      string_args("conv3d", 3, weight, stride, padding, dilation, groups));
 }
 
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
@@ -335,6 +376,12 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
                         const IntList& padding, const IntList& output_padding, int64_t groups,
                         const IntList& dilation) {
   return conv_transpose_forward("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                                dilation);
+}
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const IntList& stride,
+                        const IntList& padding, const IntList& output_padding, int64_t groups,
+                        const IntList& dilation) {
+  return conv_transpose_forward("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
                                 dilation);
 }
 
@@ -366,7 +413,7 @@ ConvGeometry fold_geometry(const char* op, int64_t n, int64_t c, int64_t h, int6
              ", calculated shape of the array of sliding blocks as ", pair_str(blocks),
              ", but its components must be at least one.");
   const Conv2dParams cp{s[0], s[1], p[0], p[1], d[0], d[1], 1};
-  return geometry(Dims{n, c, h, w}, Dims{1, c, k[0], k[1]}, blocks[0], blocks[1], cp);
+  return geometry(Dims{n, c, h, w}, Dims{1, c, k[0], k[1]}, Dims{blocks[0], blocks[1]}, cp);
 }
 
 }  // namespace

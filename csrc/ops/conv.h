@@ -1,4 +1,4 @@
-// Convolution ops (ops/conv.cpp): conv1d/conv2d, conv_transpose1d/2d, and the two gradients of a 2-d
+// Convolution ops (ops/conv.cpp): conv1d/2d/3d, conv_transpose1d/2d/3d, and the two gradients of a 2-d or 3-d
 // convolution as ops of their own, so the backward (and its backward) is made of differentiable ops.
 // Pooling lives in ops/pool.cpp (ops/pool.h).
 #pragma once
@@ -11,25 +11,31 @@
 
 namespace pynn {
 
-// The hyper-parameters of one 2-d convolution once padding is resolved: pad_* is the padding before the first
-// row / column ('same' with an even kernel pads one more after, which shows in the output size only).
+// The hyper-parameters of one 2-d (or, with the depth fields, 3-d) convolution once padding is resolved: pad_* is
+// the padding before the first plane / row / column ('same' with an even kernel pads one more after, which shows
+// in the output size only).
 struct Conv2dParams {
   int64_t sh = 1, sw = 1, pad_h = 0, pad_w = 0, dh = 1, dw = 1, groups = 1;
+  int64_t sd = 1, pad_d = 0, dd = 1;  // depth: 3-d only
 };
 
-// torch.nn.functional.conv1d / conv2d. stride, padding and dilation hold one value or one per spatial dim.
+// torch.nn.functional.conv1d / conv2d / conv3d. stride, padding and dilation hold one value or one per spatial dim.
 // input (N, C, *spatial) or unbatched (C, *spatial); weight (out, C / groups, *kernel); bias null or (out).
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
+              const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups);
 // padding = "valid" (none) or "same" (output as large as the input; stride 1 only).
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const std::string& padding, const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const std::string& padding, const std::vector<int64_t>& dilation, int64_t groups);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
+              const std::string& padding, const std::vector<int64_t>& dilation, int64_t groups);
 
-// torch.nn.functional.conv_transpose1d / conv_transpose2d; weight (C, out / groups, *kernel).
+// torch.nn.functional.conv_transpose1d / 2d / 3d; weight (C, out / groups, *kernel).
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
                         const std::vector<int64_t>& output_padding, int64_t groups,
@@ -38,15 +44,19 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
                         const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
                         const std::vector<int64_t>& output_padding, int64_t groups,
                         const std::vector<int64_t>& dilation);
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+                        const std::vector<int64_t>& output_padding, int64_t groups,
+                        const std::vector<int64_t>& dilation);
 
-// The checked 2-d convolution on batched operands (input 4-d, weight 4-d, bias null or 1-d) with its output size
-// given: what the public ops and the backward formulas call.
-Tensor convolution2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
-                     int64_t out_h, int64_t out_w);
-// dL/dinput of convolution2d for an input of input_sizes (4-d), given grad_out; linear in both operands.
+// The checked 2-d or 3-d convolution on batched operands (input and weight both 4-d or both 5-d, bias null or
+// 1-d) with its output's spatial size given: what the public ops and the backward formulas call.
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p,
+                   const Dims& out_spatial);
+// dL/dinput of convolution for an input of input_sizes (4-d or 5-d), given grad_out; linear in both operands.
 Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Dims& input_sizes,
                              const Conv2dParams& p);
-// dL/dweight of convolution2d for a weight of weight_sizes (4-d), given grad_out; linear in both operands.
+// dL/dweight of convolution for a weight of weight_sizes (4-d or 5-d), given grad_out; linear in both operands.
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const Dims& weight_sizes,
                               const Conv2dParams& p);
 

@@ -23,11 +23,15 @@ __all__ = ["Module"] + [name for m in (container, linear, flatten, dropout, acti
 __all__ += [name for m in (batchnorm, normalization, sparse) for name in m.__all__]
 
 from . import conv, fold, pooling
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .fold import Fold, Unfold
 from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
     MaxPool2d,
+)
+from .pooling import (
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d, MaxUnpool1d,
+    MaxUnpool2d, MaxUnpool3d,
 )
 
 __all__ += [name for m in (conv, fold, pooling) for name in m.__all__]

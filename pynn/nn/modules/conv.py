@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d: torch's signatures, defaults, reprs, parameter names and
+"""Conv1d/2d/3d, ConvTranspose1d/2d/3d: torch's signatures, defaults, reprs, parameter names and
 default init (kaiming_uniform_(a=sqrt(5)) for the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..._C import Tensor
 from .linear import _empty_param, _reset_weight_and_bias
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -132,6 +132,13 @@ class Conv2d(_Conv):
     _fn = staticmethod(F.conv2d)
 
 
+class Conv3d(_Conv):
+    """3-d convolution over (N, C, D, H, W) or (C, D, H, W); weight (out_channels, in_channels / groups, kd, kh, kw)."""
+
+    _spatial = 3
+    _fn = staticmethod(F.conv3d)
+
+
 class _ConvTranspose(_ConvNd):
     _spatial = 2
     _fn = staticmethod(F.conv_transpose2d)
@@ -186,3 +193,10 @@ class ConvTranspose2d(_ConvTranspose):
 
     _spatial = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """Transposed 3-d convolution; weight (in_channels, out_channels / groups, kd, kh, kw)."""
+
+    _spatial = 3
+    _fn = staticmethod(F.conv_transpose3d)
