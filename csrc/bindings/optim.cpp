@@ -76,4 +76,79 @@ void bind_optim(py::module_& m, TensorClass&) {
     pynn_py::run_released({p}, [&] { adagrad_step(p, g, s, st, h); });
   }, py::arg("params"), py::arg("grads"), py::arg("state_sums"), py::arg("state_steps"), py::arg("lr"),
      py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"), py::arg("maximize"));
+
+  m.def("_adadelta_step", [](py::handle params, py::handle grads, py::handle square_avgs, py::handle acc_deltas,
+                             py::handle steps, double lr, double rho, double eps, double weight_decay, bool maximize) {
+    auto p = tensor_list(params, "adadelta", "params");
+    auto g = tensor_list(grads, "adadelta", "grads");
+    auto sq = tensor_list(square_avgs, "adadelta", "square_avgs");
+    auto ad = tensor_list(acc_deltas, "adadelta", "acc_deltas");
+    auto s = tensor_list(steps, "adadelta", "state_steps");
+    AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
+    pynn_py::run_released({p}, [&] { adadelta_step(p, g, sq, ad, s, h); });
+  }, py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("acc_deltas"), py::arg("state_steps"),
+     py::arg("lr"), py::arg("rho"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"));
+
+  m.def("_adamax_step", [](py::handle params, py::handle grads, py::handle exp_avgs, py::handle exp_infs,
+                           py::handle steps, double lr, double beta1, double beta2, double eps, double weight_decay,
+                           bool maximize) {
+    auto p = tensor_list(params, "adamax", "params");
+    auto g = tensor_list(grads, "adamax", "grads");
+    auto m1 = tensor_list(exp_avgs, "adamax", "exp_avgs");
+    auto ei = tensor_list(exp_infs, "adamax", "exp_infs");
+    auto s = tensor_list(steps, "adamax", "state_steps");
+    AdamaxHyper h{lr, beta1, beta2, eps, weight_decay, maximize};
+    pynn_py::run_released({p}, [&] { adamax_step(p, g, m1, ei, s, h); });
+  }, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_infs"), py::arg("state_steps"),
+     py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"));
+
+  // NAdam (mu_products given) and RAdam (mu_products None) share their arguments.
+  m.def("_nadam_radam_step", [](py::handle params, py::handle grads, py::handle exp_avgs, py::handle exp_avg_sqs,
+                                py::handle mu_products, py::handle steps, double lr, double beta1, double beta2,
+                                double weight_decay, double eps, bool maximize, bool decoupled,
+                                double momentum_decay) {
+    const bool nadam = !mu_products.is_none();
+    const char* op = nadam ? "nadam" : "radam";
+    auto p = tensor_list(params, op, "params");
+    auto g = tensor_list(grads, op, "grads");
+    auto m1 = tensor_list(exp_avgs, op, "exp_avgs");
+    auto m2 = tensor_list(exp_avg_sqs, op, "exp_avg_sqs");
+    auto mp = nadam ? tensor_list(mu_products, op, "mu_products") : std::vector<Tensor>{};
+    auto s = tensor_list(steps, op, "state_steps");
+    NadamHyper h{lr, beta1, beta2, weight_decay, eps, maximize, decoupled};
+    pynn_py::run_released({p}, [&] {
+      if (nadam) nadam_step(p, g, m1, m2, mp, s, h, momentum_decay);
+      else radam_step(p, g, m1, m2, s, h);
+    });
+  }, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"), py::arg("mu_products"),
+     py::arg("state_steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("weight_decay"),
+     py::arg("eps"), py::arg("maximize"), py::arg("decoupled_weight_decay"), py::arg("momentum_decay"));
+
+  m.def("_asgd_step", [](py::handle params, py::handle grads, py::handle axs, py::handle mus, py::handle etas,
+                         py::handle steps, double lambd, double lr, double t0, double alpha, double weight_decay,
+                         bool maximize) {
+    auto p = tensor_list(params, "asgd", "params");
+    auto g = tensor_list(grads, "asgd", "grads");
+    auto ax = tensor_list(axs, "asgd", "axs");
+    auto mu = tensor_list(mus, "asgd", "mus");
+    auto eta = tensor_list(etas, "asgd", "etas");
+    auto s = tensor_list(steps, "asgd", "state_steps");
+    AsgdHyper h{lambd, weight_decay, maximize};
+    pynn_py::run_released({p}, [&] { asgd_step(p, g, ax, mu, eta, s, h, lr, t0, alpha); });
+  }, py::arg("params"), py::arg("grads"), py::arg("axs"), py::arg("mus"), py::arg("etas"), py::arg("state_steps"),
+     py::arg("lambd"), py::arg("lr"), py::arg("t0"), py::arg("alpha"), py::arg("weight_decay"), py::arg("maximize"));
+
+  m.def("_rprop_step", [](py::handle params, py::handle grads, py::handle prevs, py::handle step_sizes,
+                          py::handle steps, double etaminus, double etaplus, double step_size_min,
+                          double step_size_max, bool maximize) {
+    auto p = tensor_list(params, "rprop", "params");
+    auto g = tensor_list(grads, "rprop", "grads");
+    auto pv = tensor_list(prevs, "rprop", "prevs");
+    auto ss = tensor_list(step_sizes, "rprop", "step_sizes");
+    auto s = tensor_list(steps, "rprop", "state_steps");
+    RpropHyper h{etaminus, etaplus, step_size_min, step_size_max, maximize};
+    pynn_py::run_released({p}, [&] { rprop_step(p, g, pv, ss, s, h); });
+  }, py::arg("params"), py::arg("grads"), py::arg("prevs"), py::arg("step_sizes"), py::arg("state_steps"),
+     py::arg("etaminus"), py::arg("etaplus"), py::arg("step_size_min"), py::arg("step_size_max"),
+     py::arg("maximize"));
 }

@@ -1,5 +1,10 @@
 #include "ops/optim.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/common.h"
@@ -11,6 +16,12 @@ PYNN_DEFINE_KERNEL(sgd_kernel, "sgd_step");
 PYNN_DEFINE_KERNEL(adam_kernel, "adam_step");
 PYNN_DEFINE_KERNEL(rmsprop_kernel, "rmsprop_step");
 PYNN_DEFINE_KERNEL(adagrad_kernel, "adagrad_step");
+PYNN_DEFINE_KERNEL(adadelta_kernel, "adadelta_step");
+PYNN_DEFINE_KERNEL(adamax_kernel, "adamax_step");
+PYNN_DEFINE_KERNEL(nadam_kernel, "nadam_step");
+PYNN_DEFINE_KERNEL(radam_kernel, "radam_step");
+PYNN_DEFINE_KERNEL(asgd_kernel, "asgd_step");
+PYNN_DEFINE_KERNEL(rprop_kernel, "rprop_step");
 
 namespace {
 
@@ -83,6 +94,49 @@ void update(std::initializer_list<Tensor> written, F&& kernel) {
 }
 
 Tensor at_or_null(const std::vector<Tensor>& list, size_t i) { return list.empty() ? nullptr : list[i]; }
+
+struct StateList {
+  const std::vector<Tensor>& tensors;
+  const char* name;  // e.g. "exp_avgs"; its singular (without the trailing s) names one entry
+};
+
+// The checks every step shares: one grad, one of each state tensor and one step count per param, all matching
+// the param. scalar_states: 1-element state tensors (NAdam's mu_product, ASGD's eta and mu), checked like steps.
+void check_group(const char* op, const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                 std::initializer_list<StateList> states, const std::vector<Tensor>& state_steps,
+                 std::initializer_list<StateList> scalar_states = {}) {
+  const size_t n = params.size();
+  check_count(op, grads, n, "grad");
+  for (const StateList& s : states) {
+    const std::string one(s.name, std::strlen(s.name) - 1);
+    check_count(op, s.tensors, n, one.c_str());
+  }
+  check_count(op, state_steps, n, "step");
+  for (const StateList& s : scalar_states) check_count(op, s.tensors, n, s.name);
+  for (size_t i = 0; i < n; ++i) {
+    check_param(op, i, params[i], grads[i]);
+    for (const StateList& s : states) check_state(op, i, params[i], s.tensors[i], s.name);
+    check_step(op, i, state_steps[i]);
+    for (const StateList& s : scalar_states) {
+      PYNN_CHECK_TYPE(s.tensors[i] != nullptr, op, s.name, "[", i, "] is None");
+      PYNN_CHECK(s.tensors[i]->device().is_cpu() && s.tensors[i]->numel() == 1 && is_floating(s.tensors[i]->dtype()),
+                 op, s.name, "[", i, "] must be a 1-element floating point CPU tensor");
+    }
+  }
+}
+
+// The value torch's `t.item()` gives after `t *= factor` (or `t.copy_(value)` with factor 0 and add = value),
+// rounded to t's own dtype the way its kernel rounds it.
+double set_scalar(const Tensor& t, double value) {
+  if (t->dtype() == ScalarType::Float32) value = static_cast<double>(static_cast<float>(value));
+  fill_(t, Scalar(value));
+  return value;
+}
+double scale_scalar(const Tensor& t, double factor) {
+  if (t->dtype() == ScalarType::Float32)
+    return set_scalar(t, static_cast<double>(item(t).to<float>() * static_cast<float>(factor)));
+  return set_scalar(t, item(t).d * factor);
+}
 
 }  // namespace
 
@@ -190,6 +244,108 @@ void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
     Tensor g = contiguous(grads[i]);
     update({params[i], state_sums[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       adagrad_kernel(g->device(), w[0].get(), g, w[1].get(), h, step);
+    });
+  }
+}
+
+void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                   const std::vector<Tensor>& square_avgs, const std::vector<Tensor>& acc_deltas,
+                   const std::vector<Tensor>& state_steps, const AdadeltaHyper& h) {
+  const char* op = "adadelta";
+  check_group(op, params, grads, {{square_avgs, "square_avgs"}, {acc_deltas, "acc_deltas"}}, state_steps);
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < params.size(); ++i) {
+    increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], square_avgs[i], acc_deltas[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      adadelta_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h);
+    });
+  }
+}
+
+void adamax_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                 const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_infs,
+                 const std::vector<Tensor>& state_steps, const AdamaxHyper& h) {
+  const char* op = "adamax";
+  check_group(op, params, grads, {{exp_avgs, "exp_avgs"}, {exp_infs, "exp_infs"}}, state_steps);
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < params.size(); ++i) {
+    double step = increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], exp_avgs[i], exp_infs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      adamax_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h, step);
+    });
+  }
+}
+
+void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                const std::vector<Tensor>& mu_products, const std::vector<Tensor>& state_steps,
+                const NadamHyper& h, double momentum_decay) {
+  const char* op = "nadam";
+  check_group(op, params, grads, {{exp_avgs, "exp_avgs"}, {exp_avg_sqs, "exp_avg_sqs"}}, state_steps,
+              {{mu_products, "mu_products"}});
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < params.size(); ++i) {
+    double step = increment_step(state_steps[i]);
+    // torch's Python scalars, in double; mu_product is a state tensor (float32 in torch) updated in its dtype.
+    const double mu = h.beta1 * (1.0 - 0.5 * std::pow(0.96, step * momentum_decay));
+    const double mu_next = h.beta1 * (1.0 - 0.5 * std::pow(0.96, (step + 1) * momentum_decay));
+    const double mu_product = scale_scalar(mu_products[i], mu);
+    const double mu_product_next = mu_product * mu_next;
+    const NadamScalars s{1 - std::pow(h.beta2, step), -h.lr * (1.0 - mu) / (1.0 - mu_product),
+                         (-h.lr * mu_next) / (1.0 - mu_product_next)};
+    Tensor g = contiguous(grads[i]);
+    update({params[i], exp_avgs[i], exp_avg_sqs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      nadam_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h, s);
+    });
+  }
+}
+
+void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                const std::vector<Tensor>& state_steps, const NadamHyper& h) {
+  const char* op = "radam";
+  check_group(op, params, grads, {{exp_avgs, "exp_avgs"}, {exp_avg_sqs, "exp_avg_sqs"}}, state_steps);
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < params.size(); ++i) {
+    double step = increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], exp_avgs[i], exp_avg_sqs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      radam_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h, step);
+    });
+  }
+}
+
+void asgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& axs,
+               const std::vector<Tensor>& mus, const std::vector<Tensor>& etas,
+               const std::vector<Tensor>& state_steps, const AsgdHyper& h, double lr, double t0, double alpha) {
+  const char* op = "asgd";
+  check_group(op, params, grads, {{axs, "axs"}}, state_steps, {{mus, "mus"}, {etas, "etas"}});
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < params.size(); ++i) {
+    double step = increment_step(state_steps[i]);
+    const AsgdScalars s{item(etas[i]).d, item(mus[i]).d};
+    Tensor g = contiguous(grads[i]);
+    update({params[i], axs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      asgd_kernel(g->device(), w[0].get(), g, w[1].get(), h, s);
+    });
+    set_scalar(etas[i], lr / std::pow(1 + h.lambd * lr * step, alpha));
+    set_scalar(mus[i], 1 / std::max(1.0, step - t0));
+  }
+}
+
+void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& prevs, const std::vector<Tensor>& step_sizes,
+                const std::vector<Tensor>& state_steps, const RpropHyper& h) {
+  const char* op = "rprop";
+  check_group(op, params, grads, {{prevs, "prevs"}, {step_sizes, "step_sizes"}}, state_steps);
+  autograd::GradModeGuard no_grad(false);
+  for (size_t i = 0; i < params.size(); ++i) {
+    increment_step(state_steps[i]);
+    Tensor g = contiguous(grads[i]);
+    update({params[i], prevs[i], step_sizes[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
+      rprop_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h);
     });
   }
 }

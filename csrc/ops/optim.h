@@ -28,4 +28,26 @@ void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
                   const std::vector<Tensor>& state_sums, const std::vector<Tensor>& state_steps,
                   const AdagradHyper& h);
 
+// The steps below follow the same conventions: state_steps are incremented first; every state list has one
+// tensor per param. NAdam's mu_products and ASGD's mus/etas are 1-element tensors updated as torch does.
+void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                   const std::vector<Tensor>& square_avgs, const std::vector<Tensor>& acc_deltas,
+                   const std::vector<Tensor>& state_steps, const AdadeltaHyper& h);
+void adamax_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                 const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_infs,
+                 const std::vector<Tensor>& state_steps, const AdamaxHyper& h);
+void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                const std::vector<Tensor>& mu_products, const std::vector<Tensor>& state_steps,
+                const NadamHyper& h, double momentum_decay);
+void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                const std::vector<Tensor>& state_steps, const NadamHyper& h);
+void asgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& axs,
+               const std::vector<Tensor>& mus, const std::vector<Tensor>& etas,
+               const std::vector<Tensor>& state_steps, const AsgdHyper& h, double lr, double t0, double alpha);
+void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                const std::vector<Tensor>& prevs, const std::vector<Tensor>& step_sizes,
+                const std::vector<Tensor>& state_steps, const RpropHyper& h);
+
 }  // namespace pynn

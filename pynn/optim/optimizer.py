@@ -37,6 +37,12 @@ def _check_non_negative(name: str, value) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
+def _check_betas(betas) -> None:
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
 def _check_unsupported(differentiable: bool = False, capturable: bool = False) -> None:
     # Both exist for autograd through the step and CUDA graphs, neither of which pynn records.
     if differentiable:
@@ -181,6 +187,13 @@ class Optimizer:
             grads.append(p.grad)
         states = {k: [self.state[p].get(k) for p in params] for k in state_keys}
         return params, grads, states
+
+    def _init_state(self, group: Dict[str, Any], factories: Dict[str, Callable]) -> None:
+        """Creates the state of each param of `group` that has a gradient and no state yet (torch creates it
+        lazily, at the first step that sees a gradient): factories map a state key to f(param) -> Tensor."""
+        for p in group["params"]:
+            if p.grad is not None and not self.state[p]:
+                self.state[p].update({k: f(p) for k, f in factories.items()})
 
     # ---- state_dict ----------------------------------------------------------------------------------
     def state_dict(self) -> Dict[str, Any]:
