@@ -51,26 +51,32 @@ def _parse_to(args, kwargs):
 
 def _to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
+    t = self
     if device is not None:
         dev = _C.device(device) if not isinstance(device, _C.device) else device
         if dev.type != "cpu":
             from . import cuda
 
             cuda._lazy_check()
+        t = self._to_device(dev)
     if dtype is None:
-        return self.clone() if copy else self
-    return self._to_dtype(dtype, copy)
+        return self.clone() if copy and t is self else t
+    return t._to_dtype(dtype, copy and t is self)
 
 
-def _cpu(self):
-    return self
+def _cpu(self, memory_format=None):
+    return self._to_device(_C.device("cpu"))
 
 
-def _cuda(self, device=None, non_blocking=False):
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
     from . import cuda
 
     cuda._lazy_check()
-    return self
+    if device is None:
+        device = "cuda"
+    elif isinstance(device, builtins.int):
+        device = f"cuda:{device}"
+    return self._to_device(device)
 
 
 def _make_cast(dt_name):

@@ -1,20 +1,35 @@
-"""pynn.cuda: device queries. CUDA kernels are not part of this build yet, so tensors stay on the CPU."""
+"""pynn.cuda: device queries and the caching allocator's counters. Without a GPU (or without the CUDA backend in
+this build) nothing here raises except what needs a device: is_available() is False and the counters are 0."""
 from __future__ import annotations
 
 from . import _C
 
 
 def is_available() -> bool:
-    return False
+    return _C._cuda_is_available()
 
 
 def device_count() -> int:
-    return 0
+    return _C._cuda_device_count()
+
+
+_initialized = False
 
 
 def _lazy_check() -> None:
-    reason = "pynn was built without CUDA support" if not _C._cuda_compiled else "pynn has no CUDA kernels yet"
-    raise RuntimeError(f"[cuda] CUDA is not available: {reason}; keep tensors on 'cpu'")
+    """Raises torch's kind of error when there is no usable GPU; on first use points cuBLAS at its wheel."""
+    global _initialized
+    if not _C._cuda_compiled:
+        raise RuntimeError("[cuda] CUDA is not available: pynn was built without CUDA support; keep tensors on 'cpu'")
+    if not is_available():
+        raise RuntimeError(f"[cuda] CUDA is not available: {_C._cuda_unavailable_reason()}; keep tensors on 'cpu'")
+    if not _initialized:
+        from ._cuda_libs import cublas_dir
+
+        _C._cuda_set_cublas_path(cublas_dir() or "")
+        _initialized = True
+
+
 
 
 def manual_seed(seed: int) -> None:
@@ -27,4 +42,5 @@ def manual_seed_all(seed: int) -> None:
 
 
 def synchronize(device=None) -> None:
-    return None
+    if is_available():
+        _C._cuda_synchronize(device)

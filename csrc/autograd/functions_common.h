@@ -24,12 +24,15 @@ inline Tensor zeros_like(const Tensor& t) { return full(t->sizes(), Scalar(0.0),
 struct InputInfo {
   Dims shape;
   ScalarType dtype = ScalarType::Float32;
+  Device device;
   InputInfo() = default;
-  explicit InputInfo(const Tensor& t) : shape(t->sizes()), dtype(t->dtype()) {}
+  explicit InputInfo(const Tensor& t) : shape(t->sizes()), dtype(t->dtype()), device(t->device()) {}
 };
+// Also moves the gradient to the input's device: x.to('cuda') and copy_ across devices send it back.
 inline Tensor reduce_to(const Tensor& g, const InputInfo& input) {
   Tensor r = sum_to(g, input.shape);
-  return r->dtype() == input.dtype ? r : to_dtype(r, input.dtype);
+  if (r->dtype() != input.dtype) r = to_dtype(r, input.dtype);
+  return r->device() == input.device ? r : to_device(r, input.device);
 }
 
 }  // namespace fn

@@ -145,3 +145,4 @@ void bind_nn(py::module_& m, TensorClass& cls);
 void bind_optim(py::module_& m, TensorClass& cls);
 void bind_conv(py::module_& m);
 void bind_norm(py::module_& m);
+void bind_cuda(py::module_& m, TensorClass& cls);

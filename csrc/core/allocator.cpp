@@ -9,20 +9,23 @@
 #include "error.h"
 
 namespace pynn {
+
+size_t allocation_size_class(size_t n, size_t align) {
+  const size_t small = 64 * align;
+  if (n <= small) return (n + align - 1) / align * align;
+  size_t p = small;
+  while (p * 2 <= n) p *= 2;
+  size_t step = p / 4;
+  return (n + step - 1) / step * step;
+}
+
 namespace {
 
 constexpr size_t kAlign = 64;
 constexpr size_t kMaxCached = size_t(1) << 30;  // keep at most 1 GiB of free blocks
 constexpr size_t kMaxBlockCached = size_t(256) << 20;
 
-// Small blocks round to 64 bytes; larger ones to a quarter of their power of two, bounding waste at 25%.
-size_t size_class(size_t n) {
-  if (n <= 4096) return (n + kAlign - 1) / kAlign * kAlign;
-  size_t p = 4096;
-  while (p * 2 <= n) p *= 2;
-  size_t step = p / 4;
-  return (n + step - 1) / step * step;
-}
+size_t size_class(size_t n) { return allocation_size_class(n, kAlign); }
 
 struct Cache {
   std::mutex mu;
@@ -61,7 +64,10 @@ void* cpu_alloc(size_t nbytes) {
   if (!p) {
     cpu_empty_cache();
     p = std::aligned_alloc(kAlign, cls);
-    if (!p) throw std::bad_alloc();
+    // torch's wording, and a RuntimeError rather than MemoryError, as torch raises it.
+    if (!p)
+      throw std::runtime_error(str("DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes,
+                                   " bytes. Error code 12 (Cannot allocate memory)"));
   }
   return p;
 }
@@ -106,6 +112,8 @@ Allocator* cpu_allocator() {
   static CpuAllocator a;
   return &a;
 }
+
+Allocator* registered_allocator(DeviceType type) { return g_allocators[static_cast<int>(type)]; }
 
 void register_allocator(DeviceType type, Allocator* allocator) { g_allocators[static_cast<int>(type)] = allocator; }
 

@@ -19,6 +19,12 @@ struct Allocator {
 Allocator* allocator_for(Device device, const char* op = "empty");
 void register_allocator(DeviceType type, Allocator* allocator);  // the backend keeps ownership
 Allocator* cpu_allocator();
+// The allocator registered for `type`, null when none (a test swaps in a fake one and puts the real one back).
+Allocator* registered_allocator(DeviceType type);
+
+// The block size a caching allocator hands out for n bytes: up to 64 * align rounds to `align`, larger sizes to a
+// quarter of their power of two, bounding waste at 25% (CPU: align 64; CUDA: 512).
+size_t allocation_size_class(size_t n, size_t align);
 
 void* cpu_alloc(size_t nbytes);   // never returns nullptr: throws on failure
 void cpu_free(void* ptr, size_t nbytes);

@@ -5,18 +5,25 @@
 #include <cstdint>
 #include <mutex>
 
+// The stream functions compile for the host and, in csrc/cuda, for the device too: one definition, one stream.
+#ifdef __CUDACC__
+#define PYNN_HOST_DEVICE __host__ __device__
+#else
+#define PYNN_HOST_DEVICE
+#endif
+
 namespace pynn {
 
 // splitmix64's finalizer over seed + counter * golden ratio: a strong 64-bit counter-based stream.
-inline uint64_t random_bits(uint64_t seed, uint64_t counter) {
+PYNN_HOST_DEVICE inline uint64_t random_bits(uint64_t seed, uint64_t counter) {
   uint64_t z = seed + (counter + 1) * 0x9e3779b97f4a7c15ULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
 // Uniform in [0, 1) from 53 (double) or 24 (float) of those bits.
-inline double bits_to_double(uint64_t h) { return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0); }
-inline float bits_to_float(uint64_t h) { return static_cast<float>(h >> 40) * (1.0f / 16777216.0f); }
+PYNN_HOST_DEVICE inline double bits_to_double(uint64_t h) { return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0); }
+PYNN_HOST_DEVICE inline float bits_to_float(uint64_t h) { return static_cast<float>(h >> 40) * (1.0f / 16777216.0f); }
 
 struct RandomKey {
   uint64_t seed = 0, offset = 0;

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "cuda_hooks.h"
+
 namespace pynn {
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, const Dims& sizes, const Dims& strides, int64_t offset,
@@ -82,7 +84,7 @@ Tensor empty(const Dims& sizes, ScalarType dtype, Device device) {
   // Sizes past 2^62 bytes cannot be allocated anyway; refusing them keeps every offset product in int64.
   PYNN_CHECK(!__builtin_mul_overflow(n, static_cast<uint64_t>(itemsize(dtype)), &nbytes) && nbytes < (uint64_t(1) << 62),
              "empty", "Storage size calculation overflowed with sizes=", sizes.str());
-  auto storage = Storage::allocate(static_cast<size_t>(nbytes), device);
+  auto storage = Storage::allocate(static_cast<size_t>(nbytes), resolve_device(device));
   return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);
 }
 
@@ -101,8 +103,12 @@ Tensor scalar_tensor(const Scalar& value, ScalarType dtype) {
 }
 
 Scalar item(const Tensor& t) {
-  if (!t->device().is_cpu()) throw NotImplementedError("[item] not implemented for cuda");
   PYNN_CHECK(t->numel() >= 1, "item", "a Tensor with ", t->numel(), " elements cannot be converted to Scalar");
+  if (!t->device().is_cpu()) {  // one element through the host; the backend's hook raises without CUDA
+    Tensor host = empty(Dims{}, t->dtype(), Device{});
+    cuda_hooks().copy_to_host(host->data(), t->data(), t->itemsize());
+    return item(host);
+  }
   switch (t->dtype()) {
     case ScalarType::Float32: return Scalar(static_cast<double>(*t->data_ptr<float>()));
     case ScalarType::Float64: return Scalar(*t->data_ptr<double>());

@@ -62,4 +62,9 @@ PYNN_DECLARE_KERNEL(where_kernel, where_fn);
 PYNN_DECLARE_KERNEL(clamp_kernel, clamp_fn);
 PYNN_DECLARE_KERNEL(random_kernel, random_fn);
 
+// dst and src on different devices (src broadcast to dst's shape, any strides and dtypes, as copy_kernel):
+// registered by the backend of the device that is not the CPU, which moves the bytes.
+using device_copy_fn = void (*)(const Tensor& dst, const Tensor& src);
+PYNN_DECLARE_KERNEL(device_copy_kernel, device_copy_fn);
+
 }  // namespace pynn

@@ -12,6 +12,7 @@ namespace pynn {
 PYNN_DEFINE_KERNEL(unary_kernel, "unary");
 PYNN_DEFINE_KERNEL(binary_kernel, "binary");
 PYNN_DEFINE_KERNEL(copy_kernel, "copy_");
+PYNN_DEFINE_KERNEL(device_copy_kernel, "copy_");
 PYNN_DEFINE_KERNEL(fill_kernel, "fill_");
 PYNN_DEFINE_KERNEL(where_kernel, "where");
 PYNN_DEFINE_KERNEL(clamp_kernel, "clamp");
@@ -316,7 +317,11 @@ void div_(const Tensor& self, const Tensor& other, RoundingMode mode) {
 void copy_(const Tensor& dst, const Tensor& src) {
   require_defined("copy_", dst);
   require_defined("copy_", src, "src");
-  const auto kernel = copy_kernel.at(same_device("copy_", dst, src), "copy_");
+  // The one op whose operands may live on two devices: the backend of the one that is not the CPU moves them.
+  const bool across = dst->device() != src->device() && !src->is_wrapped_number;
+  const auto kernel = across ? nullptr : copy_kernel.at(same_device("copy_", dst, src), "copy_");
+  const auto move = across ? device_copy_kernel.at(dst->device().is_cpu() ? src->device() : dst->device(), "copy_")
+                           : nullptr;
   check_inplace_shape("copy_", dst, src);
   check_no_internal_overlap("copy_", dst);
   if (dst.get() == src.get()) return;
@@ -324,7 +329,8 @@ void copy_(const Tensor& dst, const Tensor& src) {
   if (s->storage() == dst->storage()) s = clone(src);  // overlapping views: read from a snapshot
   autograd::check_inplace(dst, "copy_");
   bool grad = autograd::needs_grad(dst, src);
-  kernel(TensorIter({dst.get(), s.get()}), dst->dtype(), s->dtype());
+  if (across) move(dst, s);
+  else kernel(TensorIter({dst.get(), s.get()}), dst->dtype(), s->dtype());
   dst->bump_version();
   if (grad) autograd::record_copy_inplace(src, dst);
 }

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
+#include "core/cuda_hooks.h"
 #include "core/random.h"
 #include "ops/elementwise.h"
 
@@ -100,10 +103,12 @@ Tensor randperm(int64_t n, ScalarType dtype, Device device) {
 }
 
 Tensor to_device(const Tensor& x, Device device) {
+  device = resolve_device(device);
   if (x->device() == device) return x;
-  // A cross-device copy kernel belongs to the backend that owns the other device; none is built yet.
   Tensor out = empty(x->sizes(), x->dtype(), device);
-  copy_(out, x);
+  autograd::untracked([&] { copy_(out, x); });  // one ToCopyBackward0 node below, not copy_'s in-place record
+  // Its backward sends the gradient to x's device (autograd's InputInfo remembers it).
+  if (is_floating(x->dtype()) && autograd::needs_grad(x)) autograd::record_cast(x, out, "ToCopyBackward0");
   return out;
 }
 
