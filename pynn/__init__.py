@@ -51,3 +51,7 @@ from . import optim  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from ._generator import Generator  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
+from . import accelerator, backends, jit  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401,A004
+from ._inference_mode import inference_mode  # noqa: E402,F401
+from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401

@@ -56,7 +56,12 @@ def _from_generator(generator, draw, dtype) -> Tensor:
     return tensor(draw(generator._rng), dtype=dtype)
 
 
-def _shape(size) -> list:
+def _shape(size, size_kw=None) -> list:
+    # zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(size=(2, 3)) are the same call.
+    if size_kw is not None:
+        if size:
+            raise TypeError("got multiple values for argument 'size'")
+        size = (size_kw,)
     if len(size) == 1 and not isinstance(size[0], (builtins.int, np.integer)):
         size = size[0]
     try:
@@ -69,17 +74,20 @@ def _filled(shape, value, dtype, device=_CPU):
     return _C._full(list(shape), value, dtype if dtype is not None else _C.float32, device)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _finish(_filled(_shape(size), 0, dtype, _check_device(device)), requires_grad, out)
+def zeros(*size_args, size=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):
+    return _finish(_filled(_shape(size_args, size), 0, dtype, _check_device(device)), requires_grad, out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _finish(_filled(_shape(size), 1, dtype, _check_device(device)), requires_grad, out)
+def ones(*size_args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _finish(_filled(_shape(size_args, size), 1, dtype, _check_device(device)), requires_grad, out)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+def empty(*size_args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          memory_format=None):
     dev = _check_device(device)
-    return _finish(_C._empty(_shape(size), dtype if dtype is not None else _C.float32, dev), requires_grad, out)
+    dtype = dtype if dtype is not None else _C.float32
+    return _finish(_C._empty(_shape(size_args, size), dtype, dev), requires_grad, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -112,22 +120,24 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     return _finish(_filled(input.shape, fill_value, _like(input, dtype), dev), requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
     dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
     if generator is not None:
-        shape = _shape(size)
+        shape = _shape(size_args, size)
         return _finish(_from_generator(generator, lambda g: g.random(shape), dtype), requires_grad, out)
-    return _finish(_C._rand(_shape(size), dtype, dev), requires_grad, out)
+    return _finish(_C._rand(_shape(size_args, size), dtype, dev), requires_grad, out)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):
     dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
     if generator is not None:
-        shape = _shape(size)
+        shape = _shape(size_args, size)
         return _finish(_from_generator(generator, lambda g: g.standard_normal(shape), dtype), requires_grad, out)
-    return _finish(_C._randn(_shape(size), dtype, dev), requires_grad, out)
+    return _finish(_C._randn(_shape(size_args, size), dtype, dev), requires_grad, out)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):

@@ -91,14 +91,6 @@ def _type_as(self, other):
     return self._to_dtype(other.dtype, False)
 
 
-def _type(self, dtype=None, non_blocking=False):
-    if dtype is None:
-        names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "int32": "IntTensor",
-                 "bool": "BoolTensor"}
-        return "pynn." + names[str(self.dtype).split(".")[-1]]
-    return self._to_dtype(dtype, False)
-
-
 def _tolist(self):
     return self.numpy().tolist()
 
@@ -165,7 +157,6 @@ Tensor.long = _make_cast("int64")
 Tensor.int = _make_cast("int32")
 Tensor.bool = _make_cast("bool")
 Tensor.type_as = _type_as
-Tensor.type = _type
 Tensor.tolist = _tolist
 Tensor.__array__ = _array
 Tensor.__array_priority__ = 1000  # numpy defers to Tensor's reflected operators
@@ -257,3 +248,23 @@ Tensor.__reduce_ex__ = _reduce_ex
 Tensor.__deepcopy__ = _deepcopy
 Size.__reduce__ = lambda self: (Size, (tuple(self),))
 _C.device.__reduce__ = lambda self: (_rebuild_device, (str(self),))
+
+
+# --- device queries and pinning (pynn has only the CPU; issue #17) ---------------------------------------
+def _pin_memory(self, device=None):
+    # Pinned (page-locked) memory only speeds up host-to-GPU copies; on the CPU a copy is the whole effect.
+    return self.clone()
+
+
+def _install_device_queries() -> None:
+    from ._legacy import tensor_type
+
+    Tensor.type = tensor_type  # dtype, legacy type or type name ('torch.FloatTensor')
+    Tensor.is_xpu = property(lambda self: False)
+    Tensor.is_mps = property(lambda self: False)
+    Tensor.is_meta = property(lambda self: False)
+    Tensor.pin_memory = _pin_memory
+    Tensor.is_pinned = lambda self, device=None: False
+
+
+_install_device_queries()

@@ -2,10 +2,20 @@
 #pragma once
 
 namespace pynn {
+class TensorImpl;
 namespace autograd {
 
 bool grad_enabled();
 void set_grad_enabled(bool enabled);
+
+// pynn.inference_mode: grad mode off and, while it is on, every new tensor is an inference tensor
+// (TensorImpl::is_inference). Outside the mode such tensors cannot be saved for backward, updated in place
+// or set to require grad: the checks below raise torch's errors.
+bool inference_mode_enabled();
+void set_inference_mode(bool enabled);
+void check_not_inference_saved(const TensorImpl& t);
+void check_not_inference_inplace(const TensorImpl& t);
+void check_not_inference_requires_grad(const TensorImpl& t);
 
 class GradModeGuard {
  public:

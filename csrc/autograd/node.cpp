@@ -89,6 +89,7 @@ void record(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs
 }
 
 void check_inplace(const Tensor& self, const char* op) {
+  check_not_inference_inplace(*self);
   if (!grad_enabled() || !self->autograd_meta) return;
   const AutogradMeta& m = *self->autograd_meta;
   if (m.view) {
@@ -228,6 +229,7 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& incoming) {
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output), saved_(true) {
   if (!t) return;
+  check_not_inference_saved(*t);
   version_ = t->version();
   requires_grad_ = requires_grad(t);
   if (is_output && requires_grad_) {

@@ -59,6 +59,7 @@ void set_requires_grad(const Tensor& t, bool flag) {
         "subgraph that doesn't require differentiation use var_no_grad = var.detach().");
   if (flag && !is_floating(t->dtype()))
     throw std::runtime_error("only Tensors of floating point dtype can require gradients");
+  if (flag) ag::check_not_inference_requires_grad(*t);
   if (!flag && !t->autograd_meta) return;
   ag::meta(t).requires_grad = flag;
 }

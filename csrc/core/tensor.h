@@ -11,6 +11,9 @@
 namespace pynn {
 
 struct AutogradMeta;  // csrc/autograd: requires_grad, grad, grad_fn, hooks
+namespace autograd {
+bool inference_mode_enabled();  // csrc/autograd/grad_mode.h
+}
 class TensorImpl;
 using Tensor = std::shared_ptr<TensorImpl>;
 
@@ -47,6 +50,8 @@ class TensorImpl {
   std::shared_ptr<AutogradMeta> autograd_meta;  // null until autograd needs it
   // A Python number turned into a 0-dim tensor: it only promotes the result's category (torch's rule).
   bool is_wrapped_number = false;
+  // Made under pynn.inference_mode: autograd refuses to save it or update it in place outside that mode.
+  bool is_inference = autograd::inference_mode_enabled();
   // The tensor a view was made from (its root), kept even when autograd did not track the view, so an
   // in-place op that brings in a gradient (z[0].copy_(t)) can still rewrite the root's history.
   std::weak_ptr<TensorImpl> view_base;
