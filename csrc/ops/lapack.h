@@ -1,0 +1,24 @@
+// torch.linalg factorizations and solvers on the LAPACK kernels (float32/float64, any batch dims).
+// Each op runs the kernel on a contiguous copy, turns LAPACK's info into torch's error and records its backward
+// (autograd/functions_lapack.cpp), whose formulas call these same ops, so higher-order gradients follow.
+#pragma once
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "core/tensor.h"
+
+namespace pynn {
+
+Tensor linalg_inv(const Tensor& a);
+Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left = true);
+Tensor linalg_det(const Tensor& a);
+std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a);  // (sign, logabsdet)
+Tensor linalg_cholesky(const Tensor& a, bool upper = false);
+std::pair<Tensor, Tensor> linalg_qr(const Tensor& a, const std::string& mode = "reduced");
+std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo = "L");
+Tensor linalg_eigvalsh(const Tensor& a, const std::string& uplo = "L");
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrices = true);
+Tensor linalg_svdvals(const Tensor& a);
+
+}  // namespace pynn
