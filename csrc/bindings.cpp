@@ -415,6 +415,7 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m, cls);
   bind_conv(m);
   bind_norm(m);
+  bind_attention(m);
   bind_grad_mode(m, cls);
   bind_cuda(m, cls);
 

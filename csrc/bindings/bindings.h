@@ -145,5 +145,6 @@ void bind_nn(py::module_& m, TensorClass& cls);
 void bind_optim(py::module_& m, TensorClass& cls);
 void bind_conv(py::module_& m);
 void bind_norm(py::module_& m);
+void bind_attention(py::module_& m);
 void bind_grad_mode(py::module_& m, TensorClass& cls);
 void bind_cuda(py::module_& m, TensorClass& cls);

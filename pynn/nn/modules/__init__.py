@@ -35,3 +35,11 @@ from .pooling import (
 )
 
 __all__ += [name for m in (conv, fold, pooling) for name in m.__all__]
+
+from . import attention, transformer
+from .attention import MultiheadAttention
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
+
+__all__ += attention.__all__ + transformer.__all__
