@@ -4,6 +4,7 @@
 
 #include <pybind11/numpy.h>
 
+#include "autograd/node.h"
 #include "core/allocator.h"
 #include "core/dispatch.h"
 #include "core/parallel.h"
@@ -118,7 +119,7 @@ bool type_caster<Scalar>::load(handle src, bool) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) throw std::runtime_error("value cannot be converted to type int64 without overflow");
+    if (overflow) throw std::overflow_error("int too big to convert");  // OverflowError, torch's text
     value = Scalar(static_cast<int64_t>(v));
     return true;
   }
@@ -258,7 +259,12 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
         PYNN_CHECK(t->numel() == 1, "item", "a Tensor with ", t->numel(), " elements cannot be converted to Scalar");
         return item(t);
       })
-      .def("numpy", [](const Tensor& t, bool) { return to_numpy(t); }, py::arg("force") = false)
+      .def("numpy", [](const Tensor& t, bool force) {
+             // An array shares the memory but not the graph: writes through it would be invisible to autograd.
+             PYNN_CHECK(force || !autograd::requires_grad(t), "numpy",
+                        "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
+             return to_numpy(t);
+           }, py::arg("force") = false)
       .def("__len__", [](const Tensor& t) {
         if (t->dim() == 0) throw TypeError("len() of a 0-d tensor");
         return t->sizes()[0];

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -65,9 +66,25 @@ def _shape(size, size_kw=None) -> list:
     if len(size) == 1 and not isinstance(size[0], (builtins.int, np.integer)):
         size = size[0]
     try:
-        return [builtins.int(s) for s in size]
+        # operator.index, not int(): a float size (2.5) or None is a TypeError in torch, not a truncation.
+        return [operator.index(s) for s in size]
     except TypeError:
-        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+        raise TypeError(f"size must be tuple of ints, got {size!r}") from None
+
+
+def _int_arg(fn: str, name: str, value, position: int) -> int:
+    """An int argument checked as torch's parser does: eye(2.5) is a TypeError, not eye(2)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, "
+                        f"not {type(value).__name__}") from None
+
+
+def _tensor_arg(fn: str, value, name: str = "input", position: int = 1) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}")
+    return value
 
 
 def _filled(shape, value, dtype, device=_CPU):
@@ -104,18 +121,22 @@ def _like(t, dtype):
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _tensor_arg("zeros_like", input)
     return _finish(_filled(input.shape, 0, _like(input, dtype), _check_device(device, input.device)), requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _tensor_arg("ones_like", input)
     return _finish(_filled(input.shape, 1, _like(input, dtype), _check_device(device, input.device)), requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _tensor_arg("empty_like", input)
     return _finish(_C._empty(list(input.shape), _like(input, dtype), _check_device(device, input.device)), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _tensor_arg("full_like", input)
     dev = _check_device(device, input.device)
     return _finish(_filled(input.shape, fill_value, _like(input, dtype), dev), requires_grad)
 
@@ -141,11 +162,13 @@ def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=No
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _tensor_arg("rand_like", input)
     return rand(list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device),
                 requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _tensor_arg("randn_like", input)
     return randn(list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device),
                  requires_grad=requires_grad)
 
@@ -176,6 +199,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None):
+    _tensor_arg("randint_like", input)
     if high is None:
         low, high = 0, low
     return randint(low, high, list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device))
@@ -184,9 +208,10 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.int64
+    n = _int_arg("randperm", "n", n, 1)
     if generator is not None:
-        return _finish(_from_generator(generator, lambda g: g.permutation(builtins.int(n)), dtype), requires_grad, out)
-    return _finish(_C._randperm(builtins.int(n), dtype, dev), requires_grad, out)
+        return _finish(_from_generator(generator, lambda g: g.permutation(n), dtype), requires_grad, out)
+    return _finish(_C._randperm(n, dtype, dev), requires_grad, out)
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -204,7 +229,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    t = _C._linspace(builtins.float(start), builtins.float(end), builtins.int(steps),
+    t = _C._linspace(builtins.float(start), builtins.float(end), _int_arg("linspace", "steps", steps, 3),
                      dtype if dtype is not None else _C.float32, _check_device(device))
     return _finish(t, requires_grad, out)
 
@@ -212,21 +237,31 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
-    return _finish(_C._eye(builtins.int(n), builtins.int(n if m is None else m), dtype, dev), requires_grad, out)
+    n = _int_arg("eye", "n", n, 1)
+    m = n if m is None else _int_arg("eye", "m", m, 2)
+    return _finish(_C._eye(n, m, dtype, dev), requires_grad, out)
 
 
 def _infer_numpy(data, dtype=None) -> np.ndarray:
     """Python data -> numpy array with torch's default dtypes (float32 for Python floats)."""
     if isinstance(data, Tensor):
-        return data.numpy()
+        return data.numpy(force=True)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.numpy() if isinstance(x, Tensor) else x for x in data]
+        data = [x.numpy(force=True) if isinstance(x, Tensor) else x for x in data]
     arr = np.asarray(data)
+    python_data = not isinstance(data, np.ndarray) and not isinstance(data, np.generic)
+    if python_data and (arr.dtype == object or arr.dtype.kind == "u"):
+        # numpy keeps Python ints past int64 as uint64 or objects; torch refuses them (wrapping is garbage).
+        flat = arr.reshape(-1).tolist()
+        if all(isinstance(x, builtins.int) and not isinstance(x, builtins.bool) for x in flat):
+            if any(not -2**63 <= x < 2**63 for x in flat):
+                raise ValueError("Overflow when unpacking long long")
+            arr = arr.astype(np.int64)
     if arr.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be regular and numeric")
-    if not isinstance(data, np.ndarray) and not isinstance(data, np.generic):
+    if python_data:
         if dtype is not None:  # Python numbers go straight to the asked dtype (no float32 detour)
-            if arr.dtype.kind == "f" and _dtype_name(dtype) in ("int32", "int64"):
+            if arr.dtype.kind in "fiu" and _dtype_name(dtype) in ("int32", "int64"):
                 _check_fits(arr, _dtype_name(dtype))
         elif arr.dtype.kind == "f":
             arr = arr.astype(np.float32)
@@ -236,8 +271,12 @@ def _infer_numpy(data, dtype=None) -> np.ndarray:
 
 
 def _check_fits(arr: np.ndarray, name: str) -> None:
-    """Python floats into an integer dtype: NaN, inf and out-of-range values raise, as in torch."""
+    """Python numbers into an integer dtype: NaN, inf and out-of-range values raise, as in torch."""
     info = np.iinfo(_NUMPY_DTYPES[name])
+    if arr.dtype.kind in "iu":
+        if arr.size and (arr.min() < info.min or arr.max() > info.max):
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        return
     with np.errstate(invalid="ignore"):  # the limits as csrc/core/scalar.h applies them
         fits = bool(np.all((arr >= float(info.min)) & (arr <= float(info.max)) & (arr < -float(info.min))))
     if not fits:

@@ -92,7 +92,7 @@ def _type_as(self, other):
 
 
 def _tolist(self):
-    return self.numpy().tolist()
+    return self.numpy(force=True).tolist()
 
 
 def _array(self, dtype=None, copy=None):
@@ -141,7 +141,7 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
 
 def _apply_(self, fn):
-    a = self.numpy()
+    a = self.numpy(force=True)
     flat = a.reshape(-1)
     for i in range(flat.size):
         flat[i] = fn(flat[i].item())

@@ -100,7 +100,7 @@ def _format_values(a: np.ndarray, fmt: _Formatter, indent: int, summarize: bool)
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:
-    a = t.numpy() if t.device.type == "cpu" else t.cpu().numpy()
+    a = t.numpy(force=True) if t.device.type == "cpu" else t.cpu().numpy(force=True)
     dtype_name = str(t.dtype)
     suffixes = []
     indent = len(prefix)

@@ -85,7 +85,7 @@ def to_np(t):
     if torch is not None and isinstance(t, torch.Tensor):
         return t.detach().cpu().contiguous().numpy().copy()
     # pynn tensor
-    return np.array(t.contiguous().numpy(), copy=True)
+    return np.array(t.detach().contiguous().numpy(), copy=True)
 
 
 def P(arr, dtype=None):

@@ -206,7 +206,7 @@ def test_batchnorm_threads_do_not_change_results():
             bn = pynn.nn.BatchNorm2d(16)
             y = bn(x)
             (gx,) = pynn.autograd.grad((y * y).sum(), (x,))
-            results.append((y.numpy().copy(), gx.numpy().copy(), bn.running_var.numpy().copy()))
+            results.append((y.detach().numpy().copy(), gx.numpy().copy(), bn.running_var.numpy().copy()))
     finally:
         pynn.set_num_threads(prev)
     for a, b in zip(*results):

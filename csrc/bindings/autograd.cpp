@@ -84,9 +84,22 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
     return self;
   }, py::arg("requires_grad") = true);
   cls.def_property("grad", [](const Tensor& t) -> Tensor { return t->autograd_meta ? t->autograd_meta->grad : nullptr; },
-                   [](const Tensor& t, const Tensor& g) {
-                     if (g) PYNN_CHECK(g->sizes() == t->sizes(), "grad", "assigned grad has data of a different size");
-                     if (!g && !t->autograd_meta) return;
+                   [](const Tensor& t, py::handle value) {
+                     if (value.is_none()) {
+                       if (t->autograd_meta) t->autograd_meta->grad = nullptr;
+                       return;
+                     }
+                     PYNN_CHECK_TYPE(pynn_py::is_tensor(value), "grad",
+                                     "assigned grad expected to be a Tensor or None but got grad of type ",
+                                     pynn_py::type_name(value));
+                     Tensor g = value.cast<Tensor>();
+                     PYNN_CHECK(g->dtype() == t->dtype(), "grad", "attempting to assign a gradient with dtype '",
+                                dtype_name(g->dtype()), "' to a tensor with grad_dtype '", dtype_name(t->dtype()),
+                                "'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype).");
+                     PYNN_CHECK(g->sizes() == t->sizes(), "grad", "attempting to assign a gradient of size '",
+                                g->sizes().str(), "' to a tensor of size '", t->sizes().str(),
+                                "'. Please ensure that the gradient and the tensor are the same size");
+                     PYNN_CHECK(g->device() == t->device(), "grad", "assigned grad has data located on a different device");
                      ag::meta(t).grad = g;
                    });
   cls.def_property_readonly("grad_fn", [](const Tensor& t) -> std::shared_ptr<ag::Node> {
@@ -102,7 +115,12 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
     }
     return self;
   });
-  cls.def_property("data", [](const Tensor& t) { return detached(t); }, [](const Tensor& t, const Tensor& src) {
+  cls.def_property("data", [](const Tensor& t) { return detached(t); }, [](const Tensor& t, py::handle value) {
+    PYNN_CHECK_TYPE(pynn_py::is_tensor(value), "data", "Variable data has to be a tensor, but got ",
+                    pynn_py::type_name(value));
+    Tensor src = value.cast<Tensor>();
+    PYNN_CHECK(!ag::requires_grad(t) || is_floating(src->dtype()), "data",
+               "data set to a tensor that requires gradients must be floating point or complex dtype");
     t->set_storage(src->storage(), src->dtype());
     t->set_geometry(src->sizes(), src->strides(), src->offset());
   });
@@ -146,7 +164,11 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   cls.def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph, py::object inputs) {
     PYNN_CHECK(inputs.is_none(), "backward", "the inputs= argument is not supported yet");
     std::vector<Tensor> grads;
-    if (!gradient.is_none()) grads.push_back(pynn_py::to_tensor_operand(gradient, "backward"));
+    if (!gradient.is_none()) {
+      PYNN_CHECK_TYPE(pynn_py::is_tensor(gradient), "backward", "argument 'gradient' must be Tensor or None, not ",
+                      pynn_py::type_name(gradient));
+      grads.push_back(gradient.cast<Tensor>());
+    }
     bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
     pynn_py::without_gil([&] { ag::backward({t}, grads, retain, create_graph); });
   }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,

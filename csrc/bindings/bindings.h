@@ -103,6 +103,18 @@ class GilSafeObject {
 namespace pybind11 {
 namespace detail {
 
+// Every Tensor parameter of every binding: pybind11 lets None convert to a null holder, which the C++ side
+// would dereference. Refusing it here makes None (like any non-Tensor) a TypeError for every entry point at
+// once, and keeps overload resolution working. Absent optional operands are std::optional<Tensor>.
+template <>
+class type_caster<pynn::Tensor> : public copyable_holder_caster<pynn::TensorImpl, pynn::Tensor> {
+ public:
+  bool load(handle src, bool convert) {
+    if (src.is_none()) return false;
+    return copyable_holder_caster<pynn::TensorImpl, pynn::Tensor>::load(src, convert);
+  }
+};
+
 template <>
 struct type_caster<pynn::ScalarType> {
   PYBIND11_TYPE_CASTER(pynn::ScalarType, const_name("dtype"));
@@ -145,6 +157,12 @@ void bind_nn(py::module_& m, TensorClass& cls);
 void bind_optim(py::module_& m, TensorClass& cls);
 void bind_conv(py::module_& m);
 void bind_norm(py::module_& m);
-void bind_attention(py::module_& m);
+void bind_rnn(py::module_& m);
+void bind_einsum(py::module_& m, TensorClass& cls);
+void bind_lapack(py::module_& m);
+void bind_search(py::module_& m, TensorClass& cls);
 void bind_grad_mode(py::module_& m, TensorClass& cls);
+void bind_attention(py::module_& m);
+void bind_pad(py::module_& m);
+void bind_resample(py::module_& m);
 void bind_cuda(py::module_& m, TensorClass& cls);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "error.h"
+#include "overlap.h"
 
 namespace pynn {
 
@@ -22,6 +23,9 @@ TensorIter::TensorIter(std::initializer_list<Tensor> operands) {
 }
 
 void TensorIter::build(const TensorImpl* const* ops, int nops) {
+  // Every kernel that writes through an iterator gets torch's overlap checks here, before the first write.
+  assert_no_internal_overlap(*ops[0]);
+  for (int k = 1; k < nops; ++k) assert_no_partial_overlap(*ops[0], *ops[k]);
   nops_ = nops;
   const Dims& shape = ops[0]->sizes();
   int nd = shape.size();

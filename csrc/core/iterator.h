@@ -13,7 +13,8 @@ class TensorIter {
  public:
   static constexpr int kMaxOperands = 4;
 
-  // operands[0] is the output and defines the shape; the others broadcast to it.
+  // operands[0] is the output and defines the shape; the others broadcast to it. An output whose elements alias
+  // each other, or an input that partially overlaps it, raises torch's overlap error (core/overlap.h).
   explicit TensorIter(std::initializer_list<const TensorImpl*> operands);
   TensorIter(std::initializer_list<Tensor> operands);
 

@@ -28,20 +28,28 @@ struct Scalar {
   Scalar(bool v) : kind(Kind::Bool), d(v ? 1.0 : 0.0), i(v ? 1 : 0) {}
 
   bool is_float() const { return kind == Kind::Float; }
-  // The value as T. A float into an integral T must lie within T's limits, as torch checks it ("value
-  // cannot be converted to type int64 without overflow"); casting one that doesn't is UB.
+  // The value as T, checked as torch's checked_convert does ("value cannot be converted to type int32 without
+  // overflow"): an integral T must hold it (NaN and inf never fit), a float32 must not overflow to inf (inf and
+  // NaN themselves pass). Casting a value that doesn't fit is UB, and wrapping would be silent garbage.
   template <typename T>
   T to() const {
-    if (kind != Kind::Float) return static_cast<T>(i);
     if constexpr (std::is_integral<T>::value) {
+      if (kind != Kind::Float) {
+        if (i < static_cast<int64_t>(std::numeric_limits<T>::min()) || i > static_cast<int64_t>(std::numeric_limits<T>::max()))
+          overflow("int" + std::to_string(8 * sizeof(T)));
+        return static_cast<T>(i);
+      }
       constexpr double lo = static_cast<double>(std::numeric_limits<T>::min());  // -2^(bits-1), exact
       constexpr double hi = static_cast<double>(std::numeric_limits<T>::max());  // 2^63 for int64: rounded up
       // NaN fails every comparison; `< -lo` keeps 2^63 out of int64, where torch's own check lets it through.
-      if (!(d >= lo && d <= hi && d < -lo))
-        throw std::runtime_error(std::string("value cannot be converted to type int") +
-                                 std::to_string(8 * sizeof(T)) + " without overflow");
+      if (!(d >= lo && d <= hi && d < -lo)) overflow("int" + std::to_string(8 * sizeof(T)));
+      return static_cast<T>(d);
+    } else {
+      if (kind != Kind::Float) return static_cast<T>(i);
+      if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<T>::max()))
+        overflow(sizeof(T) == 4 ? "float32" : "float64");
+      return static_cast<T>(d);
     }
-    return static_cast<T>(d);
   }
   // dtype a wrapped number has when it must become a tensor on its own.
   ScalarType dtype() const {
@@ -49,6 +57,9 @@ struct Scalar {
   }
 
  private:
+  [[noreturn]] static void overflow(const std::string& type) {
+    throw std::runtime_error("value cannot be converted to type " + type + " without overflow");
+  }
   static int64_t saturate(double v) {
     constexpr double lim = 9223372036854775808.0;  // 2^63
     if (std::isnan(v)) return 0;

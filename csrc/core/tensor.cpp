@@ -13,7 +13,8 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, const Dims& sizes, cons
 }
 
 void TensorImpl::refresh() {
-  numel_ = sizes_.prod();
+  // A view may claim more elements than int64 counts (expand(2**62, 4)); every loop bound would wrap.
+  numel_ = checked_numel(sizes_);
   contiguous_ = true;
   int64_t expected = 1;
   for (int i = sizes_.size() - 1; i >= 0; --i) {
@@ -63,13 +64,34 @@ Dims contiguous_strides(const Dims& sizes) {
   return s;
 }
 
-int64_t required_storage_elems(const Dims& sizes, const Dims& strides, int64_t offset) {
-  int64_t last = offset;
-  for (int i = 0; i < sizes.size(); ++i) {
-    if (sizes[i] < 0) throw std::runtime_error(str("negative dimension ", sizes[i]));
-    if (sizes[i] == 0) return offset;
-    last += (sizes[i] - 1) * strides[i];
+int64_t checked_numel(const Dims& sizes) {
+  int64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) {
+    if (s == 0) return 0;
+    overflow = overflow || __builtin_mul_overflow(n, s, &n);
   }
+  if (overflow) throw std::runtime_error("numel: integer multiplication overflow");
+  return n;
+}
+
+int64_t required_storage_elems(const Dims& sizes, const Dims& strides, int64_t offset) {
+  for (int64_t s : sizes)
+    if (s < 0) throw std::runtime_error(str("negative dimension ", s));
+  for (int64_t s : sizes)
+    if (s == 0) return offset;
+  // Capped at 2^59 elements so that the byte count of any dtype (at most 8 bytes) stays inside int64 too.
+  constexpr int64_t kMaxElems = int64_t(1) << 59;
+  int64_t last = offset;
+  bool overflow = offset < 0;
+  for (int i = 0; i < sizes.size(); ++i) {
+    int64_t span = 0;
+    overflow = overflow || __builtin_mul_overflow(sizes[i] - 1, strides[i], &span) ||
+               __builtin_add_overflow(last, span, &last);
+  }
+  if (overflow || last >= kMaxElems)
+    throw std::runtime_error(str("Storage size calculation overflowed with sizes=", sizes.str(), " and strides=",
+                                 strides.str()));
   return last + 1;
 }
 

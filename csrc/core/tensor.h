@@ -76,7 +76,10 @@ Tensor make_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_
 Tensor scalar_tensor(const Scalar& value, ScalarType dtype);
 // Reads element 0 of any tensor as a Scalar of its own kind.
 Scalar item(const Tensor& t);
-// Number of bytes the storage must hold for this geometry; errors if negative sizes.
+// Elements the storage must hold for this geometry (offset included); raises on negative sizes and when the
+// count (or its byte size) would overflow int64, as torch's "Storage size calculation overflowed".
 int64_t required_storage_elems(const Dims& sizes, const Dims& strides, int64_t offset);
+// The product of the sizes; RuntimeError "numel: integer multiplication overflow" past int64.
+int64_t checked_numel(const Dims& sizes);
 
 }  // namespace pynn

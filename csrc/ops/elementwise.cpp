@@ -3,6 +3,7 @@
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "core/iterator.h"
+#include "core/overlap.h"
 #include "core/shape.h"
 #include "core/random.h"
 #include "ops/common.h"
@@ -44,13 +45,7 @@ void check_cast_inplace(const char* op, ScalarType result, ScalarType self) {
 }
 
 // In-place writes into a tensor whose elements alias each other (an expanded view) would race.
-void check_no_internal_overlap(const char* op, const Tensor& t) {
-  if (t->numel() == 0) return;  // nothing is written
-  for (int d = 0; d < t->dim(); ++d)
-    PYNN_CHECK(!(t->strides()[d] == 0 && t->sizes()[d] > 1), op,
-               "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-               "location. Please clone() the tensor before performing the operation.");
-}
+void check_no_internal_overlap(const char* op, const Tensor& t) { assert_no_internal_overlap(*t, op); }
 
 void check_inplace_shape(const char* op, const Tensor& self, const Tensor& other) {
   Dims b = broadcast_shapes(self->sizes(), other->sizes(), op);
@@ -187,8 +182,8 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   check_cast_inplace(name.c_str(), common, self->dtype());
   ScalarType dt = self->dtype();
   Tensor co = to_dtype(other, dt);
-  // Reading other while writing self is safe elementwise only if they don't partially overlap.
-  if (co->storage() == self->storage() && co.get() != self.get()) co = clone(co);
+  // Reading other while writing self is safe elementwise only if they don't partially overlap (torch refuses).
+  assert_no_partial_overlap(*self, *other, name.c_str());
   autograd::check_inplace(self, name.c_str());
   bool grad = autograd::needs_grad(self, other);
   const bool saves_values = op != BinaryOp::Add && op != BinaryOp::Sub;
@@ -325,8 +320,8 @@ void copy_(const Tensor& dst, const Tensor& src) {
   check_inplace_shape("copy_", dst, src);
   check_no_internal_overlap("copy_", dst);
   if (dst.get() == src.get()) return;
-  Tensor s = src;
-  if (s->storage() == dst->storage()) s = clone(src);  // overlapping views: read from a snapshot
+  assert_no_partial_overlap(*dst, *src, "copy_");  // a shifted or transposed view of dst: torch refuses
+  const Tensor& s = src;
   autograd::check_inplace(dst, "copy_");
   bool grad = autograd::needs_grad(dst, src);
   if (across) move(dst, s);

@@ -7,6 +7,7 @@
 
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "core/overlap.h"
 #include "core/shape.h"
 #include "kernels/indexing.h"
 #include "kernels/scatter_gather.h"
@@ -181,8 +182,9 @@ void put_advanced(const Tensor& dst, const std::vector<Tensor>& adv, const Tenso
   }
   PYNN_CHECK(ok, op, "shape mismatch: value tensor of shape ", value->sizes().str(),
              " cannot be broadcast to indexing result of shape ", shape.str());
+  assert_no_internal_overlap(*dst, op);
+  assert_no_overlap(*dst, *value, op);  // torch refuses any shared memory between the written tensor and value
   v = to_dtype(v, dst->dtype());
-  if (shares_storage(v, dst)) v = clone(v);
   v = contiguous(expand_to(v, shape));
   index_put_kernel(dev, dst, v, plan.geom, accumulate);
 }
@@ -383,8 +385,7 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
   BasicIndexed w = apply_basic_index(x, idx, "index_put_");
   if (!has_tensor_index(w)) {  // torch: x[idx].copy_(value); copy_ bumps the version and records
     Tensor r = apply_bool_views(w.view, w);
-    Tensor v = strip_leading_ones(value);
-    if (shares_storage(v, x)) v = clone(v);
+    Tensor v = strip_leading_ones(value);  // copy_ refuses a v that partially overlaps r
     // Tracked even when only value requires grad, so that x's history becomes CopySlices.
     if (grad && r != x) autograd::set_view(r, x, basic_index_replay(idx, true));
     copy_(r, v);
@@ -431,8 +432,7 @@ void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, con
   same_device("index_put_", x, value);
   std::vector<Tensor> adv = normalize_indices(x, indices, "index_put_");
   if (!any_defined(adv)) {  // add_ / copy_ bump the version and record
-    Tensor v = strip_leading_ones(value);
-    if (shares_storage(v, x)) v = clone(v);
+    Tensor v = strip_leading_ones(value);  // add_ / copy_ refuse a v that partially overlaps x
     if (accumulate) binary_(BinaryOp::Add, x, v);
     else copy_(x, v);
     return;

@@ -4,6 +4,7 @@
 
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "core/overlap.h"
 #include "core/shape.h"
 #include "kernels/scatter_gather.h"
 #include "ops/common.h"
@@ -63,7 +64,8 @@ void scatter_impl(const Tensor& x, int64_t dim, const Tensor& index, const Tenso
   }
   Tensor idx = index_as_int64(iv);
   if (sv) {
-    if (shares_storage(sv, xv)) sv = clone(sv);
+    assert_no_internal_overlap(*x, op);
+    assert_no_overlap(*x, *src, op);  // torch refuses a src that shares any memory with the written tensor
     scatter_kernel.at(dev, op)(xv, d, idx, sv, add, op);
   } else {
     scatter_fill_kernel.at(dev, op)(xv, d, idx, *value, op);

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 import warnings
 
 import numpy as np
@@ -79,12 +80,26 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
 
+    if not a <= b:  # torch's check (its uniform_ draw on [cdf(a), cdf(b)) refuses the empty range)
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+
     def fill(t: Tensor) -> None:
         vals = _C._randn([t.numel()], _C.float64).numpy() * std + mean
         bad = (vals < a) | (vals > b)
-        while bad.any():
+        # Rejection is exact but never ends when [a, b] holds (almost) no mass: a few rounds, then the rest by
+        # the inverse CDF of uniforms drawn in [cdf(a), cdf(b)], clipped (a == b gives a).
+        for _ in range(8):
+            if not bad.any():
+                break
             vals[bad] = _C._randn([int(bad.sum())], _C.float64).numpy() * std + mean
             bad = (vals < a) | (vals > b)
+        if bad.any():
+            dist = statistics.NormalDist(mean, std)
+            lo, hi = dist.cdf(a), dist.cdf(b)
+            eps = 1e-300
+            u = lo + (hi - lo) * _C._rand([int(bad.sum())], _C.float64).numpy()
+            vals[bad] = [dist.inv_cdf(min(max(x, eps), 1 - 1e-16)) for x in u]
+            vals = np.clip(vals, a, b)
         t.copy_(_C.from_numpy(vals.reshape(tuple(t.shape))))
 
     return _no_grad_fill(tensor, fill)
