@@ -421,8 +421,14 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m, cls);
   bind_conv(m);
   bind_norm(m);
-  bind_attention(m);
+  bind_rnn(m);
+  bind_einsum(m, cls);
+  bind_lapack(m);
+  bind_search(m, cls);
   bind_grad_mode(m, cls);
+  bind_attention(m);
+  bind_pad(m);
+  bind_resample(m);
   bind_cuda(m, cls);
 
 #ifdef PYNN_WITH_CUDA

@@ -7,6 +7,8 @@ from .parameter import Parameter
 from .modules import *
 from .modules.module import Module
 from . import init, modules
+from . import utils
 
 # pynn.nn.functional is pynn.functional itself: `import pynn.nn.functional as F` finds it here.
 _sys.modules[__name__ + ".functional"] = functional
+from .parallel import DataParallel  # noqa: E402,F401

@@ -36,6 +36,18 @@ from .pooling import (
 
 __all__ += [name for m in (conv, fold, pooling) for name in m.__all__]
 
+from . import padding, pixelshuffle, upsampling
+from .padding import *  # ConstantPad1d .. CircularPad3d
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+
+__all__ += [name for m in (padding, pixelshuffle, upsampling) for name in m.__all__]
+
+from . import rnn
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+
+__all__ += rnn.__all__
+
 from . import attention, transformer
 from .attention import MultiheadAttention
 from .transformer import (

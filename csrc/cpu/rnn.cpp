@@ -1,0 +1,187 @@
+// Recurrent step CPU kernels (kernels/rnn.h): the gates' activations, the state update and, backward, the
+// gates' pre-activation gradients, for a step's rows. Compiled once per CPU capability (CMake's
+// PYNN_CPU_ISA_SOURCES): the column loops are plain loops over vec::sigmoid / vec::tanh that GCC vectorizes.
+// Rows are split over the pool; each element's arithmetic is the same whatever the split.
+#include <algorithm>
+
+#include "core/parallel.h"
+#include "cpu/vec/math.h"
+#include "kernels/rnn.h"
+
+namespace pynn {
+namespace cpu {
+namespace PYNN_CPU_NS {
+namespace {
+
+template <typename T>
+T* row(const RowsRef& r, int64_t i) {
+  return r.data ? static_cast<T*>(r.data) + i * r.ld : nullptr;
+}
+
+// Rows per chunk so that a chunk holds a few thousand elements.
+int64_t row_grain(int64_t width) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, width)); }
+
+template <typename T>
+void cell_forward(const RnnCellArgs& a) {
+  const int64_t H = a.hidden;
+  const int64_t G = rnn_gates(a.mode);
+  parallel_for(0, a.rows, row_grain(G * H), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* gi = row<T>(a.gi, r);
+      // The incoming states are kept before h (which may be h_prev) and c are overwritten.
+      if (T* hs = row<T>(a.h_prev_save, r)) std::copy(row<T>(a.h_prev, r), row<T>(a.h_prev, r) + a.h_prev_cols, hs);
+      if (T* cs = row<T>(a.c_prev_save, r)) std::copy(row<T>(a.c, r), row<T>(a.c, r) + H, cs);
+      T* h = row<T>(a.h, r);
+      T* h2 = row<T>(a.h2, r);
+      T* s = row<T>(a.saved, r);
+      switch (a.mode) {
+        case RnnMode::Tanh:
+          for (int64_t j = 0; j < H; ++j) h[j] = vec::tanh(gi[j]);
+          break;
+        case RnnMode::Relu:
+          for (int64_t j = 0; j < H; ++j) h[j] = gi[j] > T(0) ? gi[j] : T(0);
+          break;
+        case RnnMode::LSTM: {
+          T* c = row<T>(a.c, r);
+          for (int64_t j = 0; j < H; ++j) {
+            const T ig = vec::sigmoid(gi[j]);
+            const T fg = vec::sigmoid(gi[H + j]);
+            const T gg = vec::tanh(gi[2 * H + j]);
+            const T og = vec::sigmoid(gi[3 * H + j]);
+            const T cn = fg * c[j] + ig * gg;
+            const T tc = vec::tanh(cn);
+            c[j] = cn;
+            h[j] = og * tc;
+            if (s) {
+              s[j] = ig;
+              s[H + j] = fg;
+              s[2 * H + j] = gg;
+              s[3 * H + j] = og;
+              s[4 * H + j] = tc;
+            }
+          }
+          break;
+        }
+        case RnnMode::GRU: {
+          const T* gh = row<T>(a.gh, r);
+          const T* hp = row<T>(a.h_prev, r);
+          for (int64_t j = 0; j < H; ++j) {
+            const T rg = vec::sigmoid(gi[j] + gh[j]);
+            const T zg = vec::sigmoid(gi[H + j] + gh[H + j]);
+            const T ng = vec::tanh(gi[2 * H + j] + rg * gh[2 * H + j]);
+            h[j] = ng + zg * (hp[j] - ng);
+            if (s) {
+              s[j] = rg;
+              s[H + j] = zg;
+              s[2 * H + j] = ng;
+              s[3 * H + j] = gh[2 * H + j];
+            }
+          }
+          break;
+        }
+      }
+      if (s && (a.mode == RnnMode::Tanh || a.mode == RnnMode::Relu)) std::copy(h, h + H, s);
+      if (h2) std::copy(h, h + H, h2);
+    }
+  });
+}
+
+template <typename T>
+void cell_backward(const RnnCellBackwardArgs& a) {
+  const int64_t H = a.hidden;
+  const int64_t G = rnn_gates(a.mode);
+  parallel_for(0, a.rows, row_grain(G * H), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      T* dh = row<T>(a.dh, r);
+      const T* dy = row<T>(a.dy, r);
+      const T* s = row<T>(a.saved, r);
+      T* dgi = row<T>(a.dgi, r);
+      if (dy)
+        for (int64_t j = 0; j < H; ++j) dh[j] += dy[j];
+      switch (a.mode) {
+        case RnnMode::Tanh:
+          for (int64_t j = 0; j < H; ++j) {
+            dgi[j] = dh[j] * (T(1) - s[j] * s[j]);
+            dh[j] = T(0);
+          }
+          break;
+        case RnnMode::Relu:
+          for (int64_t j = 0; j < H; ++j) {
+            dgi[j] = s[j] > T(0) ? dh[j] : T(0);
+            dh[j] = T(0);
+          }
+          break;
+        case RnnMode::LSTM: {
+          T* dc = row<T>(a.dc, r);
+          const T* cp = row<T>(a.c_prev, r);
+          for (int64_t j = 0; j < H; ++j) {
+            const T ig = s[j], fg = s[H + j], gg = s[2 * H + j], og = s[3 * H + j], tc = s[4 * H + j];
+            const T d = dh[j];
+            const T dct = dc[j] + d * og * (T(1) - tc * tc);
+            dgi[j] = dct * gg * ig * (T(1) - ig);
+            dgi[H + j] = dct * cp[j] * fg * (T(1) - fg);
+            dgi[2 * H + j] = dct * ig * (T(1) - gg * gg);
+            dgi[3 * H + j] = d * tc * og * (T(1) - og);
+            dc[j] = dct * fg;
+            dh[j] = T(0);
+          }
+          break;
+        }
+        case RnnMode::GRU: {
+          T* dgh = row<T>(a.dgh, r);
+          const T* hp = row<T>(a.h_prev, r);
+          for (int64_t j = 0; j < H; ++j) {
+            const T rg = s[j], zg = s[H + j], ng = s[2 * H + j], ghn = s[3 * H + j];
+            const T d = dh[j];
+            const T dn = d * (T(1) - zg) * (T(1) - ng * ng);
+            const T dz = d * (hp[j] - ng) * zg * (T(1) - zg);
+            const T dr = dn * ghn * rg * (T(1) - rg);
+            dgi[j] = dr;
+            dgi[H + j] = dz;
+            dgi[2 * H + j] = dn;
+            dgh[j] = dr;
+            dgh[H + j] = dz;
+            dgh[2 * H + j] = dn * rg;
+            dh[j] = d * zg;
+          }
+          break;
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void rows_sum(int64_t rows, int64_t cols, RowsRef dst, RowsRef a, RowsRef b) {
+  parallel_for(0, rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      T* d = row<T>(dst, r);
+      const T* x = row<T>(a, r);
+      const T* y = row<T>(b, r);
+      if (x && y) for (int64_t j = 0; j < cols; ++j) d[j] = x[j] + y[j];
+      else if (x || y) std::copy(x ? x : y, (x ? x : y) + cols, d);
+      else std::fill(d, d + cols, T(0));
+    }
+  });
+}
+
+void rnn_cell_impl(const RnnCellArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.dtype, "rnn_cell", [&] { cell_forward<scalar_t>(a); });
+}
+void rnn_cell_backward_impl(const RnnCellBackwardArgs& a) {
+  PYNN_DISPATCH_FLOAT(a.dtype, "rnn_cell_backward", [&] { cell_backward<scalar_t>(a); });
+}
+
+void rnn_rows_impl(ScalarType dt, int64_t rows, int64_t cols, RowsRef dst, RowsRef a, RowsRef b) {
+  PYNN_DISPATCH_FLOAT(dt, "rnn", [&] { rows_sum<scalar_t>(rows, cols, dst, a, b); });
+}
+
+}  // namespace
+
+PYNN_REGISTER_CPU_KERNEL(rnn_rows_kernel, rnn_rows_impl);
+PYNN_REGISTER_CPU_KERNEL(rnn_cell_kernel, rnn_cell_impl);
+PYNN_REGISTER_CPU_KERNEL(rnn_cell_backward_kernel, rnn_cell_backward_impl);
+
+}  // namespace PYNN_CPU_NS
+}  // namespace cpu
+}  // namespace pynn
