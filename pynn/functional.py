@@ -489,65 +489,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return _C.one_hot(tensor, num_classes)
 
 
-def _pad_index(n: int, left: int, right: int, mode: str, dim: int, shape) -> np.ndarray:
-    """Source positions along one dim for the non-constant pad modes."""
-    pos = np.arange(-left, n + right)
-    if mode == "replicate":
-        return np.clip(pos, 0, n - 1)
-    if mode == "circular":
-        if left > n or right > n:
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        return np.mod(pos, n)
-    # reflect: mirror about the edge elements, which are not repeated
-    if left >= n or right >= n:
-        raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
-                           f"got: padding ({left}, {right}) at dimension {dim} of input {list(shape)}")
-    pos = np.abs(pos)
-    return np.where(pos >= n, 2 * (n - 1) - pos, pos)
-
-
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
-    """Pads the last len(pad)//2 dims; pad = (last_left, last_right, prev_left, prev_right, ...)."""
-    pad = [int(p) for p in pad]
-    if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
-    if len(pad) // 2 > input.dim():
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
-                           f"padding length {len(pad)} and input of dimension {input.dim()}")
-    if mode not in ("constant", "reflect", "replicate", "circular"):
-        raise ValueError(f"Unrecognised padding mode {mode!r}: expected 'constant', 'reflect', 'replicate' or 'circular'")
-    if mode != "constant" and value is not None and value != 0:
-        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
-    fill = 0.0 if value is None else value
-    out = input
-    for i in range(len(pad) // 2):
-        dim = input.dim() - 1 - i
-        left, right = pad[2 * i], pad[2 * i + 1]
-        if left == 0 and right == 0:
-            continue
-        n = out.shape[dim]
-        if mode != "constant":
-            idx = _pad_index(n, left, right, mode, dim, input.shape)
-            out = out.index_select(dim, _C.from_numpy(idx.astype(np.int64)))
-            continue
-        if left < 0 or right < 0:  # negative padding crops
-            start, stop = max(-left, 0), n - max(-right, 0)
-            if stop < start:
-                raise RuntimeError(f"The input size {n}, plus negative padding {left} and {right} resulted in a "
-                                   f"negative output size, which is invalid. Check dimension {dim} of your input.")
-            out = out.narrow(dim, start, stop - start)
-        parts = []
-        for amount in (left, right):
-            if amount > 0:
-                shape = list(out.shape)
-                shape[dim] = amount
-                parts.append(_C._full(shape, fill, out.dtype))
-            else:
-                parts.append(None)
-        pieces = [p for p in (parts[0], out, parts[1]) if p is not None]
-        if len(pieces) > 1:
-            out = _C.cat(pieces, dim)
-    return out
+    """Pads the last len(pad) // 2 dims; pad = (last_before, last_after, prev_before, prev_after, ...). Negative
+    pads crop. Modes constant (any dims), reflect / replicate / circular (last 1-3 dims of a (batched) input)."""
+    return _C._pad(input, [int(p) for p in pad], mode, None if value is None else float(value))
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
@@ -881,7 +826,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     q, k, v, mask, out_shape = to_heads_layout(query, key, value, attn_mask, enable_gqa)
     out = _C._scaled_dot_product_attention(q, k, v, mask, float(dropout_p), bool(is_causal),
                                            None if scale is None else float(scale), bool(enable_gqa))
-    return out.reshape(out_shape)
+    return out if list(out.shape) == out_shape else out.reshape(out_shape)
 
 
 def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
@@ -899,3 +844,123 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                 add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training, key_padding_mask, need_weights,
                 attn_mask, use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight, static_k,
                 static_v, average_attn_weights, is_causal)
+
+
+# ---------------------------------------------------------------------------------------------- resampling
+__all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
+
+_INTERPOLATE_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+
+
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                recompute_scale_factor=None, antialias: bool = False) -> Tensor:
+    """Resamples (N, C, *spatial) to size or by scale_factor: nearest, nearest-exact, linear / bilinear /
+    trilinear, bicubic (C++ kernels, torch's source-index rules) and area (adaptive average pooling)."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    dim = input.dim() - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        scale_factors = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                                 "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                                 "(o1, o2, ...,oK) format.")
+            output_size = [int(s) for s in size]
+        else:
+            output_size = [int(size)] * dim
+    elif scale_factor is not None:
+        output_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
+                                 f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
+                                 f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                                 "format and scale_factor in (s1, s2, ...,sK) format.")
+            scale_factors = [float(s) for s in scale_factor]
+        else:
+            scale_factors = [float(scale_factor)] * dim
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if output_size is None:  # the kernels' own rule: truncate in * scale
+        output_size = [int(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
+        if recompute_scale_factor:
+            scale_factors = None
+    if antialias:
+        raise NotImplementedError("pynn: interpolate(antialias=True) is not supported")
+    modes = "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
+    if input.dim() not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area") + tuple(_INTERPOLATE_RANK):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+                                  f"the modes: {modes} (got {mode})")
+    if mode in _INTERPOLATE_RANK and input.dim() != _INTERPOLATE_RANK[mode]:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_INTERPOLATE_RANK[mode]}D input")
+    if mode == "area":
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 1](input, output_size)
+    return _C._interpolate(input, mode, output_size, scale_factors or [], bool(align_corners))
+
+
+def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _check_shuffle_input(name: str, input: Tensor) -> None:
+    if input.dim() < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input with {input.dim()} "
+                           "dimension(s)")
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r): a reshape and a permutation (views and one copy)."""
+    _check_shuffle_input("pixel_shuffle", input)
+    r = int(upscale_factor)
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H * r, W * r) -> (*, C * r^2, H, W), pixel_shuffle's inverse."""
+    _check_shuffle_input("pixel_unshuffle", input)
+    r = int(downscale_factor)
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    *lead, c, h, w = input.shape
+    for name, size, dim in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                               f"input.size({dim})={size} is not divisible by {r}")
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)

@@ -131,7 +131,7 @@ def test_conv2d_threads_and_batch_sizes_agree():
             pynn.set_num_threads(threads)
             xs, ws = pynn.tensor(x).requires_grad_(True), pynn.tensor(w).requires_grad_(True)
             out = F.conv2d(xs, ws, None, 1, 1)
-            np.testing.assert_allclose(out.numpy(), expect, rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(out.detach().numpy(), expect, rtol=1e-10, atol=1e-10)
             out.sum().backward()
             gw = ws.grad.numpy()
             xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
