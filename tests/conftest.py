@@ -43,6 +43,10 @@ def _machine_has_nvidia_gpu():
 MACHINE_HAS_GPU = _machine_has_nvidia_gpu()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cuda: needs a CUDA GPU and pynn built with PYNN_CUDA (skips otherwise)")
+
+
 def pynn_cuda_available():
     try:
         return bool(pynn.cuda.is_available())
@@ -84,15 +88,22 @@ def to_np(t):
         return np.array(t)
     if torch is not None and isinstance(t, torch.Tensor):
         return t.detach().cpu().contiguous().numpy().copy()
-    # pynn tensor
-    return np.array(t.detach().contiguous().numpy(), copy=True)
+    # pynn tensor (a CUDA one is copied to the host first)
+    return np.array(t.detach().cpu().contiguous().numpy(), copy=True)
+
+
+# PYNN_TEST_DEVICE=cuda (scripts/gpu_check.sh) puts the tensors the helpers below build on the GPU, so every
+# test written with P / both / check_op compares pynn on cuda against torch on the CPU.
+TEST_DEVICE = os.environ.get("PYNN_TEST_DEVICE", "cpu")
 
 
 def P(arr, dtype=None):
-    """pynn tensor from a numpy array (or nested list)."""
+    """pynn tensor from a numpy array (or nested list), on TEST_DEVICE."""
     if dtype is not None:
-        return pynn.tensor(arr, dtype=pynn_dtype(dtype_name(dtype)))
-    return pynn.tensor(arr)
+        t = pynn.tensor(arr, dtype=pynn_dtype(dtype_name(dtype)))
+    else:
+        t = pynn.tensor(arr)
+    return t if TEST_DEVICE == "cpu" else t.to(TEST_DEVICE)
 
 
 def T(arr, dtype=None):
