@@ -41,7 +41,10 @@ struct LogcumsumexpBackward : Node {
   void release_saved() override { x.reset(); out.reset(); }
   std::vector<Tensor> apply(const Tensor& g) override {
     Tensor xv = x.unpack(this), r = out.unpack(this);
-    Tensor ninf = full(g->sizes(), Scalar(-std::numeric_limits<double>::infinity()), g->dtype(), g->device());
+    // The lowest finite value, not -inf, stands for log(0): -inf would give inf - inf in the double backward.
+    const double lowest = g->dtype() == ScalarType::Float32 ? -std::numeric_limits<float>::max()
+                                                            : -std::numeric_limits<double>::max();
+    Tensor ninf = full(g->sizes(), Scalar(lowest), g->dtype(), g->device());
     Tensor pos = where(binary(BinaryOp::Gt, g, num(0)), unary(UnaryOp::Log, g), ninf);
     Tensor negp = where(binary(BinaryOp::Lt, g, num(0)), unary(UnaryOp::Log, neg(g)), ninf);
     Tensor gp = unary(UnaryOp::Exp, add(reverse_logcumsumexp(sub(pos, r), dim), xv));
