@@ -128,6 +128,9 @@ class DataLoader(Generic[T_co]):
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self) -> Iterator[Any]:
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", UserWarning, stacklevel=2)
         if self.num_workers == 0:
             return self._iter_single()
         if self.persistent_workers:
@@ -189,9 +192,6 @@ class _MultiProcessIter:
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._timeout = loader.timeout
-        if loader.pin_memory:
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-                          "memory won't be used.", UserWarning, stacklevel=3)
         ctx = loader.multiprocessing_context
         if ctx is None:
             ctx = multiprocessing.get_context()
@@ -310,15 +310,16 @@ class _MultiProcessIter:
                 waited += step
             dead = [w for w in self._workers if not w.is_alive()]
             if dead:
-                self._shutdown_workers()
+                self._shutdown_workers(wait=0.1)
                 pids = ", ".join(str(w.pid) for w in dead)
                 codes = ", ".join(str(w.exitcode) for w in dead)
                 raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes})")
             if self._timeout > 0 and waited >= self._timeout:
-                self._shutdown_workers()
+                self._shutdown_workers(wait=0.1)
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
-    def _shutdown_workers(self) -> None:
+    def _shutdown_workers(self, wait: float = _worker.STATUS_CHECK_INTERVAL) -> None:
+        """Stops the workers: asks them to exit, waits up to `wait` seconds each, then terminates them."""
         if self._shutdown:
             return
         self._shutdown = True
@@ -330,7 +331,7 @@ class _MultiProcessIter:
             except Exception:
                 pass
         for w in self._workers:
-            w.join(timeout=_worker.STATUS_CHECK_INTERVAL)
+            w.join(timeout=wait)
             if w.is_alive():
                 w.terminate()
                 w.join()

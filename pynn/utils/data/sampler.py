@@ -105,8 +105,10 @@ def _multinomial_probabilities(weights):
                          f"{tuple(w.shape)}")
     if w.size == 0:
         raise RuntimeError("cannot sample from an empty probability distribution")
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.isinf(w).any():
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity)")
+    if not (w >= 0).all():  # NaN fails the comparison too, as in torch's check
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
     total = w.sum()
     if total <= 0:
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
@@ -122,7 +124,7 @@ class WeightedRandomSampler(Sampler[int]):
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
         w, self._p = _multinomial_probabilities(weights)
-        if not replacement and num_samples > int((self._p > 0).sum()):
+        if not replacement and num_samples > len(self._p):
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
         self.weights = _C.from_numpy(np.ascontiguousarray(w))  # torch keeps them as a float64 tensor
         self.num_samples = int(num_samples)
@@ -141,7 +143,10 @@ class WeightedRandomSampler(Sampler[int]):
                 yield from np.searchsorted(cdf, rng.random(k), side="right").clip(max=len(cdf) - 1).tolist()
                 left -= k
             return
-        yield from rng.choice(len(self._p), size=self.num_samples, replace=False, p=self._p).tolist()
+        # Without replacement: the smallest Exp(1) / p keys (torch's method); zero weights come last.
+        with np.errstate(divide="ignore"):
+            keys = rng.exponential(size=len(self._p)) / self._p
+        yield from np.argsort(keys, kind="stable")[: self.num_samples].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
