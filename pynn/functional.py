@@ -964,3 +964,160 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
     return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+# ---------------------------------------------------------------------------------------------- instance / local response norm, distances, embedding_bag
+__all__ += ["instance_norm", "local_response_norm", "pairwise_distance", "embedding_bag"]
+
+
+def _verify_spatial_size(size) -> None:
+    size_prods = 1
+    for i in range(2, len(size)):
+        size_prods *= size[i]
+    if size_prods == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {size}")
+
+
+def instance_norm(input: Tensor, running_mean: Optional[Tensor] = None, running_var: Optional[Tensor] = None,
+                  weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """torch's definition: batch norm of (1, N * C, *spatial), each sample's channels a channel of their own, the
+    running statistics repeated per sample going in and averaged over the samples coming out."""
+    if use_input_stats:
+        _verify_spatial_size(input.shape)
+    if input.dim() < 2:
+        raise ValueError(f"instance_norm expects an input of at least 2 dims (N, C, ...), got {input.dim()}D")
+    b, c = input.shape[0], input.shape[1]
+    flat = input.reshape(1, b * c, *input.shape[2:])
+    repeat = (lambda t: None if t is None else t.repeat(b))
+    mean, var = repeat(running_mean), repeat(running_var)
+    out = _C._batch_norm(flat, mean, var, repeat(weight), repeat(bias), bool(use_input_stats),
+                         0.0 if momentum is None else float(momentum), float(eps))
+    from .autograd import no_grad  # noqa: PLC0415 (pynn.autograd imports this module)
+    with no_grad():
+        for stat, repeated in ((running_mean, mean), (running_var, var)):
+            if stat is not None:
+                stat.copy_(repeated.view(b, c).mean(0))
+    return out.reshape(input.shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """torch's definition: x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.shape
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
+        div = div.view(*sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """torch's definition: the p-norm of x1 - x2 + eps over the last dim (broadcasting)."""
+    last = max(x1.dim(), x2.dim()) - 1
+    diff = x1 - x2 + eps
+    if last < 0:
+        return diff.abs()
+    return diff.norm(p, last, keepdim)
+
+
+def _bag_layout(input: Tensor, offsets: Optional[Tensor], include_last_offset: bool):
+    """Flattens input into indices and returns (indices, starts, lengths) of the bags, checked as torch."""
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        bags, length = input.shape
+        return input.reshape(-1), np.arange(bags, dtype=np.int64) * length, np.full(bags, length, dtype=np.int64)
+    if input.dim() != 1:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if offsets is None:
+        raise ValueError("offsets has to be a 1D Tensor but got None")
+    if offsets.dim() != 1:
+        raise ValueError("offsets has to be a 1D Tensor")
+    if offsets.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {str(input.dtype).split('.')[-1].capitalize()} but found "
+                           f"{str(offsets.dtype).split('.')[-1].capitalize()}")
+    n = input.shape[0]
+    offs = offsets.numpy().astype(np.int64)
+    if len(offs) and offs[0] != 0:
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {offs[0]}")
+    if len(offs) and offs[-1] > n:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n}, but got offsets[-1] of "
+                           f"{offs[-1]}")
+    if np.any(np.diff(offs) < 0):
+        raise RuntimeError("offsets must be non-decreasing")
+    ends = offs[1:] if include_last_offset else np.append(offs[1:], n)
+    starts = offs[:-1] if include_last_offset else offs
+    return input, starts, ends - starts
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Optional[Tensor] = None, max_norm: Optional[float] = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Optional[Tensor] = None, include_last_offset: bool = False,
+                  padding_idx: Optional[int] = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows: the rows are looked up once (F.embedding: index checks,
+    max_norm, scale_grad_by_freq), laid out as (bags, longest bag) and reduced under a mask; entries equal to
+    padding_idx are left out of their bag, and empty bags give zeros."""
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "
+                         f"must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    flat, starts, lengths = _bag_layout(input, offsets, include_last_offset)
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if sparse:
+        raise ValueError("pynn: sparse embedding_bag gradients are not supported (use sparse=False)")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, -{num} through {num - 1}, but "
+                               f"got {padding_idx}")
+        padding_idx = padding_idx % num
+    if max_norm is not None:
+        from .autograd import no_grad  # noqa: PLC0415
+        with no_grad():
+            _C._embedding_renorm_(weight, flat.contiguous(), float(max_norm), float(norm_type))
+    bags = len(starts)
+    rows = _C._embedding(weight, flat, -1 if padding_idx is None else padding_idx, bool(scale_grad_by_freq))
+    longest = max(int(lengths.max()) if bags else 0, 1)
+    slot = np.arange(longest)
+    valid = slot[None, :] < lengths[:, None]
+    position = np.where(valid, starts[:, None] + slot[None, :], 0)
+    if padding_idx is not None and flat.numel():
+        valid &= flat.numpy()[position] != padding_idx
+    count = valid.sum(1)
+    dim = weight.shape[1]
+    if flat.numel() == 0 or bags == 0:  # nothing to look up: every bag is empty
+        return _C._full([bags, dim], 0.0, weight.dtype)
+    laid = rows.index_select(0, _C.from_numpy(position.reshape(-1))).view(bags, longest, dim)
+    mask = _C.from_numpy(valid)
+    if mode == "max":
+        out = laid.masked_fill(~mask.unsqueeze(2), float("-inf")).amax(1)
+        return out.masked_fill(_C.from_numpy(count == 0).unsqueeze(1), 0.0)
+    scale = valid.astype(np.float64)
+    if mode == "mean":
+        scale = scale / np.maximum(count, 1)[:, None]
+    w = _C.from_numpy(scale).to(weight.dtype)
+    if per_sample_weights is not None:
+        w = w * per_sample_weights.reshape(-1).index_select(0, _C.from_numpy(position.reshape(-1))).view(bags, longest)
+    return (laid * w.unsqueeze(2)).sum(1)

@@ -43,6 +43,14 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ += [name for m in (padding, pixelshuffle, upsampling) for name in m.__all__]
 
+from . import distance, instancenorm
+from .distance import CosineSimilarity, PairwiseDistance
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .normalization import LocalResponseNorm
+from .sparse import EmbeddingBag
+
+__all__ += [name for m in (distance, instancenorm) for name in m.__all__] + ["LocalResponseNorm", "EmbeddingBag"]
+
 from . import rnn
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
