@@ -13,6 +13,7 @@ from ...autograd import no_grad
 from ..modules.container import ModuleDict, ModuleList
 from ..modules.module import Module
 from ..parameter import Parameter
+from . import _computed
 
 __all__ = ["register_parametrization", "remove_parametrizations", "is_parametrized", "cached",
            "ParametrizationList", "type_before_parametrizations", "transfer_parametrizations_and_params"]
@@ -174,6 +175,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
             module.parametrizations = ModuleDict()
         _inject_property(module, tensor_name)
         module.parametrizations[tensor_name] = plist
+        _computed.install(module, is_parametrized)
         return module
     raise ValueError(f"Module '{module}' does not have a parameter, a buffer, or a parametrized element with name "
                      f"'{tensor_name}'")

@@ -7,6 +7,7 @@ from typing import Optional
 from ..._C import Tensor
 from ..modules.module import Module
 from ..parameter import Parameter
+from . import _computed
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm", "norm_except_dim"]
 
@@ -48,6 +49,7 @@ class WeightNorm:
         module.register_parameter(name + "_v", Parameter(weight.detach()))
         setattr(module, name, fn.compute_weight(module))
         module.register_forward_pre_hook(fn)
+        _computed.install(module, _has_weight_norm)
         return fn
 
     def remove(self, module: Module) -> None:
@@ -59,6 +61,10 @@ class WeightNorm:
 
     def __call__(self, module: Module, inputs) -> None:
         setattr(module, self.name, self.compute_weight(module))
+
+
+def _has_weight_norm(module: Module, name: str) -> bool:
+    return any(isinstance(h, WeightNorm) and h.name == name for h in module._forward_pre_hooks.values())
 
 
 def weight_norm(module: Module, name: str = "weight", dim: Optional[int] = 0) -> Module:
