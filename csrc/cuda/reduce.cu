@@ -160,7 +160,7 @@ constexpr int kReduceBlock = 256;
 template <typename Op>
 __device__ typename Op::acc_t block_merge(const Op& op, typename Op::acc_t a) {
   using acc_t = typename Op::acc_t;
-  __shared__ unsigned char raw[kReduceBlock * sizeof(acc_t)];
+  __shared__ alignas(alignof(acc_t) > 8 ? alignof(acc_t) : 8) unsigned char raw[kReduceBlock * sizeof(acc_t)];
   acc_t* sh = reinterpret_cast<acc_t*>(raw);
   sh[threadIdx.x] = a;
   __syncthreads();

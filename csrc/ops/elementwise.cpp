@@ -147,7 +147,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   const char* name = op_name(op);
   require_defined(name, a);
   require_defined(name, b, "other");
-  const auto kernel = binary_kernel.at(same_device(name, a, b), name);
+  const Device dev = same_device(name, a, b);  // not a's: a may be a wrapped Python number (2 - x)
+  const auto kernel = binary_kernel.at(dev, name);
   ScalarType common = result_type({a.get(), b.get()});
   ScalarType dt = compute_dtype(op, common);
   if (op == BinaryOp::Sub && dt == ScalarType::Bool)
@@ -160,7 +161,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   bool grad = autograd::needs_grad(a, b);
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = a->sizes() == b->sizes() ? a->sizes() : broadcast_shapes(a->sizes(), b->sizes(), name);
-  Tensor out = empty(shape, is_bool_out(op) ? ScalarType::Bool : dt, a->device());
+  Tensor out = empty(shape, is_bool_out(op) ? ScalarType::Bool : dt, dev);
   kernel(op, TensorIter({out.get(), ca.get(), cb.get()}), dt, alpha);
   if (grad) autograd::record_binary(op, a, b, out, alpha);
   return out;
