@@ -46,7 +46,10 @@ from ._functions import allclose, equal, isclose, numel, is_tensor, is_floating_
 __version__ = "0.1.0"
 
 from . import functional, nn  # noqa: E402,F401
+from ._argcheck import dim_required as _dim_required, wrap_tensor_inputs as _wrap_tensor_inputs  # noqa: E402
+_wrap_tensor_inputs(functional)  # F.f(None): TypeError, as torch's parser, not an AttributeError from inside
 from .functional import bilinear, celu, cosine_similarity, log_softmax, prelu, selu, softmax  # noqa: E402,F401
+softmax, log_softmax = _dim_required(softmax), _dim_required(log_softmax)
 from . import optim  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from ._generator import Generator  # noqa: E402,F401
@@ -55,3 +58,10 @@ from . import accelerator, backends, jit  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401,A004
 from ._inference_mode import inference_mode  # noqa: E402,F401
 from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
+from . import _surface_ops  # noqa: E402
+
+import sys as _sys  # noqa: E402
+
+_surface_ops._install(_sys.modules[__name__])
+linalg._install(_sys.modules[__name__])

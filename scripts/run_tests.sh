@@ -23,3 +23,7 @@ for cap in default avx2; do
   echo "== pytest at PYNN_CPU_CAPABILITY=$cap"
   PYNN_CPU_CAPABILITY=$cap pytest -q -p no:cacheprovider .
 done
+# CI also runs the ASan+UBSan build (its own build dir) over ctest and a pytest subset.
+if [ "${CI:-}" = "true" ]; then
+  cd .. && bash scripts/sanitize.sh
+fi

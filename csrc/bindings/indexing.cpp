@@ -172,10 +172,17 @@ std::vector<int64_t> dims_from_args(const py::args& args, const py::kwargs& kwar
   return out;
 }
 
-// A sequence of tensors or None (torch's index_put indices).
+// index_put's indices: a non-empty sequence of tensors, as torch's parser takes them (None is refused there).
 std::vector<Tensor> optional_tensors(py::handle seq) {
   std::vector<Tensor> out;
-  for (py::handle h : seq) out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+  PYNN_CHECK_TYPE(py::isinstance<py::sequence>(seq) && !is_tensor(seq), "index_put_",
+                  "index_put_(): argument 'indices' must be tuple of Tensors, not ", type_name(seq));
+  for (py::handle h : seq) {
+    PYNN_CHECK_TYPE(is_tensor(h), "index_put_", "expected Tensor as element ", out.size(),
+                    " in argument 0, but got ", type_name(h));
+    out.push_back(h.cast<Tensor>());
+  }
+  PYNN_CHECK(!out.empty(), "index_put_", "index_put_(): indices must not be empty");
   return out;
 }
 

@@ -45,7 +45,9 @@ py::object extreme(bool is_max, const Tensor& x, const py::object& dim, bool kee
     Tensor o = pynn_py::to_tensor_operand(rhs, op);
     return py::cast(run_released({x, o}, [&] { return binary(bop, x, o); }));
   }
-  if (dim.is_none()) {
+  // dim's default is Ellipsis, so that an explicit None is refused as torch's parser does.
+  PYNN_CHECK_TYPE(!dim.is_none(), op, op, "() received an invalid combination of arguments - got (NoneType)");
+  if (dim.ptr() == Py_Ellipsis) {
     return py::cast(run_released({x}, [&] { return is_max ? pynn::max(x) : pynn::min(x); }));
   }
   const int64_t d = one_dim(dim, op);
@@ -153,9 +155,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     auto fn = [is_max](const Tensor& x, const py::object& dim, bool keepdim, const py::object& other) {
       return extreme(is_max, x, dim, keepdim, other);
     };
-    m.def(name, fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false,
+    m.def(name, fn, py::arg("input"), py::arg("dim") = py::ellipsis(), py::arg("keepdim") = false,
           py::arg("other") = py::none());
-    cls.def(name, fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::arg("other") = py::none());
+    cls.def(name, fn, py::arg("dim") = py::ellipsis(), py::arg("keepdim") = false, py::arg("other") = py::none());
 
     auto afn = [is_max](const Tensor& x, const py::object& dim, bool keepdim) {
       std::vector<int64_t> dims = opt_dims(dim, is_max ? "amax" : "amin");

@@ -357,6 +357,8 @@ void binary_cross_entropy_impl(const TensorIter& iter, ScalarType dt, bool has_w
     auto loss = [](T x, T t) {
       if (!(x >= T(0) && x <= T(1)))
         throw std::runtime_error("[binary_cross_entropy] all elements of input should be between 0 and 1");
+      if (!(t >= T(0) && t <= T(1)))
+        throw std::runtime_error("[binary_cross_entropy] all elements of target should be between 0 and 1");
       // torch clamps each log at -100 so that x = 0 or 1 gives a finite loss.
       const T lx = std::max(std::log(x), T(-100)), l1x = std::max(std::log1p(-x), T(-100));
       return -(t * lx + (T(1) - t) * l1x);

@@ -112,9 +112,19 @@ Tensor wrap_scalar(const Scalar& s) {
   return t;
 }
 
+namespace {
+// Checks torch makes before any kernel runs (the kernels would only say the dtype is unsupported).
+void check_unary_dtype(UnaryOp op, const char* name, ScalarType dt) {
+  if (op == UnaryOp::Neg && dt == ScalarType::Bool)
+    throw std::runtime_error(str("[", name, "] Negation, the `-` operator, on a bool tensor is not supported. If you "
+                                 "are trying to invert a mask, use the `~` or `logical_not()` operator instead."));
+}
+}  // namespace
+
 Tensor unary(UnaryOp op, const Tensor& x) {
   const char* name = op_name(op);
   require_defined(name, x);
+  check_unary_dtype(op, name, x->dtype());
   const auto kernel = unary_kernel.at(x->device(), name);
   ScalarType dt = x->dtype();
   if (is_rounding(op) && !is_floating(dt)) return clone(x);  // integers are already rounded
@@ -129,6 +139,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
 void unary_(UnaryOp op, const Tensor& x) {
   std::string name = inplace_name(op_name(op));
   require_defined(name.c_str(), x);
+  check_unary_dtype(op, name.c_str(), x->dtype());
   const auto kernel = unary_kernel.at(x->device(), name.c_str());
   check_no_internal_overlap(name.c_str(), x);
   ScalarType dt = x->dtype();
@@ -156,6 +167,9 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
                              "Use the `^` or `logical_xor()` operator instead.");
   if (!alpha.is_float() || alpha.d != 1.0)
     PYNN_CHECK(is_floating(dt) || !alpha.is_float(), name, "For integral input tensors, argument alpha must not be a floating point number.");
+  if (op == BinaryOp::Pow && !is_floating(dt) && dt != ScalarType::Bool && b->is_wrapped_number && !item(b).is_float() &&
+      item(b).i < 0)
+    throw std::runtime_error(str("[", name, "] Integers to negative integer powers are not allowed."));
   // x ** 2 is common enough (losses, norms) to deserve the multiply instead of pow.
   if (op == BinaryOp::Pow && b->is_wrapped_number && item(b).d == 2.0 && dt == a->dtype()) return unary(UnaryOp::Square, a);
   bool grad = autograd::needs_grad(a, b);

@@ -429,6 +429,9 @@ Tensor index_tensors(const Tensor& x, const std::vector<Tensor>& indices) {
 void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& value, bool accumulate) {
   require_defined("index_put_", x);
   require_defined("index_put_", value, "value");
+  // x[i] = v casts v; the explicit index_put_ does not, as in torch.
+  PYNN_CHECK(value->dtype() == x->dtype(), "index_put_", "Index put requires the source and destination dtypes match, got ",
+             type_title(x->dtype()), " for the destination and ", type_title(value->dtype()), " for the source.");
   same_device("index_put_", x, value);
   std::vector<Tensor> adv = normalize_indices(x, indices, "index_put_");
   if (!any_defined(adv)) {  // add_ / copy_ bump the version and record
