@@ -1,9 +1,10 @@
 // CPU pooling kernels (kernels/pool.h): planes shared over the pool, windows walked tap by tap (only the taps
-// inside the input, so padding is never read). Compiled once.
+// inside the input, so padding is never read) from per-axis window tables built once per call. Compiled once.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "core/parallel.h"
 #include "core/error.h"
@@ -18,45 +19,65 @@ int64_t plane_grain(const PoolGeometry& g) {
   return std::max<int64_t>(1, kElementwiseGrain / work);
 }
 
-// The output at (oz, oy, ox) of a plane.
+// One axis' windows, resolved once per call (no division per output): output o's in-input taps are at
+// first[o] + j * dilation, j < count[o]; padded[o] is its count_include_pad size.
+struct AxisWindows {
+  std::vector<int64_t> first, count, padded;
+  int64_t dilation = 1;
+  explicit AxisWindows(const PoolAxis& a) : first(a.out), count(a.out), padded(a.out), dilation(a.dilation) {
+    for (int64_t o = 0; o < a.out; ++o) {
+      const int64_t f = a.first_tap(o), l = a.last_tap(o);
+      first[o] = a.start(o) + f * a.dilation;
+      count[o] = std::max<int64_t>(0, l - f);
+      padded[o] = a.padded_count(o);
+    }
+  }
+};
+
+struct Windows {
+  AxisWindows d, h, w;
+  int64_t h_in, w_in;
+  explicit Windows(const PoolGeometry& g) : d(g.d), h(g.h), w(g.w), h_in(g.h.in), w_in(g.w.in) {}
+};
+
+// The output at (oz, oy, ox) of a plane, `at` its offset in the plane.
 struct OutPos {
   int64_t z, y, x, at;
 };
 
 template <typename T>
-T avg_divisor(const PoolGeometry& g, const OutPos& o) {
+T avg_divisor(const PoolGeometry& g, const Windows& win, const OutPos& o) {
   if (g.divisor_override) return static_cast<T>(g.divisor_override);
-  if (g.count_include_pad)
-    return static_cast<T>(g.d.padded_count(o.z) * g.h.padded_count(o.y) * g.w.padded_count(o.x));
-  auto taps = [](const PoolAxis& a, int64_t i) { return a.last_tap(i) - a.first_tap(i); };
-  return static_cast<T>(taps(g.d, o.z) * taps(g.h, o.y) * taps(g.w, o.x));
+  if (g.count_include_pad) return static_cast<T>(win.d.padded[o.z] * win.h.padded[o.y] * win.w.padded[o.x]);
+  return static_cast<T>(win.d.count[o.z] * win.h.count[o.y] * win.w.count[o.x]);
 }
 
 // Calls begin(pos), then tap(in_offset) for every in-input tap of that output's window, then end(pos), for every
-// output of a plane in order.
+// output of a plane in order. The innermost taps are contiguous when the width's dilation is 1.
 template <typename Begin, typename Tap, typename End>
-void walk_windows(const PoolGeometry& g, Begin begin, Tap tap, End end) {
-  const PoolAxis &D = g.d, &H = g.h, &W = g.w;
+void walk_windows(const Windows& win, Begin begin, Tap tap, End end) {
+  const AxisWindows &D = win.d, &H = win.h, &W = win.w;
+  const int64_t n_z = static_cast<int64_t>(D.first.size()), n_y = static_cast<int64_t>(H.first.size()),
+                n_x = static_cast<int64_t>(W.first.size()), dw = W.dilation;
   int64_t at = 0;
-  for (int64_t oz = 0; oz < D.out; ++oz) {
-    const int64_t z0 = D.first_tap(oz), z1 = D.last_tap(oz), zs = D.start(oz);
-    for (int64_t oy = 0; oy < H.out; ++oy) {
-      const int64_t y0 = H.first_tap(oy), y1 = H.last_tap(oy), ys = H.start(oy);
-      for (int64_t ox = 0; ox < W.out; ++ox, ++at) {
-        const int64_t x0 = W.first_tap(ox), x1 = W.last_tap(ox), xs = W.start(ox);
+  for (int64_t oz = 0; oz < n_z; ++oz)
+    for (int64_t oy = 0; oy < n_y; ++oy)
+      for (int64_t ox = 0; ox < n_x; ++ox, ++at) {
         const OutPos pos{oz, oy, ox, at};
         begin(pos);
-        for (int64_t k = z0; k < z1; ++k) {
-          const int64_t plane = (zs + k * D.dilation) * H.in;
-          for (int64_t j = y0; j < y1; ++j) {
-            const int64_t row = (plane + ys + j * H.dilation) * W.in;
-            for (int64_t i = x0; i < x1; ++i) tap(row + xs + i * W.dilation);
+        for (int64_t k = 0; k < D.count[oz]; ++k) {
+          const int64_t plane = (D.first[oz] + k * D.dilation) * win.h_in;
+          for (int64_t j = 0; j < H.count[oy]; ++j) {
+            const int64_t row = (plane + H.first[oy] + j * H.dilation) * win.w_in + W.first[ox];
+            const int64_t n = W.count[ox];
+            if (dw == 1)
+              for (int64_t i = 0; i < n; ++i) tap(row + i);
+            else
+              for (int64_t i = 0; i < n; ++i) tap(row + i * dw);
           }
         }
         end(pos);
       }
-    }
-  }
 }
 
 template <typename T>
@@ -65,6 +86,7 @@ void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const
   const T* X = x->data_ptr<T>();
   T* Y = out->data_ptr<T>();
   int64_t* I = indices ? indices->data_ptr<int64_t>() : nullptr;
+  const Windows win(g);
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = X + p * in_plane;
@@ -74,7 +96,7 @@ void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const
         T best = T(0);
         int64_t at = -1;
         walk_windows(
-            g, [&](const OutPos&) { best = -std::numeric_limits<T>::infinity(), at = -1; },
+            win, [&](const OutPos&) { best = -std::numeric_limits<T>::infinity(), at = -1; },
             [&](int64_t k) {
               const T v = xp[k];
               if (at < 0 || v > best || std::isnan(v)) best = v, at = k;
@@ -86,8 +108,8 @@ void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const
       } else {
         T acc = T(0);
         walk_windows(
-            g, [&](const OutPos&) { acc = T(0); }, [&](int64_t k) { acc += xp[k]; },
-            [&](const OutPos& o) { yp[o.at] = acc / avg_divisor<T>(g, o); });
+            win, [&](const OutPos&) { acc = T(0); }, [&](int64_t k) { acc += xp[k]; },
+            [&](const OutPos& o) { yp[o.at] = acc / avg_divisor<T>(g, win, o); });
       }
     }
   });
@@ -100,6 +122,7 @@ void pool_backward_typed(const Tensor& grad_input, const Tensor& grad_out, const
   const T* G = grad_out->data_ptr<T>();
   T* GI = grad_input->data_ptr<T>();
   const int64_t* I = indices ? indices->data_ptr<int64_t>() : nullptr;
+  const Windows win(g);
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       T* gi = GI + p * in_plane;
@@ -112,7 +135,7 @@ void pool_backward_typed(const Tensor& grad_input, const Tensor& grad_out, const
       } else {
         T share = T(0);
         walk_windows(
-            g, [&](const OutPos& o) { share = go[o.at] / avg_divisor<T>(g, o); },
+            win, [&](const OutPos& o) { share = go[o.at] / avg_divisor<T>(g, win, o); },
             [&](int64_t k) { gi[k] += share; }, [](const OutPos&) {});
       }
     }
