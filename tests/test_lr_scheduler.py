@@ -1,6 +1,8 @@
 """pynn.optim.lr_scheduler vs torch's: the same learning rates (and momenta) every epoch for 30 epochs."""
 import warnings
 
+import numpy as np
+
 import pytest
 
 import pynn
@@ -156,3 +158,97 @@ def test_bad_arguments():
     sched.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         sched.step()
+
+
+# ---- issue #17: ConstantLR, LinearLR, PolynomialLR, SequentialLR, ChainedScheduler, CosineAnnealingWarmRestarts,
+# CyclicLR ------------------------------------------------------------------------------------------------
+def _run_schedule(lib, make, n=25, opt="SGD"):
+    import warnings
+
+    p, q = lib.zeros(2, requires_grad=True), lib.zeros(2, requires_grad=True)
+    extra = {"momentum": 0.9} if opt == "SGD" else {}
+    o = getattr(lib.optim, opt)([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1, **extra)
+    s = make(lib, o)
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(n):
+            o.step()
+            s.step()
+            rows.append(list(s.get_last_lr()) + [g.get("momentum", g.get("betas", [0])[0]) for g in o.param_groups])
+    return np.array(rows, dtype=float), s
+
+
+NEW_SCHEDULES = {
+    "constant": lambda L, o: L.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4),
+    "linear": lambda L, o: L.optim.lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=6),
+    "poly": lambda L, o: L.optim.lr_scheduler.PolynomialLR(o, total_iters=10, power=2.0),
+    "warm_restarts": lambda L, o: L.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01),
+    "cyclic2": lambda L, o: L.optim.lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4,
+                                                          mode="triangular2"),
+    "cyclic_exp": lambda L, o: L.optim.lr_scheduler.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3,
+                                                             step_size_down=5, mode="exp_range", gamma=0.9),
+    "sequential": lambda L, o: L.optim.lr_scheduler.SequentialLR(
+        o, [L.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=5),
+            L.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)], milestones=[5]),
+    "chained": lambda L, o: L.optim.lr_scheduler.ChainedScheduler(
+        [L.optim.lr_scheduler.ConstantLR(o, factor=0.1, total_iters=2), L.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_SCHEDULES))
+def test_new_schedulers_match_torch(name):
+    a, _ = _run_schedule(pynn, NEW_SCHEDULES[name])
+    b, _ = _run_schedule(torch, NEW_SCHEDULES[name])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_cyclic_lr_cycles_adam_beta1_like_torch():
+    make = NEW_SCHEDULES["cyclic2"]
+    np.testing.assert_array_equal(_run_schedule(pynn, make, opt="Adam")[0], _run_schedule(torch, make, opt="Adam")[0])
+
+
+def test_warm_restarts_fractional_epochs():
+    def lrs(lib):
+        o = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        s = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=3)
+        out = []
+        for e in np.arange(0, 9, 0.25):
+            s.step(float(e))
+            out.append(s.get_last_lr()[0])
+        return out
+
+    np.testing.assert_allclose(lrs(pynn), lrs(torch), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sequential", "chained", "cyclic_exp"])
+def test_new_schedulers_state_dict_round_trip(name):
+    _, s = _run_schedule(pynn, NEW_SCHEDULES[name], n=4)
+    sd = s.state_dict()
+    _, s2 = _run_schedule(pynn, NEW_SCHEDULES[name], n=0)
+    s2.load_state_dict(sd)
+    assert getattr(s2, "last_epoch", None) == getattr(s, "last_epoch", None) and s2.get_last_lr() == s.get_last_lr()
+    _, t = _run_schedule(torch, NEW_SCHEDULES[name], n=4)
+    assert sorted(sd) == sorted(t.state_dict())
+
+
+def test_new_scheduler_errors_match_torch():
+    def build(lib, kind):
+        o = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        other = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        S = lib.optim.lr_scheduler
+        return {"constant": lambda: S.ConstantLR(o, factor=2.0),
+                "linear": lambda: S.LinearLR(o, start_factor=0),
+                "warm": lambda: S.CosineAnnealingWarmRestarts(o, T_0=0),
+                "mult": lambda: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+                "cyclic": lambda: S.CyclicLR(o, 0.1, 1.0, mode="nope"),
+                "seq": lambda: S.SequentialLR(o, [S.ConstantLR(o)], milestones=[1]),
+                "seq_opt": lambda: S.SequentialLR(o, [S.ConstantLR(o), S.ConstantLR(other)], milestones=[1]),
+                "cycmom": lambda: S.CyclicLR(lib.optim.Adagrad([lib.zeros(1, requires_grad=True)]), 0.1, 1.0)}[kind]
+
+    for kind in ["constant", "linear", "warm", "mult", "cyclic", "seq", "seq_opt", "cycmom"]:
+        with pytest.raises(ValueError) as ref:
+            build(torch, kind)()
+        with pytest.raises(ValueError) as got:
+            build(pynn, kind)()
+        assert str(got.value).split(" has ")[0] == str(ref.value).split(" has ")[0], kind

@@ -330,8 +330,10 @@ void asgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
     update({params[i], axs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       asgd_kernel(g->device(), w[0].get(), g, w[1].get(), h, s);
     });
-    set_scalar(etas[i], lr / std::pow(1 + h.lambd * lr * step, alpha));
-    set_scalar(mus[i], 1 / std::max(1.0, step - t0));
+    // torch.as_tensor(python float) makes a float32 tensor (the default dtype) before copying it into the state,
+    // so the new values are rounded to float32 even when the state is float64 (after a load_state_dict cast).
+    set_scalar(etas[i], static_cast<float>(lr / std::pow(1 + h.lambd * lr * step, alpha)));
+    set_scalar(mus[i], static_cast<float>(1 / std::max(1.0, step - t0)));
   }
 }
 

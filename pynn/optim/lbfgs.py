@@ -161,8 +161,9 @@ class LBFGS(Optimizer):
 
     def step(self, closure):  # noqa: C901  (torch's algorithm, kept in one piece to compare against)
         """One optimization step: up to max_iter L-BFGS iterations. closure() re-evaluates and returns the loss."""
-        if closure is None:
-            raise RuntimeError("LBFGS requires a closure that reevaluates the model and returns the loss")
+        if not callable(closure):
+            raise TypeError(f"LBFGS.step() needs a closure that reevaluates the model and returns the loss, "
+                            f"got {type(closure).__name__}")
         with no_grad():
             return self._step(closure)
 
