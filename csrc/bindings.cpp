@@ -59,6 +59,8 @@ std::vector<int64_t> int_list(py::handle obj, const char* op) {
 }
 
 std::vector<int64_t> shape_from_args(const py::args& args, const char* op) {
+  // x.view() is no 0-d view: torch's parser wants the size argument.
+  if (args.size() == 0) throw TypeError(str(op, "() missing 1 required positional arguments: \"size\""));
   if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return int_list(args[0], op);
   std::vector<int64_t> out;
   for (py::handle h : args) {
@@ -370,6 +372,8 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const NotImplementedError& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const py::cast_error& e) {  // a Python object of the wrong type met obj.cast<T>(): torch's TypeError
+      PyErr_SetString(PyExc_TypeError, e.what());
     }
   });
 
@@ -425,6 +429,7 @@ PYBIND11_MODULE(_C, m) {
   bind_einsum(m, cls);
   bind_lapack(m);
   bind_search(m, cls);
+  bind_ctc(m);
   bind_grad_mode(m, cls);
   bind_attention(m);
   bind_pad(m);

@@ -1121,3 +1121,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Optional[Tensor] = Non
     if per_sample_weights is not None:
         w = w * per_sample_weights.reshape(-1).index_select(0, _C.from_numpy(position.reshape(-1))).view(bags, longest)
     return (laid * w.unsqueeze(2)).sum(1)
+
+
+# ---------------------------------------------------------------------------------------------- more losses, shrink
+from ._functional_surface import *  # noqa: E402,F401,F403
+from ._functional_surface import __all__ as _surface_all  # noqa: E402
+
+__all__ += _surface_all

@@ -161,6 +161,7 @@ void bind_rnn(py::module_& m);
 void bind_einsum(py::module_& m, TensorClass& cls);
 void bind_lapack(py::module_& m);
 void bind_search(py::module_& m, TensorClass& cls);
+void bind_ctc(py::module_& m);
 void bind_grad_mode(py::module_& m, TensorClass& cls);
 void bind_attention(py::module_& m);
 void bind_pad(py::module_& m);

@@ -63,3 +63,15 @@ from .transformer import (
 )
 
 __all__ += attention.__all__ + transformer.__all__
+
+from .activation import ChannelShuffle, Hardshrink, RReLU, Softmax2d, Softshrink
+from .loss import (
+    CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+    MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
+)
+
+__all__ += ["ChannelShuffle", "Hardshrink", "RReLU", "Softmax2d", "Softshrink"] + [
+    "CosineEmbeddingLoss", "CTCLoss", "GaussianNLLLoss", "MarginRankingLoss", "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
+]
