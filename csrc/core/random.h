@@ -5,16 +5,12 @@
 #include <cstdint>
 #include <mutex>
 
-// The stream functions compile for the host and, in csrc/cuda, for the device too: one definition, one stream.
-#ifdef __CUDACC__
-#define PYNN_HOST_DEVICE __host__ __device__
-#else
-#define PYNN_HOST_DEVICE
-#endif
+#include "host_device.h"
 
 namespace pynn {
 
-// splitmix64's finalizer over seed + counter * golden ratio: a strong 64-bit counter-based stream.
+// splitmix64's finalizer over seed + counter * golden ratio: a strong 64-bit counter-based stream. Host and
+// device (csrc/cuda) share these definitions, so both draw the same numbers.
 PYNN_HOST_DEVICE inline uint64_t random_bits(uint64_t seed, uint64_t counter) {
   uint64_t z = seed + (counter + 1) * 0x9e3779b97f4a7c15ULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/dispatch.h"
+#include "core/host_device.h"
 #include "core/tensor.h"
 
 namespace pynn {
@@ -17,21 +18,21 @@ struct PoolAxis {
   int64_t in = 1, out = 1, kernel = 1, stride = 1, pad = 0, dilation = 1;
   bool adaptive = false;
 
-  int64_t start(int64_t o) const { return adaptive ? (o * in) / out : o * stride - pad; }
-  int64_t end(int64_t o) const {  // one past the last tap
+  PYNN_HOST_DEVICE int64_t start(int64_t o) const { return adaptive ? (o * in) / out : o * stride - pad; }
+  PYNN_HOST_DEVICE int64_t end(int64_t o) const {  // one past the last tap
     return adaptive ? ((o + 1) * in + out - 1) / out : start(o) + (kernel - 1) * dilation + 1;
   }
   // First tap at or after 0, and one past the last tap before `in`, in tap units (j).
-  int64_t first_tap(int64_t o) const {
+  PYNN_HOST_DEVICE int64_t first_tap(int64_t o) const {
     const int64_t s = start(o);
     return s >= 0 ? 0 : (-s + dilation - 1) / dilation;
   }
-  int64_t last_tap(int64_t o) const {  // exclusive
+  PYNN_HOST_DEVICE int64_t last_tap(int64_t o) const {  // exclusive
     const int64_t s = start(o), e = end(o) < in ? end(o) : in;
     return e <= s ? 0 : (e - s + dilation - 1) / dilation;
   }
   // Average pooling (dilation 1): taps counted with count_include_pad, i.e. up to in + pad.
-  int64_t padded_count(int64_t o) const {
+  PYNN_HOST_DEVICE int64_t padded_count(int64_t o) const {
     if (adaptive) return end(o) - start(o);
     const int64_t e = end(o) < in + pad ? end(o) : in + pad;
     return e - start(o);
@@ -45,8 +46,8 @@ struct PoolGeometry {
   bool count_include_pad = true;  // Avg
   int64_t divisor_override = 0;   // Avg; 0: none
 
-  int64_t in_plane() const { return d.in * h.in * w.in; }
-  int64_t out_plane() const { return d.out * h.out * w.out; }
+  PYNN_HOST_DEVICE int64_t in_plane() const { return d.in * h.in * w.in; }
+  PYNN_HOST_DEVICE int64_t out_plane() const { return d.out * h.out * w.out; }
 };
 
 // out (planes, od, oh, ow) = the pooling of x (planes, d, h, w); for Max, indices (int64, like out) receive each
