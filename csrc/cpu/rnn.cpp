@@ -4,9 +4,15 @@
 // Rows are split over the pool; each element's arithmetic is the same whatever the split.
 #include <algorithm>
 
+#if defined(PYNN_CPU_CAPABILITY_AVX512)
+#include <immintrin.h>
+#endif
+
 #include "core/parallel.h"
 #include "cpu/vec/math.h"
 #include "kernels/rnn.h"
+
+#include <stdexcept>
 
 namespace pynn {
 namespace cpu {
@@ -176,8 +182,89 @@ void rnn_rows_impl(ScalarType dt, int64_t rows, int64_t cols, RowsRef dst, RowsR
   PYNN_DISPATCH_FLOAT(dt, "rnn", [&] { rows_sum<scalar_t>(rows, cols, dst, a, b); });
 }
 
+#if defined(PYNN_CPU_CAPABILITY_AVX512)
+// Packed step products (float, AVX-512): B in panels of 32 columns, each panel k-major (32 contiguous floats per
+// k, zero-padded past n); C is computed in blocks of up to 8 rows x one panel, 16 accumulators in registers.
+constexpr int64_t kPanel = 32, kRows = 8;
+
+bool pack_impl(ScalarType dt, int64_t k, int64_t n, const void* b, int64_t sk, int64_t sn, Tensor* packed) {
+  if (dt != ScalarType::Float32) return false;
+  const int64_t panels = (n + kPanel - 1) / kPanel;
+  *packed = empty(Dims{panels, k, kPanel}, dt, Device{});
+  const float* src = static_cast<const float*>(b);
+  float* dst = (*packed)->data_ptr<float>();
+  parallel_for(0, panels, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t kk = 0; kk < k; ++kk) {
+        float* d = dst + (p * k + kk) * kPanel;
+        for (int64_t j = 0; j < kPanel; ++j) {
+          const int64_t col = p * kPanel + j;
+          d[j] = col < n ? src[kk * sk + col * sn] : 0.0f;
+        }
+      }
+  });
+  return true;
+}
+
+template <int MR>
+void micro(int64_t k, const float* a, int64_t lda, const float* panel, bool accumulate, float* c, int64_t ldc,
+           int64_t cols) {
+  __m512 acc[MR][2];
+  const __mmask16 m0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? __mmask16(0xffff) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
+  for (int r = 0; r < MR; ++r) {
+    acc[r][0] = accumulate ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+    acc[r][1] = accumulate ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+  }
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const __m512 b0 = _mm512_loadu_ps(panel + kk * kPanel);
+    const __m512 b1 = _mm512_loadu_ps(panel + kk * kPanel + 16);
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r * lda + kk]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
+    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
+  }
+}
+
+using micro_fn = void (*)(int64_t, const float*, int64_t, const float*, bool, float*, int64_t, int64_t);
+constexpr micro_fn kMicro[kRows + 1] = {nullptr, micro<1>, micro<2>, micro<3>, micro<4>,
+                                        micro<5>, micro<6>, micro<7>, micro<8>};
+
+void packed_gemm_impl(ScalarType, int64_t m, int64_t n, int64_t k, RowsRef a, const Tensor& packed, bool accumulate,
+                      RowsRef c) {
+  const int64_t panels = (n + kPanel - 1) / kPanel;
+  const float* A = static_cast<const float*>(a.data);
+  const float* P = packed->data_ptr<float>();
+  float* C = static_cast<float*>(c.data);
+  // Panels split over the pool; each panel stays in L2 while every row block passes over it.
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, m * k));
+  parallel_for(0, panels, grain, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t cols = std::min<int64_t>(kPanel, n - p * kPanel);
+      for (int64_t i = 0; i < m; i += kRows) {
+        const int64_t mr = std::min<int64_t>(kRows, m - i);
+        kMicro[mr](k, A + i * a.ld, a.ld, P + p * k * kPanel, accumulate, C + i * c.ld + p * kPanel, c.ld, cols);
+      }
+    }
+  });
+}
+#else
+// No packed path at this capability: the op falls back to gemm_kernel.
+bool pack_impl(ScalarType, int64_t, int64_t, const void*, int64_t, int64_t, Tensor*) { return false; }
+void packed_gemm_impl(ScalarType, int64_t, int64_t, int64_t, RowsRef, const Tensor&, bool, RowsRef) {
+  throw std::logic_error("[rnn] packed gemm called without a packed weight");
+}
+#endif
+
 }  // namespace
 
+PYNN_REGISTER_CPU_KERNEL(rnn_pack_kernel, pack_impl);
+PYNN_REGISTER_CPU_KERNEL(rnn_packed_gemm_kernel, packed_gemm_impl);
 PYNN_REGISTER_CPU_KERNEL(rnn_rows_kernel, rnn_rows_impl);
 PYNN_REGISTER_CPU_KERNEL(rnn_cell_kernel, rnn_cell_impl);
 PYNN_REGISTER_CPU_KERNEL(rnn_cell_backward_kernel, rnn_cell_backward_impl);

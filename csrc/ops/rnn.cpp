@@ -22,6 +22,8 @@ namespace pynn {
 PYNN_DEFINE_KERNEL(rnn_cell_kernel, "rnn_cell");
 PYNN_DEFINE_KERNEL(rnn_cell_backward_kernel, "rnn_cell_backward");
 PYNN_DEFINE_KERNEL(rnn_rows_kernel, "rnn");
+PYNN_DEFINE_KERNEL(rnn_pack_kernel, "rnn");
+PYNN_DEFINE_KERNEL(rnn_packed_gemm_kernel, "rnn");
 
 namespace {
 
@@ -67,6 +69,22 @@ MatRef transposed(const Tensor& t) { return MatRef{t->data(), 0, 1, t->size(-1)}
 
 int64_t steps(const RnnSpec& s) { return static_cast<int64_t>(s.batch_sizes.size()); }
 
+// The weight of a per-step product out (m x n) (+)= a (m x k) @ b: packed once for the whole sequence when the
+// device's kernel has a packed path (and there is more than one step to share it), else passed to gemm_kernel.
+struct StepWeight {
+  Tensor packed;
+  MatRef b;
+  int64_t k = 0, n = 0;
+  StepWeight(const Ctx& c, int64_t k_, int64_t n_, MatRef b_, bool pack) : b(b_), k(k_), n(n_) {
+    if (pack && !rnn_pack_kernel(c.dev, c.dt, k, n, b.data, b.si, b.sj, &packed)) packed = nullptr;
+  }
+  void run(const Ctx& c, int64_t m, RowsRef a, bool accumulate, RowsRef out) const {
+    if (m == 0 || n == 0) return;
+    if (packed) rnn_packed_gemm_kernel(c.dev, c.dt, m, n, k, a, packed, accumulate, out);
+    else c.gemm(m, n, k, plain(a), b, accumulate, out);
+  }
+};
+
 // One direction's forward over the sequence. h / c: the running states (B rows), holding h0 / c0 on entry and
 // h_n / c_n on return; out: the output's rows (null for a cell); sv: buffers to fill for the backward, or null.
 void direction_forward(const Ctx& c, const RnnSpec& s, bool reverse, const Tensor& x, const RnnWeights& w,
@@ -83,6 +101,8 @@ void direction_forward(const Ctx& c, const RnnSpec& s, bool reverse, const Tenso
   Tensor r_buf = s.proj > 0 && !sv ? empty(Dims{s.batch, H}, c.dt, c.dev) : nullptr;
   const rnn_cell_fn kernel = rnn_cell_kernel.at(c.dev, mode_name(s.mode));
   const int64_t T = steps(s);
+  const StepWeight whh(c, Hout, GH, transposed(w.w_hh), T > 1);
+  const StepWeight whr = s.proj > 0 ? StepWeight(c, H, Hout, transposed(w.w_hr), T > 1) : StepWeight(c, 0, 0, {}, false);
   for (int64_t st = 0; st < T; ++st) {
     const int64_t t = reverse ? T - 1 - st : st;
     const int64_t bs = s.batch_sizes[t], off = s.offsets[t];
@@ -95,9 +115,9 @@ void direction_forward(const Ctx& c, const RnnSpec& s, bool reverse, const Tenso
     if (gru) {
       a.gh = c.at(gh_buf, 0, GH);
       if (bias) c.rows(bs, GH, a.gh, c.at(w.b_hh, 0, 0));
-      c.gemm(bs, GH, Hout, plain(h), transposed(w.w_hh), bias, a.gh);
+      whh.run(c, bs, h, bias, a.gh);
     } else {
-      c.gemm(bs, GH, Hout, plain(h), transposed(w.w_hh), true, a.gi);
+      whh.run(c, bs, h, true, a.gi);
     }
     a.h_prev = h;
     a.h_prev_cols = Hout;
@@ -115,7 +135,7 @@ void direction_forward(const Ctx& c, const RnnSpec& s, bool reverse, const Tenso
     }
     kernel(a);
     if (s.proj > 0) {
-      c.gemm(bs, Hout, H, plain(a.h), transposed(w.w_hr), false, h);
+      whr.run(c, bs, a.h, false, h);
       if (out.data) c.rows(bs, Hout, c.shift(out, off), h);
     }
   }
@@ -132,6 +152,8 @@ void direction_backward(const Ctx& c, const RnnSpec& s, bool reverse, const RnnW
   Tensor dr_buf = s.proj > 0 ? empty(Dims{s.batch, H}, c.dt, c.dev) : nullptr;
   const rnn_cell_backward_fn kernel = rnn_cell_backward_kernel.at(c.dev, mode_name(s.mode));
   const int64_t T = steps(s);
+  const StepWeight whh(c, GH, Hout, plain(w.w_hh), T > 1);
+  const StepWeight whr = s.proj > 0 ? StepWeight(c, Hout, H, plain(w.w_hr), T > 1) : StepWeight(c, 0, 0, {}, false);
   for (int64_t st = T - 1; st >= 0; --st) {
     const int64_t t = reverse ? T - 1 - st : st;
     const int64_t bs = s.batch_sizes[t], off = s.offsets[t];
@@ -144,7 +166,7 @@ void direction_backward(const Ctx& c, const RnnSpec& s, bool reverse, const RnnW
       const RowsRef dhs = c.at(dhs_all, off * Hout, Hout);
       c.rows(bs, Hout, dhs, dh, c.shift(dy, off));
       a.dh = c.at(dr_buf, 0, H);
-      c.gemm(bs, H, Hout, plain(dhs), plain(w.w_hr), false, a.dh);
+      whr.run(c, bs, dhs, false, a.dh);
     } else {
       a.dh = dh;
       a.dy = c.shift(dy, off);
@@ -157,7 +179,7 @@ void direction_backward(const Ctx& c, const RnnSpec& s, bool reverse, const RnnW
     a.dgh = gru ? c.at(dgh_all, off * GH, GH) : a.dgi;
     kernel(a);
     // GRU's kernel left dh * z in dh; the others start dh_prev from nothing.
-    c.gemm(bs, Hout, GH, plain(a.dgh), plain(w.w_hh), gru, dh);
+    whh.run(c, bs, a.dgh, gru, dh);
   }
 }
 
