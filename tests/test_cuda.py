@@ -521,3 +521,25 @@ def _train_cnn(device, steps=3):
 @pytest.mark.cuda
 def test_cnn_trains_to_the_same_losses_on_both_devices():
     np.testing.assert_allclose(_train_cnn("cuda"), _train_cnn("cpu"), rtol=1e-4)
+
+
+@cuda
+@pytest.mark.cuda
+@pytest.mark.parametrize("act", [
+    lambda x: pynn.nn.functional.gelu(x), lambda x: pynn.nn.functional.gelu(x, approximate="tanh"),
+    lambda x: pynn.nn.functional.elu(x, 0.7), lambda x: pynn.nn.functional.selu(x), lambda x: pynn.nn.functional.silu(x),
+    lambda x: pynn.nn.functional.mish(x), lambda x: pynn.nn.functional.softplus(x, 2.0, 5.0),
+    lambda x: pynn.nn.functional.leaky_relu(x, 0.1), lambda x: pynn.nn.functional.hardtanh(x, -0.5, 0.5),
+])
+def test_activations_forward_and_backward_match_cpu(act):
+    cpu, gpu = _grads_on_both(act, rnd(7, 9) * 3)
+    for g, c in zip(gpu, cpu):
+        close(g, c, rtol=1e-5, atol=2e-6)
+
+
+@cuda
+@pytest.mark.cuda
+def test_prelu_matches_cpu():
+    cpu, gpu = _grads_on_both(lambda x, w: pynn.nn.functional.prelu(x, w), rnd(4, 3, 5), np.array([0.1, 0.2, 0.3], np.float32))
+    for g, c in zip(gpu, cpu):
+        close(g, c, rtol=1e-5, atol=1e-6)
