@@ -9,6 +9,13 @@ Loading with weights_only=True (the default, as in torch >= 2.6) unpickles with 
 containers, pynn's tensor/Parameter/dtype/device/Size rebuilders and what add_safe_globals() added. No other
 code from the file can run. weights_only=False is the explicit opt-in to full pickle (whole modules).
 Writes are atomic: the archive is written to a temporary file next to the target, then renamed over it.
+
+pynn.load also reads what real torch.save writes (torch's zip layout: <name>/data.pkl, whose tensors are
+persistent ids ('storage', <torch.XStorage>, key, location, numel) naming <name>/data/<key>). The same kind of
+allowlist unpickler resolves torch's names (torch._utils._rebuild_tensor_v2, _rebuild_parameter, the storage
+classes, torch.Size, dtypes, devices) to pynn's own rebuilders; torch need not be installed and nothing from
+the file runs. Tensors that shared a storage in torch share one here (as strided views). dtypes pynn lacks
+are widened exactly: float16 and bfloat16 to float32, uint8/int8/int16 to int64.
 """
 from __future__ import annotations
 
@@ -216,16 +223,162 @@ class _Unpickler(pickle.Unpickler):
         return t
 
 
-def _apply_map_location(t: Tensor, map_location) -> Tensor:
+def _apply_map_location(t: Tensor, map_location, location: str = "cpu") -> Tensor:
+    # location: where the tensor was saved ('cpu', 'cuda:0', ...); without a map_location it loads there.
     if map_location is None:
-        return t
+        return t if location == "cpu" else t.to(location)
     if callable(map_location):
-        out = map_location(t, "cpu")
+        out = map_location(t, location)
         return t if out is None else out
     if isinstance(map_location, dict):
-        target = map_location.get("cpu")
+        target = map_location.get(location)
         return t if target is None else t.to(target)
     return t.to(map_location)
+
+
+# ---- torch's own checkpoints -------------------------------------------------------------------------------
+
+class _TorchStorageType:
+    """Stands for torch.FloatStorage & co. while unpickling: the element type of a storage."""
+
+    def __init__(self, name: str, np_dtype: str, pynn_dtype: str) -> None:
+        self.name, self.np_dtype, self.pynn_dtype = name, np_dtype, pynn_dtype
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+_TORCH_STORAGES = {t.name: t for t in (
+    _TorchStorageType("FloatStorage", "<f4", "float32"), _TorchStorageType("DoubleStorage", "<f8", "float64"),
+    _TorchStorageType("LongStorage", "<i8", "int64"), _TorchStorageType("IntStorage", "<i4", "int32"),
+    _TorchStorageType("BoolStorage", "|b1", "bool"), _TorchStorageType("HalfStorage", "<f2", "float32"),
+    _TorchStorageType("BFloat16Storage", "<u2", "float32"), _TorchStorageType("ByteStorage", "|u1", "int64"),
+    _TorchStorageType("CharStorage", "|i1", "int64"), _TorchStorageType("ShortStorage", "<i2", "int64"))}
+
+
+def _storage_tensor(stype: _TorchStorageType, data: bytes, numel: int, big_endian: bool) -> Tensor:
+    import numpy as np
+
+    dt = np.dtype(stype.np_dtype)
+    if big_endian:
+        dt = dt.newbyteorder(">")
+    if len(data) < numel * dt.itemsize:
+        raise pickle.UnpicklingError(f"storage holds {len(data)} bytes, {numel} elements of {stype} need "
+                                     f"{numel * dt.itemsize}")
+    a = np.frombuffer(data, dtype=dt, count=numel)
+    if stype.name == "BFloat16Storage":  # bfloat16 is the top half of a float32
+        a = (a.astype(np.uint32) << 16).view(np.float32)
+    a = a.astype(np.dtype(np.bool_ if stype.pynn_dtype == "bool" else stype.pynn_dtype))
+    return _C.from_numpy(np.ascontiguousarray(a))
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
+                       metadata=None) -> Tensor:
+    if not isinstance(storage, Tensor):
+        raise pickle.UnpicklingError("torch tensor record without its storage")
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    storage_offset = int(storage_offset)
+    if len(size) != len(stride) or any(s < 0 for s in size) or any(s < 0 for s in stride) or storage_offset < 0:
+        raise pickle.UnpicklingError(f"bad tensor geometry in checkpoint: size {size}, stride {stride}")
+    extent = storage_offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1 if all(size) else 0
+    if extent > storage.numel():
+        raise pickle.UnpicklingError(f"tensor of size {list(size)} runs past its storage of {storage.numel()} "
+                                     "elements")
+    t = storage.as_strided(size, stride, storage_offset)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks=None, *state):
+    from .nn.parameter import Parameter
+
+    return Parameter(data, requires_grad)
+
+
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    # Protocol-2 pickles (torch's) store bytes as _codecs.encode(text, 'latin1'): allowed for that use only.
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"_codecs.encode is only allowed for latin1 bytes, got {encoding!r:.40}")
+    return text.encode("latin1")
+
+
+def _torch_globals() -> Dict[Tuple[str, str], Any]:
+    """torch's pickled names and what they mean in pynn."""
+    from . import _tensor
+
+    names: Dict[Tuple[str, str], Any] = {
+        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+        ("torch", "Size"): _tensor.Size,
+        ("torch", "device"): _C.device,
+        ("collections", "OrderedDict"): collections.OrderedDict,
+        ("_codecs", "encode"): _latin1_bytes,
+    }
+    for name, stype in _TORCH_STORAGES.items():
+        names[("torch", name)] = stype
+    for name in _DTYPES:
+        names[("torch", name)] = getattr(_C, name)
+    for alias, name in (("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32")):
+        names[("torch", alias)] = getattr(_C, name)
+    return names
+
+
+class _TorchUnpickler(pickle.Unpickler):
+    def __init__(self, file, zf: zipfile.ZipFile, prefix: str, weights_only: bool, map_location) -> None:
+        super().__init__(file, encoding="utf-8")
+        self._zf, self._prefix = zf, prefix
+        self._weights_only = weights_only
+        self._map_location = map_location
+        self._storages: Dict[str, Tensor] = {}
+        self._torch = _torch_globals()
+        self._allowed = {**_default_safe_globals(), **_user_safe_globals}
+        try:
+            self._big_endian = zf.read(prefix + "byteorder").strip() == b"big"
+        except KeyError:
+            self._big_endian = False
+
+    def find_class(self, module: str, name: str):
+        if module == "__builtin__":  # protocol 2 keeps Python 2's module name (fix_imports maps it)
+            module = "builtins"
+        obj = self._torch.get((module, name))
+        if obj is not None:
+            return obj
+        obj = self._allowed.get((module, name))
+        if obj is not None:
+            return obj
+        if not self._weights_only:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{_WEIGHTS_ONLY_HINT}\nUnsupported global: GLOBAL {module}.{name} is not an "
+                                     "allowed global by default.")
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise pickle.UnpicklingError(f"unknown persistent id in checkpoint: {pid!r:.80}")
+        _, stype, key, location, numel = pid
+        if not isinstance(stype, _TorchStorageType):
+            raise pickle.UnpicklingError(f"unsupported storage type in checkpoint: {stype!r:.80}")
+        if not isinstance(key, str) or not key.isdigit() or not isinstance(numel, int) or numel < 0:
+            raise pickle.UnpicklingError(f"bad storage record in checkpoint: {pid!r:.80}")
+        if key not in self._storages:
+            try:
+                data = self._zf.read(f"{self._prefix}data/{key}")
+            except KeyError:
+                raise pickle.UnpicklingError(f"checkpoint is missing storage {key}") from None
+            t = _storage_tensor(stype, data, numel, self._big_endian)
+            self._storages[key] = _apply_map_location(t, self._map_location, str(location))
+        return self._storages[key]
+
+
+def _torch_prefix(names) -> Optional[str]:
+    """The record prefix of a torch zip checkpoint ('<name>/'), or None."""
+    for n in names:
+        if n.endswith("/data.pkl") and n.count("/") == 1:
+            prefix = n[: -len("data.pkl")]
+            if any(m.startswith(prefix + "data/") or m == prefix + "version" for m in names):
+                return prefix
+    return None
 
 
 def _open_archive(f) -> zipfile.ZipFile:
@@ -235,15 +388,20 @@ def _open_archive(f) -> zipfile.ZipFile:
         raise RuntimeError("pynn.load: not a pynn checkpoint: the file is truncated, corrupted, or was not written "
                            "by pynn.save") from None
     names = set(zf.namelist())
-    if _FORMAT_ENTRY not in names or _PICKLE_ENTRY not in names:
+    if (_FORMAT_ENTRY not in names or _PICKLE_ENTRY not in names) and _torch_prefix(names) is None:
         zf.close()
-        raise RuntimeError("pynn.load: not a pynn checkpoint (a zip archive without pynn's entries)")
+        raise RuntimeError("pynn.load: not a pynn checkpoint (a zip archive without pynn's or torch's entries)")
     return zf
 
 
 def _load_from(f, weights_only: bool, map_location) -> Any:
     with _open_archive(f) as zf:
         try:
+            names = set(zf.namelist())
+            if _FORMAT_ENTRY not in names:
+                prefix = _torch_prefix(names)
+                payload = zf.read(prefix + "data.pkl")
+                return _TorchUnpickler(io.BytesIO(payload), zf, prefix, weights_only, map_location).load()
             if zf.read(_FORMAT_ENTRY) != _FORMAT:
                 raise RuntimeError("pynn.load: unsupported checkpoint format version "
                                    f"{zf.read(_FORMAT_ENTRY)[:40]!r}")
