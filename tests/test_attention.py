@@ -75,7 +75,8 @@ def check_vs_torch(q, k, v, mask=None, **kw):
         assert_close(a, b, **t)
 
 
-# Sampled grid: (B, H, L, S, E, Ev); the kernels block 64 query rows by 256 keys forward, 64 by 128 backward.
+# Sampled grid: (B, H, L, S, E, Ev); the kernels block 128 query rows by 256 keys (causal: 64 x 256 forward,
+# 64 x 128 backward).
 SHAPES = [
     (1, 1, 1, 1, 4, 4),
     (2, 3, 5, 7, 8, 8),
@@ -225,7 +226,8 @@ def test_sdpa_mask_requires_grad_math_path():
     dict(L=6, S=4, mask="bool"),
     dict(L=4, S=6, mask="float", causal=True),
     dict(L=3, S=5, hq=4, hkv=2),
-    dict(L=66, S=130, E=2, causal=True),  # crosses the backward's 64-row and 128-key blocks
+    dict(L=66, S=130, E=2, causal=True),  # crosses the causal backward's 64-row and 128-key blocks
+    dict(L=129, S=257, E=1, hq=1, hkv=1),  # crosses the 128-row and 256-key blocks
 ])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_sdpa_gradcheck(case, dtype):
@@ -287,7 +289,7 @@ def test_sdpa_errors():
         sdpa(q, k[..., :7], v)
     with pytest.raises(RuntimeError, match="dropout probability has to be between 0 and 1, but got 1.5"):
         sdpa(q, k, v, dropout_p=1.5)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="expected scalar type Float but found Long"):
         sdpa(q.long(), k.long(), v.long())
     with pytest.raises(RuntimeError, match="same sequence length"):
         sdpa(q, k, v[:, :, :4])

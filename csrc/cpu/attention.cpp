@@ -21,10 +21,14 @@ namespace cpu {
 namespace PYNN_CPU_NS {
 namespace {
 
-// Blocks measured on the (8, 8, 256, 64) benchmark: a score block stays in L2 and the GEMMs are big enough
-// that OpenBLAS's per-call cost is small.
-constexpr int64_t kFwdRows = 64, kFwdCols = 256;
-constexpr int64_t kBwdRows = 64, kBwdCols = 128;
+// Query rows x keys per block, measured on the (8, 8, 256, 64) benchmark: the score blocks stay in L2 and the
+// GEMMs are big enough that OpenBLAS's per-call cost is small. Causal runs take smaller blocks, so that fewer
+// scores above the diagonal are computed only to be masked.
+struct Blocks {
+  int64_t rows, cols;
+};
+Blocks forward_blocks(bool causal) { return causal ? Blocks{64, 256} : Blocks{128, 256}; }
+Blocks backward_blocks(bool causal) { return causal ? Blocks{64, 128} : Blocks{128, 256}; }
 
 // C (m x n, row stride ldc) = A @ B + beta * C, A and B given by pointer and (row, column) strides.
 template <typename T>
@@ -84,13 +88,15 @@ void sdpa_forward(const SdpaArgs& a) {
   T* LSE = a.lse->data_ptr<T>();
   const Gemm<T> gemm{gemm_kernel.at(a.q->device(), "scaled_dot_product_attention"), a.q->dtype()};
   const int64_t L = g.L, S = g.S, E = g.E, Ev = g.Ev;
-  const int64_t blocks = (L + kFwdRows - 1) / kFwdRows;
+  const Blocks blk = forward_blocks(a.causal);
+  const int64_t bq = blk.rows, bk = blk.cols;
+  const int64_t blocks = (L + bq - 1) / bq;
   const bool drop = a.dropout.p > 0;
   constexpr T kInf = std::numeric_limits<T>::infinity();
   parallel_for(0, g.N * blocks, 1, [&](int64_t tb, int64_t te) {
-    std::vector<T> s(kFwdRows * kFwdCols), z(drop ? kFwdCols : 0), acc(kFwdRows * Ev), m(kFwdRows), l(kFwdRows);
+    std::vector<T> s(bq * bk), z(drop ? bk : 0), acc(bq * Ev), m(bq), l(bq);
     for (int64_t t = tb; t < te; ++t) {
-      const int64_t n = t / blocks, i0 = (t % blocks) * kFwdRows, rows = std::min(kFwdRows, L - i0);
+      const int64_t n = t / blocks, i0 = (t % blocks) * bq, rows = std::min(bq, L - i0);
       const int64_t kv = g.kv_of(n);
       const T* q = Q + (n * L + i0) * E;
       const T* k = K + kv * S * E;
@@ -100,8 +106,8 @@ void sdpa_forward(const SdpaArgs& a) {
       std::fill(l.begin(), l.end(), T(0));
       std::fill(acc.begin(), acc.begin() + rows * Ev, T(0));
       const int64_t end = a.causal ? std::min(S, i0 + rows) : S;  // keys past the block's last row are hidden
-      for (int64_t j0 = 0; j0 < end; j0 += kFwdCols) {
-        const int64_t cols = std::min(kFwdCols, end - j0);
+      for (int64_t j0 = 0; j0 < end; j0 += bk) {
+        const int64_t cols = std::min(bk, end - j0);
         gemm(rows, cols, E, q, E, 1, k + j0 * E, 1, E, s.data(), cols, 0.0);
         to_scores(a, mask_n, i0, rows, j0, cols, s.data());
         for (int64_t r = 0; r < rows; ++r) {
@@ -159,8 +165,10 @@ void sdpa_backward(const SdpaBackwardArgs& a) {
   const int64_t L = g.L, S = g.S, E = g.E, Ev = g.Ev;
   const bool drop = a.dropout.p > 0;
   const T scale = static_cast<T>(a.scale);
+  const Blocks blk = backward_blocks(a.causal);
+  const int64_t bq = blk.rows, bk = blk.cols;
   parallel_for(0, g.Nkv(), 1, [&](int64_t tb, int64_t te) {
-    std::vector<T> p(kBwdRows * kBwdCols), dp(kBwdRows * kBwdCols), z(drop ? kBwdCols : 0), D(L);
+    std::vector<T> p(bq * bk), dp(bq * bk), z(drop ? bk : 0), D(L);
     for (int64_t kv = tb; kv < te; ++kv) {
       const T* k = K + kv * S * E;
       const T* v = V + kv * S * Ev;
@@ -179,11 +187,11 @@ void sdpa_backward(const SdpaBackwardArgs& a) {
         std::fill(dq, dq + L * E, T(0));
         for (int64_t i = 0; i < L; ++i)
           D[i] = vec::sum_of<T>(Ev, [&](int64_t e) { return go[i * Ev + e] * o[i * Ev + e]; });
-        for (int64_t j0 = 0; j0 < S; j0 += kBwdCols) {
-          const int64_t cols = std::min(kBwdCols, S - j0);
+        for (int64_t j0 = 0; j0 < S; j0 += bk) {
+          const int64_t cols = std::min(bk, S - j0);
           // Causal: rows above the block's first key see none of it.
-          for (int64_t i0 = a.causal ? (j0 / kBwdRows) * kBwdRows : 0; i0 < L; i0 += kBwdRows) {
-            const int64_t rows = std::min(kBwdRows, L - i0);
+          for (int64_t i0 = a.causal ? (j0 / bq) * bq : 0; i0 < L; i0 += bq) {
+            const int64_t rows = std::min(bq, L - i0);
             gemm(rows, cols, E, q + i0 * E, E, 1, k + j0 * E, 1, E, p.data(), cols, 0.0);
             to_scores(a, mask_n, i0, rows, j0, cols, p.data());
             gemm(rows, cols, Ev, go + i0 * Ev, Ev, 1, v + j0 * Ev, 1, Ev, dp.data(), cols, 0.0);

@@ -115,7 +115,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   PYNN_CHECK(q->dtype() == k->dtype() && q->dtype() == v->dtype(), kOp,
              "Expected query, key, and value to have the same dtype, but got query.dtype: ", c10_name(q->dtype()),
              " key.dtype: ", c10_name(k->dtype()), " and value.dtype: ", c10_name(v->dtype()), " instead.");
-  require_float(kOp, q);
+  // torch's wording (its kernels are float-only): "expected scalar type Float but found Long".
+  PYNN_CHECK(is_floating(q->dtype()), kOp, "expected scalar type Float but found ",
+             q->dtype() == ScalarType::Bool ? "Bool" : q->dtype() == ScalarType::Int32 ? "Int" : "Long");
   PYNN_CHECK(q->dim() == 4 && k->dim() == 4 && v->dim() == 4, kOp, "expected 4-d query, key and value");
   PYNN_CHECK(q->size(0) == k->size(0) && k->size(0) == v->size(0), kOp,
              "Expected query, key and value to have the same batch size, but got query.size(0): ", q->size(0),
@@ -134,7 +136,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
       PYNN_CHECK((*t)->size(1) == q->size(1), kOp, "The size of tensor a (", q->size(1),
                  ") must match the size of tensor b (", (*t)->size(1), ") at non-singleton dimension 1");
   }
-  PYNN_CHECK_VALUE(dropout_p >= 0 && dropout_p <= 1, kOp, "dropout probability has to be between 0 and 1, but got ",
+  PYNN_CHECK(dropout_p >= 0 && dropout_p <= 1, kOp, "dropout probability has to be between 0 and 1, but got ",
                    dropout_p);
   const ScalarType dt = q->dtype();
   if (attn_mask) {
