@@ -167,3 +167,36 @@ def test_data_parallel_calls_the_module():
     x = np.ones((4, 3), np.float32)
     np.testing.assert_allclose(p(pynn.tensor(x)).detach().numpy(), t(torch.tensor(x)).detach().numpy(), rtol=1e-6)
     assert repr(p).splitlines()[0] == "DataParallel("
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.nn.Linear(5, 4), lambda lib: lib.nn.Conv2d(3, 4, 2),
+                                  lambda lib: lib.nn.ConvTranspose2d(3, 4, 2)])
+def test_spectral_norm_matches_torch_from_the_same_state(make):
+    torch.manual_seed(0)
+    t = torch.nn.utils.parametrizations.spectral_norm(make(torch), n_power_iterations=2)
+    p = pynn.nn.utils.parametrizations.spectral_norm(make(pynn), n_power_iterations=2)
+    assert list(p.state_dict()) == list(t.state_dict())
+    copy_state(t, p)  # the same weight and the same power-iteration vectors
+    for train in (True, True, False):
+        t.train(train)
+        p.train(train)
+        np.testing.assert_allclose(p.weight.detach().numpy(), t.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+    shape = (2, 5) if isinstance(t, torch.nn.Linear) else (2, 3, 4, 4)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    yt, yp = t(torch.tensor(x)), p(pynn.tensor(x))
+    yt.square().sum().backward()
+    yp.square().sum().backward()
+    np.testing.assert_allclose(yp.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(p.parametrizations.weight.original.grad.numpy(),
+                               t.parametrizations.weight.original.grad.numpy(), rtol=1e-3, atol=1e-5)
+
+
+def test_spectral_norm_converges_and_checks():
+    m = pynn.nn.utils.parametrizations.spectral_norm(pynn.nn.Linear(6, 3))
+    for _ in range(20):
+        w = m.weight
+    assert abs(np.linalg.svd(w.detach().numpy(), compute_uv=False)[0] - 1.0) < 1e-4
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        pynn.nn.utils.parametrizations.spectral_norm(pynn.nn.Linear(2, 2), n_power_iterations=0)
+    with pytest.raises(ValueError, match="has no parameter or buffer with name 'nope'"):
+        pynn.nn.utils.parametrizations.spectral_norm(pynn.nn.Linear(2, 2), name="nope")
