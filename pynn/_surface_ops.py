@@ -894,3 +894,20 @@ def _install(module) -> None:
         def inplace(self, *args, _fn=fn, **kwargs):
             return self.copy_(_fn(self, *args, **kwargs))
         setattr(Tensor, name + "_", inplace)
+
+
+# ------------------------------------------------------------------------------------------ NaN-ignoring extremes
+def fmax(input, other, *, out=None) -> Tensor:
+    """max ignoring NaN; the gradient goes to input where input >= other or other is NaN (ties included), as in
+    torch."""
+    take_a = _C.logical_or(input >= other, _C.isnan(_as_tensor(other, input)))
+    return _C.where(take_a, input, other)
+
+
+def fmin(input, other, *, out=None) -> Tensor:
+    take_a = _C.logical_or(input <= other, _C.isnan(_as_tensor(other, input)))
+    return _C.where(take_a, input, other)
+
+
+_FUNCTIONS += ["fmax", "fmin"]
+_METHODS += ["fmax", "fmin"]

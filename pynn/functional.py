@@ -312,7 +312,8 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 
 def _threshold(input: Tensor, thresh: float, value: float, inplace: bool) -> Tensor:
-    return _activation(lambda x: _C.where(x > thresh, x, value), input, inplace)
+    # x <= threshold, not !(x > threshold): NaN stays NaN, as in torch
+    return _activation(lambda x: _C.where(x <= thresh, value, x), input, inplace)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -324,7 +325,9 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    return _activation(lambda x: _C._hardtanh(x / 6.0 + 0.5, 0.0, 1.0), input, inplace)
+    # torch's gradient is 0 at NaN (hardtanh's passes it): the NaN entries come from a detached copy
+    # torch's rounding too: min(max(x + 3, 0), 6) / 6
+    return _activation(lambda x: _C.where(_C.isnan(x), x.detach(), _C._hardtanh(x + 3.0, 0.0, 6.0) / 6.0), input, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:

@@ -32,7 +32,10 @@ struct UnaryBackward : Node {
     switch (op) {
       case UnaryOp::Neg: gx = neg(g); break;
       case UnaryOp::Abs: gx = mul(g, unary(UnaryOp::Sign, x.unpack(this))); break;
-      case UnaryOp::Relu: gx = mul(g, mask_as(binary(BinaryOp::Gt, result.unpack(this), num(0)), g)); break;
+      // !(y <= 0), not y > 0: the gradient passes at NaN, as torch's threshold_backward
+      case UnaryOp::Relu:
+        gx = mul(g, mask_as(unary(UnaryOp::LogicalNot, binary(BinaryOp::Le, result.unpack(this), num(0))), g));
+        break;
       case UnaryOp::Square: gx = mul(mul(g, x.unpack(this)), 2.0); break;
       case UnaryOp::Exp: gx = mul(g, result.unpack(this)); break;
       case UnaryOp::Expm1: gx = mul(g, add(result.unpack(this), num(1))); break;
@@ -177,9 +180,12 @@ struct BinaryBackward : Node {
         break;
       case BinaryOp::Atan2: {
         Tensor av = a.unpack(this), bv = b.unpack(this);
+        // At (0, 0) torch's gradient is 0, not 0 / 0.
         Tensor denom = add(mul(av, av), mul(bv, bv));
-        if (need_a) ga = div(mul(g, bv), denom);
-        if (need_b) gb = neg(div(mul(g, av), denom));
+        Tensor zero = binary(BinaryOp::Eq, denom, num(0));
+        Tensor safe = where(zero, full(denom->sizes(), Scalar(1.0), denom->dtype(), denom->device()), denom);
+        if (need_a) ga = mul(div(mul(g, bv), safe), mask_as(unary(UnaryOp::LogicalNot, zero), g));
+        if (need_b) gb = mul(neg(div(mul(g, av), safe)), mask_as(unary(UnaryOp::LogicalNot, zero), g));
         break;
       }
       default:  // floor_divide and friends: zero gradient

@@ -1,5 +1,7 @@
 #include "ops/elementwise.h"
 
+#include <algorithm>
+
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "core/iterator.h"
@@ -114,6 +116,16 @@ Tensor wrap_scalar(const Scalar& s) {
 
 namespace {
 // Checks torch makes before any kernel runs (the kernels would only say the dtype is unsupported).
+void check_binary_dtypes(BinaryOp op, const char* name, ScalarType a, ScalarType b) {
+  if (op != BinaryOp::Sub) return;
+  if (a == ScalarType::Bool && b == ScalarType::Bool)
+    throw std::runtime_error(str("[", name, "] Subtraction, the `-` operator, with two bool tensors is not supported. "
+                                 "Use the `^` or `logical_xor()` operator instead."));
+  if (a == ScalarType::Bool || b == ScalarType::Bool)
+    throw std::runtime_error(str("[", name, "] Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                                 "you are trying to invert a mask, use the `~` or `logical_not()` operator instead."));
+}
+
 void check_unary_dtype(UnaryOp op, const char* name, ScalarType dt) {
   if (op == UnaryOp::Neg && dt == ScalarType::Bool)
     throw std::runtime_error(str("[", name, "] Negation, the `-` operator, on a bool tensor is not supported. If you "
@@ -147,6 +159,11 @@ void unary_(UnaryOp op, const Tensor& x) {
   if (is_float_op(op)) check_cast_inplace(name.c_str(), is_floating(dt) ? dt : default_float(), dt);
   if (is_bool_out(op)) check_cast_inplace(name.c_str(), ScalarType::Bool, dt);
   autograd::check_inplace(x, name.c_str());
+  if (is_bool_out(op) && dt != ScalarType::Bool) {
+    // The kernel writes bools; a wider tensor receives them cast (x.logical_not_() on floats: 1.0 / 0.0).
+    copy_(x, unary(op, x));
+    return;
+  }
   bool grad = autograd::needs_grad(x);
   Tensor old = grad && autograd::unary_backward_needs_input(op) ? snapshot(x) : nullptr;
   kernel(op, TensorIter({x.get(), x.get()}), dt);
@@ -162,9 +179,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   const auto kernel = binary_kernel.at(dev, name);
   ScalarType common = result_type({a.get(), b.get()});
   ScalarType dt = compute_dtype(op, common);
-  if (op == BinaryOp::Sub && dt == ScalarType::Bool)
-    throw std::runtime_error("[sub] Subtraction, the `-` operator, with two bool tensors is not supported. "
-                             "Use the `^` or `logical_xor()` operator instead.");
+  check_binary_dtypes(op, name, a->dtype(), b->dtype());
   if (!alpha.is_float() || alpha.d != 1.0)
     PYNN_CHECK(is_floating(dt) || !alpha.is_float(), name, "For integral input tensors, argument alpha must not be a floating point number.");
   if (op == BinaryOp::Pow && !is_floating(dt) && dt != ScalarType::Bool && b->is_wrapped_number && !item(b).is_float() &&
@@ -188,6 +203,7 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   const auto kernel = binary_kernel.at(same_device(name.c_str(), self, other), name.c_str());
   check_inplace_shape(name.c_str(), self, other);
   check_no_internal_overlap(name.c_str(), self);
+  check_binary_dtypes(op, name.c_str(), self->dtype(), other->dtype());
   if (is_bool_out(op)) {  // comparisons in place: compute, then cast into self
     Tensor r = binary(op, self, other, alpha);
     copy_(self, r);
@@ -348,9 +364,13 @@ void copy_(const Tensor& dst, const Tensor& src) {
 void fill_(const Tensor& dst, const Scalar& value) {
   require_defined("fill_", dst);
   const auto kernel = fill_kernel.at(dst->device(), "fill_");
-  check_no_internal_overlap("fill_", dst);
   autograd::check_inplace(dst, "fill_");
-  kernel(TensorIter({dst.get()}), dst->dtype(), value);
+  // An expanded view is filled as torch allows it: through its distinct locations only (stride-0 dims as size 1).
+  Dims sizes = dst->sizes();
+  for (int d = 0; d < sizes.size(); ++d)
+    if (dst->strides()[d] == 0) sizes[d] = std::min<int64_t>(sizes[d], 1);
+  Tensor target = sizes == dst->sizes() ? dst : make_view(dst, sizes, dst->strides(), dst->offset());
+  kernel(TensorIter({target.get()}), dst->dtype(), value);
   dst->bump_version();
   if (autograd::needs_grad(dst)) autograd::record_fill_inplace(dst);
 }

@@ -85,7 +85,11 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     if (!ref && !(t->dim() == 1 && t->numel() == 0)) ref = &t;
   }
   const Device dev = same_device("cat", tensors);
-  if (!ref) return empty(Dims{0}, dtype, dev);
+  if (!ref) {  // only legacy 1-D empty inputs: still part of the graph, as in torch
+    Tensor out = empty(Dims{0}, dtype, dev);
+    if (any_needs_grad(tensors)) autograd::record_cat(tensors, 0, out);
+    return out;
+  }
   const int nd = (*ref)->dim();
   const int d = wrap_dim(dim, nd, "cat");
   Dims out_sizes = (*ref)->sizes();

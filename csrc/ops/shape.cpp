@@ -50,8 +50,12 @@ Tensor as_strided(const Tensor& x, const Dims& sizes, const Dims& strides, int64
 
 Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
   int n = x->dim();
-  if (n == 0) return make_view(x, x->sizes(), x->strides(), x->offset());
-  int a = wrap_dim(d0, n, "transpose"), b = wrap_dim(d1, n, "transpose");
+  int a = wrap_dim(d0, n, "transpose"), b = wrap_dim(d1, n, "transpose");  // a 0-d tensor takes dims -1 and 0
+  if (n == 0) {  // the identity, but still a recorded view (requires_grad survives)
+    Tensor out = make_view(x, x->sizes(), x->strides(), x->offset());
+    if (autograd::needs_grad(x)) autograd::record_permute(x, out, {}, "TransposeBackward0");
+    return out;
+  }
   Dims sizes = x->sizes(), strides = x->strides();
   std::swap(sizes[a], sizes[b]);
   std::swap(strides[a], strides[b]);

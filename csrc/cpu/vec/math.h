@@ -322,7 +322,7 @@ inline T elu(T x, T alpha, T scale, T in_scale) {
 }
 template <typename T>
 inline T elu_grad(T x, T alpha, T scale, T in_scale) {
-  const bool pos = x > T(0);
+  const bool pos = !(x <= T(0));  // NaN takes the positive slope, as torch's elu_backward
   const T neg = scale * alpha * in_scale * exp(x * in_scale);
   return pos ? scale : neg;
 }
