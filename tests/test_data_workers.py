@@ -179,11 +179,13 @@ def test_tensor_dataset_gather_matches_per_sample_collate():
     # The fast path (one gather per tensor) against the reference: index each sample, then default_collate.
     p, _ = tensor_datasets()
     idx = [5, 0, 36, 5, 17]
-    fast = pdata.dataloader.fetch_map(p, idx, True, pdata.default_collate)
-    ref = pdata.default_collate([p[i] for i in idx])
-    for f, r in zip(fast, ref):
-        assert f.dtype == r.dtype
-        np.testing.assert_array_equal(f.numpy(), r.numpy())
+    sub = pdata.Subset(pdata.Subset(p, list(range(36, -1, -1))), [3, 1, 4, 1, 5, 9, 2, 6])
+    for ds, rows in ((p, idx), (sub, [0, 7, 2, 2])):
+        fast = pdata.dataloader.fetch_map(ds, rows, True, pdata.default_collate)
+        ref = pdata.default_collate([ds[i] for i in rows])
+        for f, r in zip(fast, ref):
+            assert f.dtype == r.dtype
+            np.testing.assert_array_equal(f.numpy(), r.numpy())
 
 
 def test_workers_give_the_single_process_order_and_shuffle():

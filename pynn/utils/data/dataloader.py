@@ -22,7 +22,7 @@ from ..._generator import Generator, _seed_from_global
 from . import _worker
 from ._collate import default_collate, default_convert
 from ._worker import ExceptionWrapper, IterableStopped, ResumeIteration, get_worker_info
-from .dataset import IterableDataset, TensorDataset
+from .dataset import IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
@@ -34,8 +34,14 @@ def fetch_map(dataset, index, auto_collation: bool, collate_fn):
     """One batch (or one sample, without auto-collation) of a map-style dataset."""
     if not auto_collation:
         return collate_fn(dataset[index])
-    if collate_fn is default_collate and type(dataset).__getitem__ is TensorDataset.__getitem__:
-        return dataset._gather(index)
+    if collate_fn is default_collate:
+        # A TensorDataset, or Subsets of one (random_split's), is gathered with one index op per tensor.
+        base, rows = dataset, index
+        while type(base).__getitem__ is Subset.__getitem__:
+            rows = [base.indices[i] for i in rows]
+            base = base.dataset
+        if type(base).__getitem__ is TensorDataset.__getitem__:
+            return base._gather(rows)
     getitems = getattr(dataset, "__getitems__", None)
     samples = getitems(index) if getitems is not None else [dataset[i] for i in index]
     return collate_fn(samples)
