@@ -38,7 +38,7 @@ def fetch_map(dataset, index, auto_collation: bool, collate_fn):
         # A TensorDataset, or Subsets of one (random_split's), is gathered with one index op per tensor.
         base, rows = dataset, index
         while type(base).__getitem__ is Subset.__getitem__:
-            rows = [base.indices[i] for i in rows]
+            rows = [int(base.indices[i]) for i in rows]
             base = base.dataset
         if type(base).__getitem__ is TensorDataset.__getitem__:
             return base._gather(rows)
