@@ -200,3 +200,29 @@ def test_spectral_norm_converges_and_checks():
         pynn.nn.utils.parametrizations.spectral_norm(pynn.nn.Linear(2, 2), n_power_iterations=0)
     with pytest.raises(ValueError, match="has no parameter or buffer with name 'nope'"):
         pynn.nn.utils.parametrizations.spectral_norm(pynn.nn.Linear(2, 2), name="nope")
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.nn.Linear(5, 4), lambda lib: lib.nn.ConvTranspose2d(3, 4, 2)])
+def test_spectral_norm_hook_form_matches_torch(make):
+    torch.manual_seed(0)
+    t = torch.nn.utils.spectral_norm(make(torch), n_power_iterations=2)
+    p = pynn.nn.utils.spectral_norm(make(pynn), n_power_iterations=2)
+    assert sorted(p.state_dict()) == sorted(t.state_dict())
+    copy_state(t, p)
+    shape = (2, 5) if isinstance(t, torch.nn.Linear) else (2, 3, 4, 4)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for train in (True, True, False):
+        t.train(train)
+        p.train(train)
+        yt, yp = t(torch.tensor(x)), p(pynn.tensor(x))
+        np.testing.assert_allclose(yp.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(p.weight_u.numpy(), t.weight_u.numpy(), rtol=1e-5, atol=1e-6)
+    yt.sum().backward()
+    yp.sum().backward()
+    np.testing.assert_allclose(p.weight_orig.grad.numpy(), t.weight_orig.grad.numpy(), rtol=1e-3, atol=1e-5)
+    w = p.weight.detach().numpy().copy()
+    pynn.nn.utils.remove_spectral_norm(p)
+    assert sorted(p.state_dict()) == ["bias", "weight"]
+    np.testing.assert_allclose(p.weight.detach().numpy(), w, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="spectral_norm of 'weight' not found"):
+        pynn.nn.utils.remove_spectral_norm(p)
