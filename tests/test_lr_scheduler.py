@@ -191,6 +191,7 @@ NEW_SCHEDULES = {
     "sequential": lambda L, o: L.optim.lr_scheduler.SequentialLR(
         o, [L.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=5),
             L.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)], milestones=[5]),
+    "multiplicative": lambda L, o: L.optim.lr_scheduler.MultiplicativeLR(o, [lambda e: 0.9, lambda e: 1 - 0.01 * e]),
     "chained": lambda L, o: L.optim.lr_scheduler.ChainedScheduler(
         [L.optim.lr_scheduler.ConstantLR(o, factor=0.1, total_iters=2), L.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)]),
 }
