@@ -136,6 +136,7 @@ bool matches(const Dims& in, int spatial, const ResampleGeometry& g, bool output
     const ResampleAxis& a = *all[i];
     if ((output ? a.out : a.in) != want) return false;
     if (from_end > spatial && (a.in != 1 || a.out != 1)) return false;
+    if (a.taps != 1 && a.taps != 2 && a.taps != 4) return false;  // the kernels' unrolled cases
     if (static_cast<int64_t>(a.index.size()) != a.out * a.taps || a.weight.size() != a.index.size()) return false;
   }
   return true;
