@@ -2,6 +2,9 @@
 
 - conv2d 64->64 3x3 padding 1 forward on (64, 64, 32, 32): GFLOP/s (2 * N * Cout * Cin * 9 * H * W per call)
 - max_pool2d 2x2 on (32, 64, 56, 56) forward: ms
+- depthwise conv2d 3x3 padding 1 (groups 64) on (16, 64, 28, 28), forward and backward: ms
+- conv3d 16->16 3x3x3 padding 1 forward on (4, 16, 16, 16, 16): GFLOP/s
+- avg_pool2d 2x2, bilinear 2x upsampling and reflect padding by 2 on (16, 64, 28, 28) forward: ms
 - one Adam training step of the CIFAR-style CNN (Conv 3->32->64->128 3x3 padding 1, ReLU, MaxPool 2 after each,
   Linear 2048->512->10, CrossEntropyLoss) at batch 32: ms
 The libraries alternate (interleaved rounds) and each figure is a median; at 1 and 2 threads (or --threads N);
@@ -87,6 +90,44 @@ def run(threads: int) -> dict:
     with pynn.no_grad(), torch.no_grad():
         ms = interleaved(make_pool, libs)
     results["max_pool2d_32x64x56x56_2x2"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+
+    xd = rng.standard_normal((16, 64, 28, 28)).astype(np.float32)
+    wd = rng.standard_normal((64, 1, 3, 3)).astype(np.float32)
+
+    def make_depthwise(lib):
+        xt, wt = lib.tensor(xd).requires_grad_(True), lib.tensor(wd).requires_grad_(True)
+        fn = lib.nn.functional.conv2d
+        grad = lib.ones(16, 64, 28, 28)
+        return lambda: lib.autograd.grad(fn(xt, wt, None, 1, 1, 1, 64), (xt, wt), grad)
+
+    ms = interleaved(make_depthwise, libs)
+    results["depthwise3x3_fwd_bwd_16x64x28x28"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+
+    x3 = rng.standard_normal((4, 16, 16, 16, 16)).astype(np.float32)
+    w3 = rng.standard_normal((16, 16, 3, 3, 3)).astype(np.float32)
+    flops3 = 2 * 4 * 16 * 16 * 27 * 16 ** 3
+
+    def make_conv3d(lib):
+        xt, wt = lib.tensor(x3), lib.tensor(w3)
+        fn = lib.nn.functional.conv3d
+        return lambda: fn(xt, wt, None, 1, 1)
+
+    with pynn.no_grad(), torch.no_grad():
+        ms = interleaved(make_conv3d, libs)
+    results["conv3d_4x16x16x16x16_3x3x3"] = {
+        "ms": ms, "gflops": {k: flops3 / (v * 1e-3) / 1e9 for k, v in ms.items()},
+        "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+
+    for name, call in [("avg_pool2d_2x2", lambda F, t: F.avg_pool2d(t, 2)),
+                       ("bilinear_upsample_2x", lambda F, t: F.interpolate(t, scale_factor=2, mode="bilinear")),
+                       ("pad_reflect_2", lambda F, t: F.pad(t, (2, 2, 2, 2), mode="reflect"))]:
+        def make(lib, call=call):
+            xt = lib.tensor(xd)
+            return lambda: call(lib.nn.functional, xt)
+
+        with pynn.no_grad(), torch.no_grad():
+            ms = interleaved(make, libs)
+        results[f"{name}_16x64x28x28"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
 
     ref = cnn(torch)
     weights = {k: v.detach().numpy().copy() for k, v in ref.state_dict().items()}
