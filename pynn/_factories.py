@@ -63,10 +63,14 @@ def _shape(size, size_kw=None) -> list:
         if size:
             raise TypeError("got multiple values for argument 'size'")
         size = (size_kw,)
+    if not size:  # zeros() is no 0-d tensor in torch: zeros(()) is
+        raise TypeError('missing 1 required positional arguments: "size"')
     if len(size) == 1 and not isinstance(size[0], (builtins.int, np.integer)):
         size = size[0]
     try:
-        # operator.index, not int(): a float size (2.5) or None is a TypeError in torch, not a truncation.
+        # operator.index, not int(): a float size (2.5), None or a bool is a TypeError in torch, not a truncation.
+        if isinstance(size, builtins.bool) or any(isinstance(s, builtins.bool) for s in size):
+            raise TypeError
         return [operator.index(s) for s in size]
     except TypeError:
         raise TypeError(f"size must be tuple of ints, got {size!r}") from None
@@ -75,6 +79,8 @@ def _shape(size, size_kw=None) -> list:
 def _int_arg(fn: str, name: str, value, position: int) -> int:
     """An int argument checked as torch's parser does: eye(2.5) is a TypeError, not eye(2)."""
     try:
+        if isinstance(value, builtins.bool):
+            raise TypeError
         return operator.index(value)
     except TypeError:
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, "
@@ -250,13 +256,18 @@ def _infer_numpy(data, dtype=None) -> np.ndarray:
         data = [x.numpy(force=True) if isinstance(x, Tensor) else x for x in data]
     arr = np.asarray(data)
     python_data = not isinstance(data, np.ndarray) and not isinstance(data, np.generic)
-    if python_data and (arr.dtype == object or arr.dtype.kind == "u"):
-        # numpy keeps Python ints past int64 as uint64 or objects; torch refuses them (wrapping is garbage).
+    if python_data and arr.dtype.kind in "USV":
+        raise ValueError(f"too many dimensions '{type(data).__name__}'" if isinstance(data, str) else
+                         f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or arr.dtype}'")
+    if python_data and arr.dtype.kind in "fuO" and _has_int_past_int64(data):
+        # numpy turns Python ints past int64 into uint64, float64 or objects; torch refuses them.
+        raise ValueError("Overflow when unpacking long long")
+    if python_data and arr.dtype == object:
         flat = arr.reshape(-1).tolist()
         if all(isinstance(x, builtins.int) and not isinstance(x, builtins.bool) for x in flat):
-            if any(not -2**63 <= x < 2**63 for x in flat):
-                raise ValueError("Overflow when unpacking long long")
             arr = arr.astype(np.int64)
+    if python_data and arr.dtype.kind == "u":
+        arr = arr.astype(np.int64)
     if arr.dtype == object:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: nested sequences must be regular and numeric")
     if python_data:
@@ -268,6 +279,14 @@ def _infer_numpy(data, dtype=None) -> np.ndarray:
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
     return arr
+
+
+def _has_int_past_int64(data) -> bool:
+    if isinstance(data, builtins.int) and not isinstance(data, builtins.bool):
+        return not -2**63 <= data < 2**63
+    if isinstance(data, (list, tuple)):
+        return any(_has_int_past_int64(x) for x in data)
+    return False
 
 
 def _check_fits(arr: np.ndarray, name: str) -> None:

@@ -27,14 +27,30 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
   PYNN_CHECK(std::isfinite(start.d) && std::isfinite(end.d), "arange", "unsupported range: ", start.d, " -> ", end.d);
   PYNN_CHECK((step.d > 0 && end.d >= start.d) || (step.d < 0 && end.d <= start.d), "arange",
              "upper bound and larger bound inconsistent with step sign");
-  int64_t n;
-  if (any_float || is_floating(dt)) n = static_cast<int64_t>(std::ceil((end.d - start.d) / step.d));
-  else n = (end.i - start.i + step.i - (step.i > 0 ? 1 : -1)) / step.i;
+  // As torch: an integral dtype takes start, end and step truncated to int64 (arange(2.5, dtype=int64) is [0, 1],
+  // arange(0, 3, 0.5, dtype=int64) has step 0); int64's size is exact integer arithmetic, the others' a double ceil.
+  const bool integral = !is_floating(dt);
+  int64_t xs = 0, xstep = 0, n = 0;
+  if (integral) {
+    xs = start.to<int64_t>();
+    xstep = step.to<int64_t>();
+    const int64_t xe = end.to<int64_t>();
+    PYNN_CHECK(xstep != 0, "arange", "step must be nonzero");
+    int64_t span = 0;
+    PYNN_CHECK(!__builtin_sub_overflow(xe, xs, &span) && !__builtin_add_overflow(span, xstep - (xstep > 0 ? 1 : -1), &span),
+               "arange", "unsupported range: ", xs, " -> ", xe);
+    n = dt == ScalarType::Int64 ? span / xstep : static_cast<int64_t>(std::ceil((end.d - start.d) / step.d));
+  } else {
+    const double size = std::ceil((end.d - start.d) / step.d);
+    // A size past int64 would wrap (and an empty result would be silently wrong): torch's own check.
+    PYNN_CHECK(size < 9.2e18, "arange", "invalid size, possible overflow?");
+    n = static_cast<int64_t>(size);
+  }
   Tensor t = empty(Dims{n < 0 ? 0 : n}, dt, kCpu);
   PYNN_DISPATCH_NUMERIC(dt, "arange", [&] {
     scalar_t* p = t->data_ptr<scalar_t>();
-    if (any_float) for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(start.d + static_cast<double>(i) * step.d);
-    else for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(start.i + i * step.i);
+    if (!integral) for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(start.d + static_cast<double>(i) * step.d);
+    else for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(xs + i * xstep);
   });
   return to_device(t, device);
 }

@@ -182,7 +182,6 @@ void put_advanced(const Tensor& dst, const std::vector<Tensor>& adv, const Tenso
   }
   PYNN_CHECK(ok, op, "shape mismatch: value tensor of shape ", value->sizes().str(),
              " cannot be broadcast to indexing result of shape ", shape.str());
-  assert_no_internal_overlap(*dst, op);
   assert_no_overlap(*dst, *value, op);  // torch refuses any shared memory between the written tensor and value
   v = to_dtype(v, dst->dtype());
   v = contiguous(expand_to(v, shape));
