@@ -169,9 +169,9 @@ def test_item_numpy_and_mixed_devices():
 @cuda
 @pytest.mark.cuda
 def test_missing_kernels_raise_not_implemented():
-    x = pynn.randn(2, 4).cuda()
+    x = pynn.randn(2, 4, 3).cuda()
     with pytest.raises(NotImplementedError, match="not implemented for cuda"):
-        pynn.nn.functional.layer_norm(x, (4,))
+        pynn.nn.functional.group_norm(x, 2)
 
 
 UNARY = ["neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "exp", "expm1", "log", "log2", "log10",
@@ -543,3 +543,36 @@ def test_prelu_matches_cpu():
     cpu, gpu = _grads_on_both(lambda x, w: pynn.nn.functional.prelu(x, w), rnd(4, 3, 5), np.array([0.1, 0.2, 0.3], np.float32))
     for g, c in zip(gpu, cpu):
         close(g, c, rtol=1e-5, atol=1e-6)
+
+
+@cuda
+@pytest.mark.cuda
+@pytest.mark.parametrize("norm", [
+    lambda x, w, b: pynn.nn.functional.layer_norm(x, (6,), w, b),
+    lambda x, w, b: pynn.nn.functional.layer_norm(x, (5, 6)),
+    lambda x, w, b: pynn.nn.functional.rms_norm(x, (6,), w),
+])
+def test_row_norms_forward_and_backward_match_cpu(norm):
+    cpu, gpu = _grads_on_both(norm, rnd(4, 5, 6), rnd(6, seed=1), rnd(6, seed=2))
+    for g, c in zip(gpu, cpu):
+        if c is None:
+            assert g is None
+            continue
+        close(g, c, rtol=1e-4, atol=1e-5)
+
+
+@cuda
+@pytest.mark.cuda
+@pytest.mark.parametrize("kw", [{}, {"padding_idx": 2}, {"scale_grad_by_freq": True}])
+def test_embedding_forward_and_backward_match_cpu(kw):
+    idx = np.array([[1, 2, 1], [0, 4, 1]])
+    res = []
+    for dev in ["cpu", "cuda"]:
+        w = pynn.tensor(rnd(5, 3)).to(dev).requires_grad_(True)
+        y = pynn.nn.functional.embedding(pynn.tensor(idx).to(dev), w, **kw)
+        (y * pynn.tensor(rnd(2, 3, 3, seed=3)).to(dev)).sum().backward()
+        res.append((y, w.grad))
+    close(res[1][0], res[0][0])
+    close(res[1][1], res[0][1], rtol=1e-6)
+    with pytest.raises(IndexError, match="index out of range"):
+        pynn.nn.functional.embedding(pynn.tensor([0, 7]).cuda(), pynn.randn(5, 3).cuda())

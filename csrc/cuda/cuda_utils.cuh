@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/iterator.h"
 #include "core/tensor.h"
+#include "ops/factory.h"
 
 namespace pynn {
 namespace cuda {
@@ -149,6 +150,29 @@ void launch_elementwise(const TensorIter& it, const F& f, const char* op = "elem
   }
   check_launch(op);
 }
+
+// A check a kernel makes and the host raises after it (a kernel cannot throw): the kernel records the first
+// offending value with record_bad, the host reads it back (one 8-byte copy, which waits for the kernel).
+constexpr int64_t kNothingBad = INT64_MIN;
+__device__ __forceinline__ void record_bad(int64_t* flag, int64_t value) {
+  atomicCAS(reinterpret_cast<unsigned long long*>(flag), static_cast<unsigned long long>(kNothingBad),
+            static_cast<unsigned long long>(value));
+}
+class BadValueFlag {
+ public:
+  explicit BadValueFlag(Device d) : t_(full(Dims{1}, Scalar(kNothingBad), ScalarType::Int64, d)) {}
+  int64_t* ptr() const { return t_->data_ptr<int64_t>(); }
+  // The recorded value, if any.
+  bool failed(int64_t* value, const char* op) const {
+    int64_t v = kNothingBad;
+    check(cudaMemcpy(&v, ptr(), sizeof v, cudaMemcpyDeviceToHost), op);
+    *value = v;
+    return v != kNothingBad;
+  }
+
+ private:
+  Tensor t_;
+};
 
 }  // namespace cuda
 }  // namespace pynn

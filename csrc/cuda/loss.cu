@@ -11,30 +11,23 @@
 #include "cuda/cuda_utils.cuh"
 #include "cuda/rows.cuh"
 #include "kernels/loss.h"
-#include "ops/factory.h"
 
 namespace pynn {
 namespace cuda {
 namespace {
 
-constexpr int64_t kNoBadTarget = INT64_MIN;
-
 __device__ __forceinline__ bool target_ok(int64_t cls, int64_t C, int64_t* bad) {
   if (cls >= 0 && cls < C) return true;
-  atomicCAS(reinterpret_cast<unsigned long long*>(bad), static_cast<unsigned long long>(kNoBadTarget),
-            static_cast<unsigned long long>(cls));
+  record_bad(bad, cls);
   return false;
 }
 
-// The first bad target a kernel saw, read back after it to raise the CPU's IndexError.
-struct BadFlag {
-  Tensor t;
-  explicit BadFlag(Device d) : t(full(Dims{1}, Scalar(kNoBadTarget), ScalarType::Int64, d)) {}
-  int64_t* ptr() const { return t->data_ptr<int64_t>(); }
+// A target outside [0, C) other than ignore_index, recorded by the kernel, raised here as the CPU does.
+struct BadFlag : BadValueFlag {
+  using BadValueFlag::BadValueFlag;
   void raise_if_bad(const char* op) const {
-    int64_t v = kNoBadTarget;
-    check(cudaMemcpy(&v, ptr(), sizeof v, cudaMemcpyDeviceToHost), op);
-    if (v != kNoBadTarget) throw IndexError(str("[", op, "] Target ", v, " is out of bounds."));
+    int64_t v = 0;
+    if (failed(&v, op)) throw IndexError(str("[", op, "] Target ", v, " is out of bounds."));
   }
 };
 
