@@ -10,9 +10,11 @@
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "kernels/elementwise.h"
+#include "kernels/norm.h"
 #include "ops/elementwise.h"
 #include "ops/factory.h"
 #include "ops/linalg.h"
+#include "ops/norm.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
 #include "test_util.h"
@@ -71,6 +73,16 @@ TEST_F(FakeCudaDevice, OpsWithoutCudaKernelsRaiseNotImplemented) {
   EXPECT_EQ(not_implemented_message([&] { mm(x, transpose(x, 0, 1)); }), "[mm] not implemented for cuda");
   EXPECT_EQ(not_implemented_message([&] { clone(x); }), "[clone] not implemented for cuda");
   EXPECT_EQ(not_implemented_message([&] { item(x); }), "[item] not implemented for cuda");
+}
+
+// In a CUDA build too: a family without CUDA kernels names its op (contiguous input, so no CUDA copy kernel
+// runs on the fake device's host memory first). Not on a GPU machine, where nothing may touch the fake memory.
+TEST_F(FakeCudaDevice, FamiliesWithoutCudaKernelsNameTheOp) {
+  if (cuda_hooks().device_count() > 0) GTEST_SKIP() << "a GPU is present";
+  if (group_norm_kernel.cuda) GTEST_SKIP() << "group_norm has a CUDA kernel";
+  Tensor x = empty(Dims{2, 4, 3}, ScalarType::Float32, kCuda);
+  EXPECT_EQ(not_implemented_message([&] { group_norm(x, 2, nullptr, nullptr, 1e-5); }),
+            "[group_norm] not implemented for cuda");
 }
 
 TEST_F(FakeCudaDevice, MixedDevicesRaiseTorchsError) {
