@@ -35,7 +35,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
     xs = start.to<int64_t>();
     xstep = step.to<int64_t>();
     const int64_t xe = end.to<int64_t>();
-    PYNN_CHECK(xstep != 0, "arange", "step must be nonzero");
+    PYNN_CHECK_VALUE(xstep != 0, "arange", "step must be nonzero");  // a step truncated to 0: torch's ValueError
     int64_t span = 0;
     PYNN_CHECK(!__builtin_sub_overflow(xe, xs, &span) && !__builtin_add_overflow(span, xstep - (xstep > 0 ? 1 : -1), &span),
                "arange", "unsupported range: ", xs, " -> ", xe);
