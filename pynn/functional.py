@@ -495,6 +495,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
     """Pads the last len(pad) // 2 dims; pad = (last_before, last_after, prev_before, prev_after, ...). Negative
     pads crop. Modes constant (any dims), reflect / replicate / circular (last 1-3 dims of a (batched) input)."""
+    if mode not in ("constant", "reflect", "replicate", "circular"):  # torch's type (the C++ core says RuntimeError)
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     return _C._pad(input, [int(p) for p in pad], mode, None if value is None else float(value))
 
 

@@ -430,5 +430,5 @@ def test_mlp_end_to_end_against_torch_float64():
 
 
 def test_pad_rejects_an_unknown_mode():
-    with pytest.raises(ValueError, match="padding mode"):
+    with pytest.raises(NotImplementedError, match="Unrecognised padding mode mirror"):  # torch's type and text
         pynn.nn.functional.pad(pynn.ones(2, 3), (1, 1), mode="mirror")
