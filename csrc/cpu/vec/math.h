@@ -90,7 +90,8 @@ inline float expm1(float x) {
 // log(u) for positive normal finite u: u = m 2^e with m in [sqrt(1/2), sqrt(2)), so f = m - 1 is exact and
 // log(u) = e ln2 + log1p(f), log1p(f) by the Cephes logf polynomial.
 inline float log_normal(float u, float e_adjust) {
-  int32_t iu = to_bits(u) + (0x3f800000 - 0x3f3504f3);
+  // Unsigned add: the lanes this runs on for NaN/inf (blended away later) would overflow int32, which is UB.
+  int32_t iu = static_cast<int32_t>(static_cast<uint32_t>(to_bits(u)) + uint32_t(0x3f800000 - 0x3f3504f3));
   const float e = static_cast<float>((iu >> 23) - 0x7f) + e_adjust;
   iu = (iu & 0x007fffff) + 0x3f3504f3;
   const float f = from_bits<float>(iu) - 1.0f;
