@@ -5,9 +5,10 @@
 - one training step (forward, backward, AdamW) of examples/train_gpt.py's GPT, 4 blocks, width 256, 4 heads,
   on (16, 128) tokens                                                             target: pynn <= 0.9x torch
 - peak memory of one SDPA forward (no grad) at (1, 8, T, 64), T = 1024, 2048, 4096, each in a fresh process:
-  the rise of peak RSS over the RSS once the inputs exist. Linear in T means no (T, T) matrix was held.
+  the rise of peak RSS (VmHWM, reset through /proc/self/clear_refs) over the RSS once the inputs exist. Linear
+  in T means no (T, T) matrix was held.
 
-Timing: timing.interleaved_medians (pynn, torch, pynn, ... rounds; median of the round medians). Writes
+Timing: timing.interleaved (pynn, torch, pynn, ... rounds; median of the round medians). Writes
 benchmarks/results/attention.json. Run: python benchmarks/bench_attention.py [--rounds N] [--quick]
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
-from timing import interleaved_medians  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 SDPA_SHAPE = (8, 8, 256, 64)
 GPT = dict(vocab=65, context=128, width=256, layers=4, heads=4, batch=16)
@@ -64,17 +65,26 @@ def gpt_step(lib):
 
 
 MEM_CHILD = """
-import resource, sys
-import numpy as np
+import sys
 lib = __import__(sys.argv[1])
 T = int(sys.argv[2])
-rng = np.random.default_rng(0)
-q, k, v = (lib.tensor(rng.standard_normal((1, 8, T, 64)).astype(np.float32)) for _ in range(3))
+
+
+def status(key):  # kB
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(key))
+
+
+# Inputs made by the library itself: freed numpy temporaries would leave resident heap for the output to reuse.
+lib.manual_seed(0)
+q, k, v = (lib.randn(1, 8, T, 64) for _ in range(3))
 with lib.no_grad():
     lib.nn.functional.scaled_dot_product_attention(q[:, :, :8], k[:, :, :8], v[:, :, :8])  # warm the code path
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/clear_refs", "w") as f:  # resets the peak (VmHWM) to the current RSS
+        f.write("5")
+    base = status("VmRSS:")
     out = lib.nn.functional.scaled_dot_product_attention(q, k, v)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = status("VmHWM:")
 print((peak - base) / 1024.0)
 """
 
@@ -92,6 +102,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="shorter timings (a smoke run)")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--memory-only", action="store_true", help="redo the memory section, keep the timings")
     args = ap.parse_args()
     min_time = 0.1 if args.quick else 0.3
 
@@ -108,18 +119,25 @@ def main() -> None:
         "sdpa_shape": SDPA_SHAPE,
         "gpt": GPT,
     }
-    for threads in (int(t) for t in args.threads.split(",")):
+    if args.memory_only:
+        with open(os.path.join(HERE, "results", "attention.json")) as f:
+            results = json.load(f)
+    for threads in ([] if args.memory_only else (int(t) for t in args.threads.split(","))):
         pynn.set_num_threads(threads)
         torch.set_num_threads(threads)
         per = {}
         for name, make in (("sdpa_fwd_bwd", lambda lib: sdpa_step(lib, False)),
                            ("sdpa_causal_fwd_bwd", lambda lib: sdpa_step(lib, True)),
                            ("gpt_train_step", gpt_step)):
-            p, t = interleaved_medians(make(pynn), make(torch), args.rounds, min_time)
+            # A GPT step takes ~0.1-1 s: fewer repeats per round keep the run short.
+            res = interleaved({"pynn": make(pynn), "torch": make(torch)}, rounds=args.rounds, min_time=min_time,
+                              repeats=5 if name == "gpt_train_step" else 15)
+            p, t = res["pynn"].median, res["torch"].median
             per[name] = {"pynn_ms": round(p, 3), "torch_ms": round(t, 3), "ratio_pynn_over_torch": round(p / t, 3)}
             mark = "  ok" if p / t <= TARGETS[name] else f"  MISS (target {TARGETS[name]})"
             print(f"[{threads}t] {name:22s} pynn {p:9.3f} ms  torch {t:9.3f} ms  ratio {p / t:5.2f}{mark}", flush=True)
         results[f"threads_{threads}"] = per
+        write(results)
     mem = {}
     for T in MEM_T:
         mem[str(T)] = {"pynn_MiB": round(peak_rise_mib("pynn", T, 1), 1),
@@ -130,11 +148,16 @@ def main() -> None:
               f"would be {mem[str(T)]['TxT_scores_MiB']} MiB)", flush=True)
     results["forward_peak_rss_rise"] = mem
     results["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
+    print("wrote", write(results))
+
+
+def write(results: dict) -> str:
+    """Written after each section, so that a run cut short keeps what it measured."""
     out = os.path.join(HERE, "results", "attention.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
-    print("wrote", out)
+    return out
 
 
 if __name__ == "__main__":
