@@ -210,8 +210,8 @@ Tensor from_numpy(py::array arr) {
 }
 
 py::array to_numpy(const Tensor& t) {
-  PYNN_CHECK(t->device().is_cpu(), "numpy", "can't convert ", t->device().str(),
-             " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+  PYNN_CHECK_TYPE(t->device().is_cpu(), "numpy", "can't convert ", t->device().str(),
+                  " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   std::vector<py::ssize_t> shape(t->sizes().begin(), t->sizes().end());
   std::vector<py::ssize_t> strides;
   for (int64_t s : t->strides()) strides.push_back(s * static_cast<int64_t>(t->itemsize()));
@@ -265,7 +265,8 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
              // An array shares the memory but not the graph: writes through it would be invisible to autograd.
              PYNN_CHECK(force || !autograd::requires_grad(t), "numpy",
                         "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
-             return to_numpy(t);
+             // force=True copies a device tensor to the host first, as torch's.
+             return to_numpy(force && !t->device().is_cpu() ? to_device(t, Device{}) : t);
            }, py::arg("force") = false)
       .def("__len__", [](const Tensor& t) {
         if (t->dim() == 0) throw TypeError("len() of a 0-d tensor");
