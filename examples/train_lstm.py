@@ -5,7 +5,7 @@
 Each sample is a sine wave with a random frequency, phase and amplitude, seen for 24 steps; the model reads it
 with a 2-layer nn.LSTM (batch_first) and a Linear head predicts the next 4 values. Shows the torch-style
 sequence workflow with `import pynn as torch`: DataLoader over a TensorDataset, nn.LSTM with dropout between
-layers, MSELoss, Adam, clipping the gradient norm when nn.utils provides it, evaluation under no_grad, and
+layers, MSELoss, Adam, nn.utils.clip_grad_norm_, evaluation under no_grad, and
 variable-length batches through pack_padded_sequence at the end. A constant "repeat the last value"
 predictor is printed as the baseline to beat.
 """
@@ -64,7 +64,6 @@ def main(epochs: int = 20, quiet: bool = False, seed: int = 0, n_train: int = 20
     model = Forecaster()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     loss_fn = nn.MSELoss()
-    clip = getattr(nn.utils, "clip_grad_norm_", None)
     first = evaluate(model, x_test, y_test)
     baseline = nn.functional.mse_loss(x_test[:, -1].expand(-1, AHEAD), y_test).item()
     bar = tqdm(range(epochs), desc="train", disable=quiet)
@@ -73,8 +72,7 @@ def main(epochs: int = 20, quiet: bool = False, seed: int = 0, n_train: int = 20
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)
             loss.backward()
-            if clip is not None:
-                clip(model.parameters(), 1.0)
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
         bar.set_postfix(test_mse=f"{evaluate(model, x_test, y_test):.4f}")
     last = evaluate(model, x_test, y_test)

@@ -66,13 +66,26 @@ struct RnnNodeBase : Node {
   }
 };
 
+// Stands behind the gradients a layer's backward returns under create_graph: they are right, but not
+// differentiable again, and differentiating through them raises (torch's once_differentiable).
+struct RnnLayerDoubleBackward : Node {
+  std::string name() const override { return "RnnLayerBackwardBackward"; }
+  std::vector<Tensor> apply(const Tensor&) override {
+    PYNN_CHECK(false, "rnn",
+               "double backward through a whole RNN / LSTM / GRU layer is not supported; step nn.RNNCell / "
+               "nn.LSTMCell / nn.GRUCell in a loop for higher-order gradients");
+    return {};
+  }
+};
+
 struct RnnLayerBackward : RnnNodeBase {
   std::string name() const override { return "RnnLayerBackward"; }
   std::vector<Tensor> apply(const Tensor& grad) override {
-    PYNN_CHECK(!grad_enabled(), "rnn",
-               "double backward (create_graph=True) through a whole RNN / LSTM / GRU layer is not supported; "
-               "step nn.RNNCell / nn.LSTMCell / nn.GRUCell in a loop for higher-order gradients");
-    return fused_backward(grad);
+    if (!grad_enabled()) return fused_backward(grad);
+    std::vector<Tensor> g = untracked([&] { return fused_backward(grad); });
+    for (Tensor& t : g)
+      if (t) record(std::make_shared<RnnLayerDoubleBackward>(), {&grad}, t);
+    return g;
   }
 };
 

@@ -429,11 +429,11 @@ RnnOutput rnn(const Tensor& input, const std::vector<int64_t>& batch_sizes, cons
   if (o.mode == RnnMode::LSTM) check_state(op, cx, {L * dirs, B, H}, "hidden[1]");
   const Device dev = same_device(op, input, hx, cx);
   for (const Tensor& p : params) same_device(op, input, p);
+  rnn_cell_kernel.at(dev, op);  // a device without the step kernels fails here, before any work
   PYNN_CHECK(!hx || hx->dtype() == dt, op, "expected hx to have dtype ", dtype_name(dt), ", got ",
              dtype_name(hx->dtype()));
   PYNN_CHECK(!cx || cx->dtype() == dt, op, "expected cx to have dtype ", dtype_name(dt), ", got ",
              dtype_name(cx->dtype()));
-  (void)dev;
 
   std::vector<Tensor> hns, cns;
   Tensor layer_out;
@@ -485,7 +485,7 @@ std::vector<Tensor> rnn_cell(RnnMode mode, const Tensor& input, const Tensor& hx
   require_defined(op, w_ih, "weight_ih");
   require_defined(op, w_hh, "weight_hh");
   require_float(op, input);
-  same_device(op, input, hx, cx, w_ih, w_hh, b_ih, b_hh);
+  rnn_cell_kernel.at(same_device(op, input, hx, cx, w_ih, w_hh, b_ih, b_hh), op);
   const int64_t G = rnn_gates(mode);
   PYNN_CHECK(w_ih->dim() == 2 && w_hh->dim() == 2 && w_ih->size(0) % G == 0, op,
              "weight_ih and weight_hh must be 2-D with a multiple of ", G, " rows");
