@@ -38,7 +38,8 @@ void TensorIter::build(const TensorImpl* const* ops, int nops) {
       const TensorImpl* t = ops[k];
       int td = t->dim() - nd + src;
       int64_t st = 0;
-      if (td >= 0 && t->sizes()[td] != 1) st = t->strides()[td] * static_cast<int64_t>(t->itemsize());
+      // An empty iteration visits nothing, and its strides (zeros(0, 2**62)) may not fit in bytes: left 0.
+      if (td >= 0 && t->sizes()[td] != 1 && numel_ != 0) st = t->strides()[td] * static_cast<int64_t>(t->itemsize());
       strides_[d][k] = st;
     }
   }
