@@ -911,3 +911,26 @@ def fmin(input, other, *, out=None) -> Tensor:
 
 _FUNCTIONS += ["fmax", "fmin"]
 _METHODS += ["fmax", "fmin"]
+
+
+def logit(input: Tensor, eps: Optional[float] = None) -> Tensor:
+    x = input if eps is None else input.clamp(eps, 1 - eps)
+    return _C.log(x / (1 - x))
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    if input.dtype != values.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes")
+    pos = (input > 0).to(input.dtype)
+    return _C.where(input == 0, values, pos)
+
+
+def signbit(input: Tensor) -> Tensor:
+    if not input.is_floating_point():
+        return input < 0
+    # -0.0 has its sign bit set: copysign(1, x) sees it
+    return _C.copysign(_full_like(input, 1.0), input) < 0
+
+
+_FUNCTIONS += ["logit", "heaviside", "signbit"]
+_METHODS += ["logit", "heaviside", "signbit"]

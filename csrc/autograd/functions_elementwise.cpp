@@ -90,6 +90,17 @@ struct UnaryBackward : Node {
         gx = mul(mul(g, unary(UnaryOp::Exp, neg(mul(xv, xv)))), 2.0 / std::sqrt(M_PI));
         break;
       }
+      case UnaryOp::Exp2: gx = mul(mul(g, result.unpack(this)), std::log(2.0)); break;
+      case UnaryOp::Erfc: {
+        Tensor xv = x.unpack(this);
+        gx = mul(mul(g, unary(UnaryOp::Exp, neg(mul(xv, xv)))), -2.0 / std::sqrt(M_PI));
+        break;
+      }
+      case UnaryOp::Erfinv: {
+        Tensor r = result.unpack(this);
+        gx = mul(mul(g, unary(UnaryOp::Exp, mul(r, r))), std::sqrt(M_PI) / 2.0);
+        break;
+      }
       default:  // sign, rounding: zero almost everywhere
         gx = zeros_like(g);
     }
@@ -100,7 +111,8 @@ struct UnaryBackward : Node {
 bool uses_result(UnaryOp op) {
   switch (op) {
     case UnaryOp::Relu: case UnaryOp::Exp: case UnaryOp::Expm1: case UnaryOp::Sqrt: case UnaryOp::Rsqrt:
-    case UnaryOp::Tan: case UnaryOp::Tanh: case UnaryOp::Sigmoid: case UnaryOp::Reciprocal:
+    case UnaryOp::Tan: case UnaryOp::Tanh: case UnaryOp::Sigmoid: case UnaryOp::Reciprocal: case UnaryOp::Exp2:
+    case UnaryOp::Erfinv:
       return true;
     default:
       return false;
@@ -109,9 +121,9 @@ bool uses_result(UnaryOp op) {
 
 // Binary ops with a gradient: the arithmetic ones, which come first in BinaryOp (bitwise, comparison and logical
 // ops produce integers or bools).
-constexpr int kDifferentiableBinaryOps = static_cast<int>(BinaryOp::Atan2) + 1;
+constexpr int kDifferentiableBinaryOps = static_cast<int>(BinaryOp::Copysign) + 1;
 static_assert(static_cast<int>(BinaryOp::BitwiseAnd) == kDifferentiableBinaryOps,
-              "BinaryOp lists its differentiable ops first, ending with Atan2");
+              "BinaryOp lists its differentiable ops first, ending with Copysign");
 bool is_differentiable(BinaryOp op) { return static_cast<int>(op) < kDifferentiableBinaryOps; }
 
 struct BinaryBackward : Node {
@@ -122,7 +134,8 @@ struct BinaryBackward : Node {
   std::string name() const override {
     static const char* const names[] = {"AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0",
                                         "PowBackward1", "MaximumBackward0", "MinimumBackward0", "RemainderBackward0",
-                                        "FloorDivideBackward0", "Atan2Backward0"};
+                                        "FloorDivideBackward0", "Atan2Backward0", "FmodBackward1",
+                                        "HypotBackward0", "CopysignBackward0"};
     static_assert(sizeof(names) / sizeof(names[0]) == kDifferentiableBinaryOps, "one name per differentiable op");
     return is_differentiable(op) ? names[static_cast<int>(op)] : "NotDifferentiable";
   }
@@ -186,6 +199,27 @@ struct BinaryBackward : Node {
         Tensor safe = where(zero, full(denom->sizes(), Scalar(1.0), denom->dtype(), denom->device()), denom);
         if (need_a) ga = mul(div(mul(g, bv), safe), mask_as(unary(UnaryOp::LogicalNot, zero), g));
         if (need_b) gb = mul(neg(div(mul(g, av), safe)), mask_as(unary(UnaryOp::LogicalNot, zero), g));
+        break;
+      }
+      case BinaryOp::Fmod:
+        if (need_a) ga = g;
+        if (need_b) gb = neg(mul(g, div(a.unpack(this), b.unpack(this), RoundingMode::Trunc)));
+        break;
+      case BinaryOp::Hypot: {
+        Tensor r = result.unpack(this);
+        if (need_a) ga = div(mul(g, a.unpack(this)), r);
+        if (need_b) gb = div(mul(g, b.unpack(this)), r);
+        break;
+      }
+      case BinaryOp::Copysign: {
+        // result / a, 0 where a == 0 (torch's copysign_tensor_self_backward); b gets no gradient
+        Tensor av = a.unpack(this);
+        if (need_a) {
+          Tensor zero = binary(BinaryOp::Eq, av, num(0));
+          Tensor ratio = div(result.unpack(this), where(zero, full(av->sizes(), Scalar(1.0), av->dtype(), av->device()), av));
+          ga = mul(g, mul(ratio, mask_as(unary(UnaryOp::LogicalNot, zero), g)));
+        }
+        if (need_b) gb = zeros_like(g);
         break;
       }
       default:  // floor_divide and friends: zero gradient
@@ -286,14 +320,14 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
   if (!is_differentiable(op)) return;  // integer and bool results
   auto node = make_binary(op, a, b, alpha);
   record(node, {&a, &b}, out);
-  if (op == BinaryOp::Pow) node->result = SavedTensor(out, true);
+  if (op == BinaryOp::Pow || op == BinaryOp::Hypot || op == BinaryOp::Copysign) node->result = SavedTensor(out, true);
 }
 
 void record_binary_inplace(BinaryOp op, const Tensor& old, const Tensor& other, const Tensor& self, const Scalar& alpha) {
   if (!is_differentiable(op)) return;
   auto node = make_binary(op, old, other, alpha);
   record_inplace(node, self, {&other});
-  if (op == BinaryOp::Pow) node->result = SavedTensor(self, true);
+  if (op == BinaryOp::Pow || op == BinaryOp::Hypot || op == BinaryOp::Copysign) node->result = SavedTensor(self, true);
 }
 
 void record_where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {

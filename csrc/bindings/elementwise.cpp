@@ -54,7 +54,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       {"tan", UnaryOp::Tan, true}, {"asin", UnaryOp::Asin, true}, {"acos", UnaryOp::Acos, true},
       {"atan", UnaryOp::Atan, true}, {"sinh", UnaryOp::Sinh, true}, {"cosh", UnaryOp::Cosh, true},
       {"tanh", UnaryOp::Tanh, true}, {"sigmoid", UnaryOp::Sigmoid, true}, {"reciprocal", UnaryOp::Reciprocal, true},
-      {"erf", UnaryOp::Erf, true}, {"logical_not", UnaryOp::LogicalNot, true}, {"isnan", UnaryOp::IsNan, false},
+      {"erf", UnaryOp::Erf, true}, {"exp2", UnaryOp::Exp2, true}, {"erfc", UnaryOp::Erfc, true},
+      {"erfinv", UnaryOp::Erfinv, true}, {"logical_not", UnaryOp::LogicalNot, true}, {"isnan", UnaryOp::IsNan, false},
       {"isinf", UnaryOp::IsInf, false}, {"isfinite", UnaryOp::IsFinite, false},
   };
   for (const UnaryEntry& e : unaries) {
@@ -84,6 +85,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       {"pow", BinaryOp::Pow}, {"maximum", BinaryOp::Maximum}, {"minimum", BinaryOp::Minimum},
       {"fmax", BinaryOp::Maximum}, {"fmin", BinaryOp::Minimum},
       {"remainder", BinaryOp::Remainder}, {"floor_divide", BinaryOp::FloorDivide}, {"atan2", BinaryOp::Atan2},
+      {"fmod", BinaryOp::Fmod}, {"hypot", BinaryOp::Hypot}, {"copysign", BinaryOp::Copysign},
       {"bitwise_and", BinaryOp::BitwiseAnd}, {"bitwise_or", BinaryOp::BitwiseOr}, {"bitwise_xor", BinaryOp::BitwiseXor},
       {"eq", BinaryOp::Eq}, {"ne", BinaryOp::Ne}, {"lt", BinaryOp::Lt}, {"le", BinaryOp::Le},
       {"gt", BinaryOp::Gt}, {"ge", BinaryOp::Ge}, {"less", BinaryOp::Lt}, {"greater", BinaryOp::Gt},

@@ -119,6 +119,45 @@ T floor_divide(T a, T b) {
 }
 
 template <typename T>
+T fmod_of(T a, T b) {
+  if constexpr (std::is_floating_point<T>::value) {
+    return std::fmod(a, b);
+  } else {
+    if (b == 0) throw std::runtime_error("[fmod] ZeroDivisionError");
+    if (b == -1) return T(0);  // INT_MIN % -1 overflows
+    return a % b;
+  }
+}
+
+// Inverse error function: Giles' single-precision approximation, then two Newton steps on erf (double accuracy).
+template <typename T>
+T erfinv_of(T y) {
+  if (!(y > T(-1) && y < T(1))) {
+    if (y == T(1)) return std::numeric_limits<T>::infinity();
+    if (y == T(-1)) return -std::numeric_limits<T>::infinity();
+    return std::numeric_limits<T>::quiet_NaN();
+  }
+  const double yd = static_cast<double>(y);
+  double w = -std::log((1.0 - yd) * (1.0 + yd)), p;
+  if (w < 5.0) {
+    w -= 2.5;
+    p = 2.81022636e-08;
+    for (double c : {3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164,
+                     0.246640727, 1.50140941})
+      p = c + p * w;
+  } else {
+    w = std::sqrt(w) - 3.0;
+    p = -0.000200214257;
+    for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
+                     1.00167406, 2.83297682})
+      p = c + p * w;
+  }
+  double x = p * yd;
+  for (int i = 0; i < 2; ++i) x -= (std::erf(x) - yd) / (1.1283791670955126 * std::exp(-x * x));
+  return static_cast<T>(x);
+}
+
+template <typename T>
 T sign_of(T x) {
   return static_cast<T>((T(0) < x) - (x < T(0)));
 }
@@ -164,6 +203,9 @@ void unary_kernel_impl(UnaryOp op, const TensorIter& iter, ScalarType dt) {
     PYNN_UNARY_FLOAT(Sigmoid, vec::sigmoid(x))
     PYNN_UNARY_FLOAT(Reciprocal, scalar_t(1) / x)
     PYNN_UNARY_FLOAT(Erf, vec::erf(x))
+    PYNN_UNARY_FLOAT(Exp2, std::exp2(x))
+    PYNN_UNARY_FLOAT(Erfc, std::erfc(x))
+    PYNN_UNARY_FLOAT(Erfinv, erfinv_of(x))
     PYNN_UNARY_TO_BOOL(LogicalNot, !x)
     PYNN_UNARY_TO_BOOL(IsNan, x != x)
     PYNN_UNARY_TO_BOOL(IsInf, std::isinf(static_cast<double>(x)))
@@ -217,6 +259,9 @@ void binary_kernel_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, cons
     PYNN_BINARY(Remainder, PYNN_DISPATCH_NUMERIC, remainder(a, b))
     PYNN_BINARY(FloorDivide, PYNN_DISPATCH_NUMERIC, floor_divide(a, b))
     PYNN_BINARY(Atan2, PYNN_DISPATCH_FLOAT, std::atan2(a, b))
+    PYNN_BINARY(Fmod, PYNN_DISPATCH_NUMERIC, fmod_of(a, b))
+    PYNN_BINARY(Hypot, PYNN_DISPATCH_FLOAT, std::hypot(a, b))
+    PYNN_BINARY(Copysign, PYNN_DISPATCH_FLOAT, std::copysign(a, b))
     case BinaryOp::BitwiseAnd:
     case BinaryOp::BitwiseOr:
     case BinaryOp::BitwiseXor: {

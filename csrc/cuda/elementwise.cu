@@ -120,6 +120,9 @@ struct UnaryFn {
           case UnaryOp::Sigmoid: return sigmoid(x);
           case UnaryOp::Reciprocal: return T(1) / x;
           case UnaryOp::Erf: return ::erf(x);
+          case UnaryOp::Exp2: return ::exp2(x);
+          case UnaryOp::Erfc: return ::erfc(x);
+          case UnaryOp::Erfinv: return ::erfinv(x);
           default: return x;
         }
       } else {
@@ -181,9 +184,16 @@ struct BinaryFn {
         default: break;
       }
       if constexpr (is_float_v<T>) {
+        switch (op) {
+          case BinaryOp::Fmod: return ::fmod(a, b);
+          case BinaryOp::Hypot: return ::hypot(a, b);
+          case BinaryOp::Copysign: return ::copysign(a, b);
+          default: break;
+        }
         return ::atan2(a, b);
       } else {
         switch (op) {
+          case BinaryOp::Fmod: return b == T(0) ? T(0) : (b == T(-1) ? T(0) : a % b);  // CPU raises on 0
           case BinaryOp::BitwiseAnd: return a & b;
           case BinaryOp::BitwiseOr: return a | b;
           default: return a ^ b;
