@@ -28,21 +28,7 @@ void dropout_impl(const Tensor& out, const Tensor& mask, const Tensor& x, const 
     parallel_for(0, draws, kElementwiseGrain / 4, [&](int64_t b, int64_t e) {
       for (int64_t k = b; k < e; ++k) {
         const uint64_t h = random_bits(key.seed, key.offset + static_cast<uint64_t>(k));
-        if (kPair) {
-          const int64_t i = 2 * k;
-          const T m0 = ((h >> 40) < threshold) ? scale : T(0);
-          m[i] = m0;
-          o[i] = in[i] * m0;
-          if (i + 1 < n) {
-            const T m1 = (((h & 0xffffffffULL) >> 8) < threshold) ? scale : T(0);
-            m[i + 1] = m1;
-            o[i + 1] = in[i + 1] * m1;
-          }
-        } else {
-          const T m0 = ((h >> 11) < threshold) ? scale : T(0);
-          m[k] = m0;
-          o[k] = in[k] * m0;
-        }
+        dropout_apply_draw(k, h, n, threshold, scale, o, m, in);
       }
     });
   });

@@ -14,25 +14,10 @@ namespace {
 template <typename T>
 __global__ void dropout_dev(T* o, T* m, const T* in, int64_t n, int64_t draws, RandomKey key, uint64_t threshold,
                             T scale) {
-  constexpr bool kPair = sizeof(T) == 4;
   for (int64_t k = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; k < draws;
        k += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const uint64_t h = random_bits(key.seed, key.offset + static_cast<uint64_t>(k));
-    if (kPair) {
-      const int64_t i = 2 * k;
-      const T m0 = ((h >> 40) < threshold) ? scale : T(0);
-      m[i] = m0;
-      o[i] = in[i] * m0;
-      if (i + 1 < n) {
-        const T m1 = (((h & 0xffffffffULL) >> 8) < threshold) ? scale : T(0);
-        m[i + 1] = m1;
-        o[i + 1] = in[i + 1] * m1;
-      }
-    } else {
-      const T m0 = ((h >> 11) < threshold) ? scale : T(0);
-      m[k] = m0;
-      o[k] = in[k] * m0;
-    }
+    dropout_apply_draw(k, h, n, threshold, scale, o, m, in);
   }
 }
 
