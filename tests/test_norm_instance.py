@@ -130,4 +130,4 @@ def test_tutorial_style_transfer_block():
                                  torch.nn.InstanceNorm2d(8, affine=True), torch.nn.ReLU(), torch.nn.ReflectionPad2d(1),
                                  torch.nn.Conv2d(8, 8, 3), torch.nn.InstanceNorm2d(8, affine=True))
     copy_state(block, tblock)
-    compare_forward_backward(block, tblock, _rand(2, 8, 6, 6), rtol=1e-4, atol=1e-5)
+    compare_forward_backward(block, tblock, _rand(2, 8, 6, 6), rtol=1e-4, atol=1e-4)  # weight gradients reach ~20: float32 sums differ by ~1e-6 of that
