@@ -372,7 +372,7 @@ PYBIND11_MODULE(_C, m) {
     } catch (const ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const NotImplementedError& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
+      PyErr_SetString(PyExc_NotImplementedError, e.what());  // a RuntimeError subclass, as torch raises
     } catch (const py::cast_error& e) {  // a Python object of the wrong type met obj.cast<T>(): torch's TypeError
       PyErr_SetString(PyExc_TypeError, e.what());
     }

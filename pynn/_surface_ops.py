@@ -457,6 +457,8 @@ def xlogy(input, other) -> Tensor:
 
 
 def frac(input: Tensor) -> Tensor:
+    if not input.is_floating_point():
+        raise NotImplementedError(f"[frac] not implemented for dtype {str(input.dtype).split('.')[-1]}")
     return input - _C.trunc(input)
 
 
@@ -888,7 +890,7 @@ def _install(module) -> None:
     Tensor.moveaxis = movedim
     module.moveaxis = movedim
     # in-place variants torch code uses
-    for name in ("addcmul", "addcdiv", "lerp", "index_add", "index_copy", "index_fill", "nan_to_num"):
+    for name in ("addcmul", "addcdiv", "lerp", "index_add", "index_copy", "index_fill", "nan_to_num", "frac"):
         fn = g[name]
 
         def inplace(self, *args, _fn=fn, **kwargs):

@@ -18,10 +18,13 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
+import os  # noqa: E402
+
 import pynn  # noqa: E402
 
 # derandomize: the same cases every run (a CI failure reproduces locally); no example database on disk.
-CASES = settings(max_examples=200, deadline=None, derandomize=True, database=None,
+# PYNN_BAD_INPUT_EXAMPLES=N widens the sweep for triage (CI keeps 200).
+CASES = settings(max_examples=int(os.environ.get("PYNN_BAD_INPUT_EXAMPLES", "200")), deadline=None, derandomize=True, database=None,
                  suppress_health_check=list(HealthCheck))
 
 DTYPES = ["float32", "float64", "int64", "int32", "bool"]
@@ -191,8 +194,6 @@ KNOWN_GAPS = {
     ("scatter_add", "RuntimeError", "ok"): "an empty index of a non-integer dtype: torch skips the dtype check",
     ("prod", "ok", "TypeError"): "prod(dim=None) reduces all (torch: TypeError)",
     ("squeeze", "ok", "RuntimeError"): "squeeze with a repeated dim",
-    ("sign", "TypeError", "ok"): "sign of a bool tensor",
-    ("square", "TypeError", "ok"): "square of a bool tensor",
     ("randperm_shape", "ok", "NotImplementedError"): "randperm(dtype=bool) is computed (torch refuses)",
     ("take_along_dim", "RuntimeError", "ok"): "take_along_dim broadcasting an empty dim against the index",
     ("masked_fill_", "RuntimeError", "ok"): "masked_fill_ into an expanded view refuses (torch writes it)",
@@ -249,7 +250,8 @@ def _check(name, fn, *args, compare_values=True):
 # The ops.
 
 UNARY = ["exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh", "relu", "sin", "floor", "round", "sign",
-         "logical_not", "bitwise_not", "isnan", "isfinite", "square", "reciprocal", "flatten", "t"]
+         "logical_not", "bitwise_not", "isnan", "isfinite", "square", "reciprocal", "flatten", "t", "ceil", "trunc",
+         "frac"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "fmax", "fmin", "eq", "lt", "logical_and",
           "bitwise_and", "remainder", "floor_divide", "atan2", "matmul", "where_pos"]
 REDUCE_DIM = ["sum", "mean", "prod", "amax", "argmax", "argmin", "max", "min", "softmax", "log_softmax", "cumsum",

@@ -747,3 +747,37 @@ def test_inplace_writes_into_empty_tensors():
     e = pynn.zeros(3).expand(0, 3)  # empty view with a zero stride: nothing is written, so no overlap error
     e.zero_()
     assert tuple(e.shape) == (0, 3)
+
+
+# Every unary op on every dtype, out of place and in place: the result dtype, or the exception class, is torch's.
+_DTYPE_UNARY = ["floor", "ceil", "round", "trunc", "frac", "sign", "abs", "neg", "square", "relu", "sqrt", "exp",
+                "sigmoid", "reciprocal", "bitwise_not", "logical_not", "isnan", "signbit"]
+
+
+@pytest.mark.parametrize("name", _DTYPE_UNARY)
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "float32"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_unary_dtype_support_matches_torch(name, dtype, inplace):
+    import torch
+    op = name + "_" if inplace else name
+
+    def run(lib):
+        x = lib.tensor([True, False, True]).to(getattr(lib, dtype))
+        fn = getattr(x, op, None) if inplace else getattr(lib, op, None)
+        if fn is None:
+            return "missing"
+        try:
+            r = fn() if inplace else fn(x)
+        except Exception as e:  # noqa: BLE001 - the class is what is compared
+            return type(e).__name__
+        return str(r.dtype).split(".")[-1], r.tolist()
+
+    t = run(torch)
+    if t == "missing":
+        pytest.skip(f"torch has no {op}")
+    p = run(pynn)
+    if isinstance(t, str) or isinstance(p, str):
+        assert p == t
+    else:
+        assert p[0] == t[0]
+        np.testing.assert_allclose(np.array(p[1], dtype=float), np.array(t[1], dtype=float), rtol=1e-6)

@@ -214,7 +214,7 @@ void unary_kernel_impl(UnaryOp op, const TensorIter& iter, ScalarType dt) {
       if (dt == ScalarType::Bool) return run_unary<bool, bool>(iter, [](bool x) { return !x; });
       if (dt == ScalarType::Int32) return run_unary<int32_t, int32_t>(iter, [](int32_t x) { return ~x; });
       if (dt == ScalarType::Int64) return run_unary<int64_t, int64_t>(iter, [](int64_t x) { return ~x; });
-      throw TypeError(str("[bitwise_not] not implemented for dtype ", dtype_name(dt)));
+      throw NotImplementedError(str("[bitwise_not] not implemented for dtype ", dtype_name(dt)));
     case UnaryOp::NumOps: break;
   }
 }
@@ -274,7 +274,7 @@ void binary_kernel_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, cons
       if (dt == ScalarType::Bool) return run(bool());
       if (dt == ScalarType::Int32) return run(int32_t());
       if (dt == ScalarType::Int64) return run(int64_t());
-      throw TypeError(str("[", op_name(op), "] not implemented for dtype ", dtype_name(dt)));
+      throw NotImplementedError(str("[", op_name(op), "] not implemented for dtype ", dtype_name(dt)));
     }
     PYNN_COMPARE(Eq, a == b)
     PYNN_COMPARE(Ne, a != b)

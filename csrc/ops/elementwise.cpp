@@ -132,6 +132,17 @@ void check_unary_dtype(UnaryOp op, const char* name, ScalarType dt) {
   if (op == UnaryOp::Neg && dt == ScalarType::Bool)
     throw std::runtime_error(str("[", name, "] Negation, the `-` operator, on a bool tensor is not supported. If you "
                                  "are trying to invert a mask, use the `~` or `logical_not()` operator instead."));
+  if (dt != ScalarType::Bool) return;
+  // torch has no bool kernel for these (floor_vml_cpu, abs_cpu ...); relu refuses bools by name.
+  if (is_rounding(op) || op == UnaryOp::Abs) throw NotImplementedError(str("[", name, "] not implemented for 'Bool'"));
+  if (op == UnaryOp::Relu) throw std::runtime_error(str("[", name, "] Boolean inputs not supported for relu"));
+}
+
+// square(bool) is pow(x, 2): the Python int promotes bool to int64, as in torch.
+ScalarType unary_out_dtype(UnaryOp op, ScalarType dt) {
+  if (is_float_op(op) && !is_floating(dt)) return default_float();
+  if (op == UnaryOp::Square && dt == ScalarType::Bool) return ScalarType::Int64;
+  return dt;
 }
 }  // namespace
 
@@ -141,8 +152,9 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   check_unary_dtype(op, name, x->dtype());
   const auto kernel = unary_kernel.at(x->device(), name);
   ScalarType dt = x->dtype();
-  if (is_rounding(op) && !is_floating(dt)) return clone(x);  // integers are already rounded
-  if (is_float_op(op) && !is_floating(dt)) dt = default_float();
+  // Integers are already rounded; the sign of a bool is itself.
+  if ((is_rounding(op) && !is_floating(dt)) || (op == UnaryOp::Sign && dt == ScalarType::Bool)) return clone(x);
+  dt = unary_out_dtype(op, dt);
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt, x->device());
   kernel(op, TensorIter({out.get(), in.get()}), dt);
@@ -157,8 +169,8 @@ void unary_(UnaryOp op, const Tensor& x) {
   const auto kernel = unary_kernel.at(x->device(), name.c_str());
   check_no_internal_overlap(name.c_str(), x);
   ScalarType dt = x->dtype();
-  if (is_rounding(op) && !is_floating(dt)) return;
-  if (is_float_op(op)) check_cast_inplace(name.c_str(), is_floating(dt) ? dt : default_float(), dt);
+  if ((is_rounding(op) && !is_floating(dt)) || (op == UnaryOp::Sign && dt == ScalarType::Bool)) return;
+  check_cast_inplace(name.c_str(), unary_out_dtype(op, dt), dt);
   if (is_bool_out(op)) check_cast_inplace(name.c_str(), ScalarType::Bool, dt);
   autograd::check_inplace(x, name.c_str());
   if (is_bool_out(op) && dt != ScalarType::Bool) {
