@@ -210,7 +210,6 @@ KNOWN_GAPS = {
 gaps_seen: set = set()
 
 
-import os  # noqa: E402
 
 # PYNN_BAD_INPUT_COLLECT=1: record every mismatch instead of stopping at the first (for triage, not CI).
 COLLECT = os.environ.get("PYNN_BAD_INPUT_COLLECT") == "1"
