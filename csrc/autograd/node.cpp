@@ -201,16 +201,16 @@ Tensor sum_to(const Tensor& grad, const Dims& shape) {
   return reshape(r, shape.vec());
 }
 
-std::vector<Tensor> AccumulateGrad::apply(const Tensor& incoming) {
-  Tensor var = variable.lock();
-  if (!var) return {};
-  AutogradMeta& m = meta(var);
-  Tensor g = incoming;
-  for (const GradHook& h : m.leaf_hooks) {
+Tensor run_leaf_hooks(const Tensor& var, Tensor g) {
+  for (const GradHook& h : meta(var).leaf_hooks) {
     Tensor r = h(g);
     if (r) g = r;
   }
-  if (!g) return {};
+  return g;
+}
+
+void accumulate_grad(const Tensor& var, const Tensor& g) {
+  AutogradMeta& m = meta(var);
   PYNN_CHECK(g->sizes() == var->sizes(), "backward", "Function AccumulateGrad returned an invalid gradient - got ",
              g->sizes().str(), " but expected shape compatible with ", var->sizes().str());
   if (grad_enabled()) {  // create_graph: keep the gradient's own graph
@@ -224,6 +224,13 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& incoming) {
   } else {
     binary_(BinaryOp::Add, m.grad, g);
   }
+}
+
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& incoming) {
+  Tensor var = variable.lock();
+  if (!var) return {};
+  Tensor g = run_leaf_hooks(var, incoming);
+  if (g) accumulate_grad(var, g);
   return {};
 }
 

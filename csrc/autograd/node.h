@@ -72,6 +72,11 @@ struct AccumulateGrad : Node {
   std::weak_ptr<TensorImpl> variable;
 };
 
+// What AccumulateGrad does, in two steps (autograd.grad and backward(inputs=) capture in between):
+// the leaf's hooks, then the sum into .grad.
+Tensor run_leaf_hooks(const Tensor& var, Tensor g);
+void accumulate_grad(const Tensor& var, const Tensor& g);
+
 // A tensor saved for backward, with the version it had, so that in-place changes are detected.
 // Outputs are saved without their grad_fn (a strong link would be a cycle) and get it back on unpack.
 class SavedTensor {

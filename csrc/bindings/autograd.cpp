@@ -52,6 +52,32 @@ struct HookHandle {
   }
 };
 
+struct PyFunctionNode : ag::Node {
+  PyFunctionNode(py::function fn, int index, std::string name, size_t num_inputs)
+      : backward_(std::make_shared<pynn_py::GilSafeObject>(std::move(fn))), index_(index), name_(std::move(name)),
+        num_inputs_(num_inputs) {}
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    py::gil_scoped_acquire gil;
+    PYNN_CHECK(backward_, "backward", "Trying to backward through the graph a second time");
+    py::object r = backward_->get()(index_, grad);
+    std::vector<Tensor> out;
+    out.reserve(num_inputs_);
+    for (py::handle h : r) out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+    PYNN_CHECK(out.size() == num_inputs_, "backward", "function ", name_, " returned ", out.size(),
+               " gradients for ", num_inputs_, " tensor inputs");
+    return out;
+  }
+  std::string name() const override { return name_; }
+  // Drops the Python closure (and the ctx it holds, whose saved outputs point back here) after backward.
+  void release_saved() override { backward_.reset(); }
+
+ private:
+  std::shared_ptr<pynn_py::GilSafeObject> backward_;
+  int index_;
+  std::string name_;
+  size_t num_inputs_;
+};
+
 void set_requires_grad(const Tensor& t, bool flag) {
   if (!flag && ag::requires_grad(t) && t->autograd_meta->grad_fn)
     throw std::runtime_error(
@@ -162,7 +188,6 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
     return h;
   });
   cls.def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph, py::object inputs) {
-    PYNN_CHECK(inputs.is_none(), "backward", "the inputs= argument is not supported yet");
     std::vector<Tensor> grads;
     if (!gradient.is_none()) {
       PYNN_CHECK_TYPE(pynn_py::is_tensor(gradient), "backward", "argument 'gradient' must be Tensor or None, not ",
@@ -170,13 +195,28 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       grads.push_back(gradient.cast<Tensor>());
     }
     bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();
+    if (!inputs.is_none()) {
+      std::vector<Tensor> ins = tensor_list(inputs);
+      return pynn_py::without_gil([&] { ag::backward_into({t}, grads, ins, retain, create_graph); });
+    }
     pynn_py::without_gil([&] { ag::backward({t}, grads, retain, create_graph); });
   }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
      py::arg("inputs") = py::none());
 
-  m.def("_autograd_backward", [](py::handle tensors, py::handle grads, bool retain, bool create) {
+  m.def("_autograd_backward", [](py::handle tensors, py::handle grads, bool retain, bool create, py::handle inputs) {
     std::vector<Tensor> outs = tensor_list(tensors), gs = tensor_list(grads);
+    if (!inputs.is_none()) {
+      std::vector<Tensor> ins = tensor_list(inputs);
+      return pynn_py::without_gil([&] { ag::backward_into(outs, gs, ins, retain, create); });
+    }
     pynn_py::without_gil([&] { ag::backward(outs, gs, retain, create); });
+  }, py::arg("tensors"), py::arg("grads"), py::arg("retain"), py::arg("create"), py::arg("inputs") = py::none());
+  // autograd.Function: `backward(index, grad)` (Python, run with the GIL) maps the gradient of output `index`
+  // to one gradient (or None) per tensor input. One node per differentiable output, as every op here records.
+  m.def("_record_function", [](py::function backward, const std::vector<Tensor>& inputs, const Tensor& output,
+                               int index, std::string name) {
+    auto node = std::make_shared<PyFunctionNode>(std::move(backward), index, std::move(name), inputs.size());
+    ag::record(node, inputs, output);
   });
   m.def("_autograd_grad", [](py::handle outputs, py::handle inputs, py::handle grads, bool retain, bool create, bool allow_unused) {
     std::vector<Tensor> outs = tensor_list(outputs), ins = tensor_list(inputs), gs = tensor_list(grads);
