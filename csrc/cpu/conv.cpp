@@ -284,18 +284,28 @@ void col2im_cpu(const Tensor& x, const Tensor& cols, const ConvGeometry& g) {
   });
 }
 
+// Depthwise geometries in float32 / float64 go to the direct kernels (cpu/conv_depthwise.cpp).
+bool direct_depthwise(const ConvGeometry& g, ScalarType t) {
+  return g.is_depthwise() && (t == ScalarType::Float32 || t == ScalarType::Float64);
+}
+
 void conv2d_cpu(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
+  if (direct_depthwise(g, x->dtype())) return depthwise_conv2d_kernel(x->device(), out, x, weight, bias, g);
   PYNN_DISPATCH_NUMERIC(x->dtype(), "conv2d", [&] { conv2d_typed<scalar_t>(out, x, weight, bias, g); });
 }
 
 void conv2d_backward_input_cpu(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
                                const ConvGeometry& g) {
+  if (direct_depthwise(g, grad_out->dtype()))
+    return depthwise_conv2d_backward_input_kernel(grad_out->device(), grad_input, grad_out, weight, g);
   PYNN_DISPATCH_FLOAT(grad_out->dtype(), "conv2d_backward_input",
                       [&] { conv2d_backward_input_typed<scalar_t>(grad_input, grad_out, weight, g); });
 }
 
 void conv2d_backward_weight_cpu(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& x,
                                 const ConvGeometry& g) {
+  if (direct_depthwise(g, grad_out->dtype()))
+    return depthwise_conv2d_backward_weight_kernel(grad_out->device(), grad_weight, grad_out, x, g);
   PYNN_DISPATCH_FLOAT(grad_out->dtype(), "conv2d_backward_weight",
                       [&] { conv2d_backward_weight_typed<scalar_t>(grad_weight, grad_out, x, g); });
 }

@@ -32,6 +32,9 @@ struct ConvGeometry {
     return kd == 1 && kh == 1 && kw == 1 && sd == 1 && sh == 1 && sw == 1 && pad_d == 0 && pad_h == 0 &&
            pad_w == 0 && od == d && oh == h && ow == w;
   }
+  // One input channel per group (depthwise, channel multiplier out_per_group; also any 1-channel input), 1-d or
+  // 2-d: the direct kernels below serve it.
+  bool is_depthwise() const { return in_per_group() == 1 && d == 1 && kd == 1 && od == 1; }
 };
 
 // out = conv(x, weight) (+ bias[c] per output channel when bias is defined). out, x, weight (and bias)
@@ -58,5 +61,10 @@ PYNN_DECLARE_KERNEL(im2col_kernel, im2col_fn);
 PYNN_DECLARE_KERNEL(col2im_kernel, col2im_fn);
 PYNN_DECLARE_KERNEL(conv2d_backward_input_kernel, conv2d_backward_input_fn);
 PYNN_DECLARE_KERNEL(conv2d_backward_weight_kernel, conv2d_backward_weight_fn);
+// Direct kernels for is_depthwise() geometries, float32 / float64 (cpu/conv_depthwise.cpp, built per ISA); the
+// CPU conv kernels above hand those geometries to them.
+PYNN_DECLARE_KERNEL(depthwise_conv2d_kernel, conv2d_fn);
+PYNN_DECLARE_KERNEL(depthwise_conv2d_backward_input_kernel, conv2d_backward_input_fn);
+PYNN_DECLARE_KERNEL(depthwise_conv2d_backward_weight_kernel, conv2d_backward_weight_fn);
 
 }  // namespace pynn

@@ -20,6 +20,9 @@ PYNN_DEFINE_KERNEL(conv2d_backward_input_kernel, "conv2d_backward_input");
 PYNN_DEFINE_KERNEL(conv2d_backward_weight_kernel, "conv2d_backward_weight");
 PYNN_DEFINE_KERNEL(im2col_kernel, "unfold");
 PYNN_DEFINE_KERNEL(col2im_kernel, "fold");
+PYNN_DEFINE_KERNEL(depthwise_conv2d_kernel, "conv2d");
+PYNN_DEFINE_KERNEL(depthwise_conv2d_backward_input_kernel, "conv2d_backward_input");
+PYNN_DEFINE_KERNEL(depthwise_conv2d_backward_weight_kernel, "conv2d_backward_weight");
 
 namespace {
 
