@@ -96,6 +96,23 @@ def _worker() -> None:
                         ("sqrt", positive), ("rsqrt", positive)):
             compare(f"{name}[{dt}]", getattr(pynn, name)(pynn.tensor(x)), getattr(torch, name)(torch.tensor(x)),
                     rtol, atol)
+        # sigmoid / silu's left tail down to the subnormals, against float64 (torch flushes it to 0 below
+        # -88.7; pynn keeps it, to 2 ulp): exp_nonpositive's scaling by 2^-64 and the one-rounding quotient.
+        if dt == "float32":
+            tail = -np.concatenate([np.linspace(80, 104, 4001), [87.33655, 88.72284, 103.97, 104.0, 104.5, 200.0]])
+            tail = tail.astype(dt)
+            exact = 1.0 / (1.0 + np.exp(-tail.astype(np.float64)))
+            got = pynn.sigmoid(pynn.tensor(tail)).numpy().astype(np.float64)
+            ulp = np.maximum(np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64), 2.0 ** -149)
+            checked += 1
+            if np.max(np.abs(got - exact) / ulp) > 2.0:
+                failures.append(f"sigmoid tail: {np.max(np.abs(got - exact) / ulp):.2f} ulp")
+            silu = F.silu(pynn.tensor(tail)).numpy().astype(np.float64)
+            checked += 1
+            # x times a sigmoid 2 ulp off (a subnormal sigmoid's ulp is large relative to it), then rounded
+            bound = np.abs(tail) * 2 * ulp + np.abs(tail * exact) * 2.0 ** -23 + 2.0 ** -149
+            if not np.all(np.abs(silu - tail * exact) <= bound):
+                failures.append("silu tail off x * sigmoid(x)")
         # strided input (a transposed view) takes the non-contiguous loop
         m = rng.standard_normal((67, 61)).astype(dt)
         compare(f"exp_strided[{dt}]", pynn.exp(pynn.tensor(m).t()), torch.exp(torch.tensor(m).t()), rtol, atol)
@@ -134,6 +151,22 @@ def _worker() -> None:
                 py.backward(pynn.tensor(gz))
                 ty.backward(torch.tensor(gz))
                 compare(f"{fname}_grad(dim={dim})[{dt}]", pz.grad, tz.grad, 4 * rtol, 4 * atol)
+        # Wide rows (the benchmark's 1000 classes) with a spread that sends exp(x - max) into the subnormals,
+        # -inf entries and a row that is -inf but for one entry.
+        w = (rng.standard_normal((16, 1000)) * 30).astype(dt)
+        w[3, ::7] = -np.inf
+        w[5, :] = -np.inf
+        w[5, 17] = 2.0
+        gw = rng.standard_normal((16, 1000)).astype(dt)
+        for fname in ("softmax", "log_softmax"):
+            pw = pynn.tensor(w, requires_grad=True)
+            tw = torch.tensor(w, requires_grad=True)
+            py, ty = getattr(F, fname)(pw, dim=1), getattr(TF, fname)(tw, dim=1)
+            # log_softmax: x - logsumexp cancels to a few ulp of |x| ~ 100 (torch rounds it another way)
+            compare(f"{fname}(wide)[{dt}]", py, ty, 4 * rtol, atol if fname == "softmax" else 2e3 * atol)
+            py.backward(pynn.tensor(gw))
+            ty.backward(torch.tensor(gw))
+            compare(f"{fname}_grad(wide)[{dt}]", pw.grad, tw.grad, 4 * rtol, 4 * atol)
         logits = (rng.standard_normal((64, 1000)) * 3).astype(dt)
         target = rng.integers(0, 1000, 64)
         pl = pynn.tensor(logits, requires_grad=True)

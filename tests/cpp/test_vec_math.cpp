@@ -172,6 +172,28 @@ TEST(VecMath, FloatWithinTwoUlpEveryCapability) {
   }
 }
 
+// exp_nonpositive (sigmoid, softmax, the losses, gelu) has its own range reduction and scaling: every input
+// of the sweep mapped to -|x|, plus (0, 43], where callers' x - max and x - logsumexp may land after rounding.
+TEST(VecMath, ExpNonpositiveWithinTwoUlp) {
+  std::vector<float> in;
+  for (float x : inputs()) in.push_back(-std::fabs(x));
+  for (int i = 1; i <= 430000; ++i) in.push_back(static_cast<float>(i) * 1e-4f);
+  Report r;
+  for (float x : in) {
+    const double e = ulp_error(vm::exp_nonpositive(x), std::exp(static_cast<long double>(x)));
+    if (e > r.max_ulp) r = {e, x, vm::exp_nonpositive(x), std::exp(static_cast<long double>(x))};
+  }
+  std::printf("  exp_nonpositive max %.3f ulp at %.9g\n", r.max_ulp, r.worst);
+  expect_within("exp_nonpositive", r, 2.0);
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(vm::exp_nonpositive(-inf), 0.0f);
+  EXPECT_FALSE(std::signbit(vm::exp_nonpositive(-inf)));
+  EXPECT_EQ(vm::exp_nonpositive(-0.0f), 1.0f);
+  EXPECT_EQ(vm::exp_nonpositive(-104.5f), 0.0f);
+  EXPECT_TRUE(std::isnan(vm::exp_nonpositive(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::isnan(vm::exp_nonpositive(-std::numeric_limits<float>::quiet_NaN())));
+}
+
 // torch's values at the special inputs, bit for bit (signed zeros included).
 TEST(VecMath, SpecialValues) {
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
@@ -195,7 +217,9 @@ TEST(VecMath, SpecialValues) {
       {"tanh(inf)", vm::tanh(inf), 1.0f},      {"tanh(-inf)", vm::tanh(-inf), -1.0f},
       {"tanh(-0)", vm::tanh(-0.0f), -0.0f},    {"tanh(nan)", vm::tanh(nan), nan},
       {"sigmoid(inf)", vm::sigmoid(inf), 1.0f}, {"sigmoid(-inf)", vm::sigmoid(-inf), 0.0f},
-      {"sigmoid(nan)", vm::sigmoid(nan), nan}, {"erf(inf)", vm::erf(inf), 1.0f},
+      {"sigmoid(nan)", vm::sigmoid(nan), nan}, {"sigmoid(-0)", vm::sigmoid(-0.0f), 0.5f},
+      {"sigmoid(-200)", vm::sigmoid(-200.0f), 0.0f}, {"sigmoid(-1e30)", vm::sigmoid(-1e30f), 0.0f},
+      {"erf(inf)", vm::erf(inf), 1.0f},
       {"erf(-inf)", vm::erf(-inf), -1.0f},     {"erf(-0)", vm::erf(-0.0f), -0.0f},
       {"erf(nan)", vm::erf(nan), nan},
   };
