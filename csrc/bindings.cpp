@@ -326,7 +326,7 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
   m.def("from_numpy", &from_numpy);
   // Factories make their tensor on `device` (default cpu); the C++ factories hold the logic.
   const auto dev = py::arg("device") = Device{};
-  m.def("_empty", [](const std::vector<int64_t>& shape, ScalarType dt, Device d) { return empty(Dims(shape), dt, d); },
+  m.def("_empty", [](const std::vector<int64_t>& shape, ScalarType dt, Device d) { return empty_factory(Dims(shape), dt, d); },
         py::arg("shape"), py::arg("dtype"), dev);
   m.def("_full", [](const std::vector<int64_t>& shape, Scalar v, ScalarType dt, Device d) { return full(Dims(shape), v, dt, d); },
         py::arg("shape"), py::arg("value"), py::arg("dtype"), dev);

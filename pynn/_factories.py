@@ -220,9 +220,14 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(_C._randperm(n, dtype, dev), requires_grad, out)
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if end is None:
+_MISSING = object()  # torch's parser takes no None for these ints: eye(3, None) and arange(0, None) are TypeErrors
+
+
+def arange(start, end=_MISSING, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if end is _MISSING:
         start, end = 0, start
+    if start is None or end is None or step is None:
+        raise TypeError("arange() received an invalid combination of arguments - got None where a Number is expected")
     dev = _check_device(device)
     vals = []
     for v in (start, end, step):
@@ -240,11 +245,11 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(t, requires_grad, out)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def eye(n, m=_MISSING, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
     n = _int_arg("eye", "n", n, 1)
-    m = n if m is None else _int_arg("eye", "m", m, 2)
+    m = n if m is _MISSING else _int_arg("eye", "m", m, 2)
     return _finish(_C._eye(n, m, dtype, dev), requires_grad, out)
 
 
@@ -256,6 +261,8 @@ def _infer_numpy(data, dtype=None) -> np.ndarray:
         data = [x.numpy(force=True) if isinstance(x, Tensor) else x for x in data]
     arr = np.asarray(data)
     python_data = not isinstance(data, np.ndarray) and not isinstance(data, np.generic)
+    if python_data and arr.dtype.kind in "USVO" and isinstance(data, (list, tuple)):
+        _check_python_leaves(data, dtype)  # only when something non-numeric is there: it walks every element
     if python_data and arr.dtype.kind in "USV":
         raise ValueError(f"too many dimensions '{type(data).__name__}'" if isinstance(data, str) else
                          f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or arr.dtype}'")
@@ -279,6 +286,37 @@ def _infer_numpy(data, dtype=None) -> np.ndarray:
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
     return arr
+
+
+def _leaves(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _leaves(x)
+        else:
+            yield x
+
+
+def _check_python_leaves(data, dtype) -> None:
+    """A None or str among Python data raises what torch's element-by-element parser raises, at the first one."""
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, str):  # the shape is read from the first elements: a str looks like one more dim
+        raise ValueError("too many dimensions 'str'")
+    name = None if dtype is None else _dtype_name(dtype)
+    info = np.iinfo(_NUMPY_DTYPES[name]) if name in ("int32", "int64") else None
+    for x in _leaves(data):
+        if x is None or isinstance(x, str):
+            kind = type(x).__name__
+            if name is None:
+                if x is None:
+                    raise RuntimeError("Could not infer dtype of NoneType")
+                raise TypeError("new(): invalid data type 'str'")
+            if name.startswith("float"):
+                raise TypeError(f"must be real number, not {kind}")
+            raise TypeError(f"'{kind}' object cannot be interpreted as an integer")
+        if info is not None and isinstance(x, builtins.int) and not info.min <= x <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 def _has_int_past_int64(data) -> bool:

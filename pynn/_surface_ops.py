@@ -118,6 +118,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    if n == 0:  # a 0-d tensor's dims 0 and -1 name no real dim: nothing moves
+        return input.permute([])
     order = [-1] * n
     for s, d in zip(src, dst):
         order[d] = s

@@ -58,12 +58,24 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-            stacklevel=3)
+def _broadcast_target(input: Tensor, target: Tensor):
+    """torch's regression losses warn on a size mismatch, then broadcast both first: the result's dtype is then
+    the promotion of two dimensioned tensors (l1_loss(0-d float64, float32 vector) is float64)."""
+    if target.shape == input.shape:
+        return input, target
+    warnings.warn(
+        f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+        "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+        stacklevel=3)
+    a, b = tuple(input.shape), tuple(target.shape)
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                               f"dimension {i}")
+    shape = [y if x == 1 else x for x, y in zip(a, b)]
+    return input.expand(shape), target.expand(shape)
 
 
 def _weighted_reduce(loss: Tensor, weight: Optional[Tensor], input: Tensor, reduction: str,
@@ -378,17 +390,17 @@ def softmin(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtyp
 # ---------------------------------------------------------------------------------------------- regression losses
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Optional[Tensor] = None) -> Tensor:
-    _warn_size_mismatch(input, target)
+    a, b = _broadcast_target(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    diff = input - target
+    diff = a - b
     return _weighted_reduce(diff * diff, weight, input, reduction, mean_by_weight=True)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight: Optional[Tensor] = None) -> Tensor:
-    _warn_size_mismatch(input, target)
+    a, b = _broadcast_target(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return _weighted_reduce((input - target).abs(), weight, input, reduction, mean_by_weight=True)
+    return _weighted_reduce((a - b).abs(), weight, input, reduction, mean_by_weight=True)
 
 
 def _huber_pointwise(diff: Tensor, delta: float, quad_scale: float, lin_scale: float) -> Tensor:
@@ -400,21 +412,23 @@ def _huber_pointwise(diff: Tensor, delta: float, quad_scale: float, lin_scale: f
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
-    _warn_size_mismatch(input, target)
+    a, b = _broadcast_target(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
-        return _reduce((input - target).abs(), reduction)
-    return _reduce(_huber_pointwise(input - target, beta, 0.5 / beta, 1.0), reduction)
+        return _reduce((a - b).abs(), reduction)
+    return _reduce(_huber_pointwise(a - b, beta, 0.5 / beta, 1.0), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Optional[Tensor] = None) -> Tensor:
-    _warn_size_mismatch(input, target)
+    a, b = _broadcast_target(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    loss = _huber_pointwise(input - target, delta, 0.5, delta)
+    loss = _huber_pointwise(a - b, delta, 0.5, delta)
+    if a.is_floating_point() and loss.dtype != a.dtype:
+        loss = loss.to(a.dtype)  # torch's huber kernel writes into a loss of input's dtype (smooth_l1's promotes)
     return _weighted_reduce(loss, weight, input, reduction, mean_by_weight=False)
 
 
@@ -430,9 +444,10 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     if log_target:
         loss = _C.exp(target) * (target - input)
     else:
-        # xlogy(t, t) - t * input; log(1) = 0 makes the t == 0 terms exactly 0 (and keeps their gradient finite)
+        # xlogy(t, t) - t * input, two terms as torch (t = inf gives inf - inf = nan); log(1) = 0 makes the
+        # t == 0 terms exactly 0 (and keeps their gradient finite)
         safe = _C.where(target == 0, 1.0, target)
-        loss = target * (_C.log(safe) - input)
+        loss = target * _C.log(safe) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.dim() != 0 else total

@@ -247,6 +247,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   PYNN_CHECK(cond->dtype() == ScalarType::Bool, "where", "expected condition to be a boolean tensor, but got a tensor with dtype ",
              dtype_name(cond->dtype()));
   ScalarType dt = result_type({a.get(), b.get()});
+  // A Python number must fit the result dtype it is cast to (torch: where(c, int32, 2**40) raises).
+  for (const Tensor* t : {&a, &b})
+    if ((*t)->is_wrapped_number && dt != (*t)->dtype())
+      PYNN_DISPATCH_ALL(dt, "where", [&] { (void)item(*t).to<scalar_t>(); });
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
   Tensor out = empty(shape, dt, dev);
@@ -363,8 +367,12 @@ void copy_(const Tensor& dst, const Tensor& src) {
   const auto move = across ? device_copy_kernel.at(dst->device().is_cpu() ? src->device() : dst->device(), "copy_")
                            : nullptr;
   check_inplace_shape("copy_", dst, src);
+  // torch returns before its overlap checks when src is dst's very data (x.expand(4, 4).copy_(itself)).
+  if (dst.get() == src.get() || (dst->storage() == src->storage() && dst->offset() == src->offset() &&
+                                 dst->sizes() == src->sizes() && dst->strides() == src->strides() &&
+                                 dst->dtype() == src->dtype()))
+    return;
   check_no_internal_overlap("copy_", dst);
-  if (dst.get() == src.get()) return;
   assert_no_partial_overlap(*dst, *src, "copy_");  // a shifted or transposed view of dst: torch refuses
   const Tensor& s = src;
   autograd::check_inplace(dst, "copy_");

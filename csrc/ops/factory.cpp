@@ -1,5 +1,6 @@
 #include "ops/factory.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/functions.h"
@@ -13,8 +14,18 @@ namespace {
 constexpr Device kCpu{};
 }  // namespace
 
+Tensor empty_factory(const Dims& sizes, ScalarType dtype, Device device) {
+  int64_t stride = 1;
+  bool overflow = false;
+  for (int i = static_cast<int>(sizes.size()) - 1; i > 0; --i)  // negative sizes are empty()'s error
+    overflow = overflow || (sizes[i] > 1 && __builtin_mul_overflow(stride, sizes[i], &stride));
+  PYNN_CHECK(!overflow || std::any_of(sizes.begin(), sizes.end(), [](int64_t s) { return s < 0; }), "empty",
+             "Stride calculation overflowed");
+  return empty(sizes, dtype, device);
+}
+
 Tensor full(const Dims& sizes, const Scalar& value, ScalarType dtype, Device device) {
-  Tensor t = empty(sizes, dtype, device);
+  Tensor t = empty_factory(sizes, dtype, device);
   fill_(t, value);
   return t;
 }
@@ -82,21 +93,21 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
 
 Tensor rand(const Dims& sizes, ScalarType dtype, Device device) {
   PYNN_CHECK_TYPE(is_floating(dtype), "rand", "\"check_uniform_bounds\" not implemented for '", dtype_name(dtype), "'");
-  Tensor t = empty(sizes, dtype, device);
+  Tensor t = empty_factory(sizes, dtype, device);
   uniform_(t, 0.0, 1.0);
   return t;
 }
 
 Tensor randn(const Dims& sizes, ScalarType dtype, Device device) {
   PYNN_CHECK_TYPE(is_floating(dtype), "randn", "\"normal_kernel_cpu\" not implemented for '", dtype_name(dtype), "'");
-  Tensor t = empty(sizes, dtype, device);
+  Tensor t = empty_factory(sizes, dtype, device);
   normal_(t, 0.0, 1.0);
   return t;
 }
 
 Tensor randint(int64_t low, int64_t high, const Dims& sizes, ScalarType dtype, Device device) {
   PYNN_CHECK(low < high, "randint", "random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
-  Tensor t = empty(sizes, dtype, kCpu);
+  Tensor t = empty_factory(sizes, dtype, kCpu);
   const RandomKey key = default_generator().reserve(static_cast<uint64_t>(t->numel()));
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
   PYNN_DISPATCH_NUMERIC(dtype, "randint", [&] {

@@ -163,6 +163,39 @@ std::vector<Tensor> normalize_indices(const Tensor& src, const std::vector<Tenso
   return out;
 }
 
+// A 0-dim bool index is Python's True/False (torch): a new dim of size 1 at its place, indexed by [0] or [].
+// Returns x with those dims inserted (x itself when there are none); `indices` then index that view.
+struct BoolScalarsApplied {
+  Tensor view;
+  std::vector<int64_t> new_dims;  // in increasing order
+};
+BoolScalarsApplied apply_bool_scalars(const Tensor& x, std::vector<Tensor>& indices) {
+  BoolScalarsApplied r{x, {}};
+  int64_t d = 0;
+  for (Tensor& t : indices) {
+    if (t && t->dtype() == ScalarType::Bool && t->dim() == 0) {
+      if (d > r.view->dim()) break;  // too many indices: normalize_indices says so
+      const bool b = item(t).to<bool>();
+      r.view = unsqueeze(r.view, d);
+      r.new_dims.push_back(d);
+      t = empty(Dims{b ? 1 : 0}, ScalarType::Int64, x->device());
+      if (b) fill_(t, Scalar(int64_t(0)));
+      ++d;
+    } else {
+      d += t && t->dtype() == ScalarType::Bool ? t->dim() : 1;
+    }
+  }
+  return r;
+}
+
+autograd::ViewReplay unsqueeze_replay(const std::vector<int64_t>& dims) {
+  return [dims](const Tensor& b) {
+    Tensor v = b;
+    for (int64_t d : dims) v = unsqueeze(v, d);
+    return v;
+  };
+}
+
 bool any_defined(const std::vector<Tensor>& v) {
   for (const Tensor& t : v)
     if (t) return true;
@@ -418,10 +451,15 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
 
 Tensor index_tensors(const Tensor& x, const std::vector<Tensor>& indices) {
   require_defined("index", x);
-  std::vector<Tensor> adv = normalize_indices(x, indices, "index");
-  if (!any_defined(adv)) return alias(x);
-  Tensor out = take_advanced(x, adv, "index");
-  if (autograd::needs_grad(x)) autograd::record_index(x, adv, out);
+  std::vector<Tensor> idx = indices;
+  BoolScalarsApplied b = apply_bool_scalars(x, idx);
+  const bool grad = autograd::needs_grad(x);
+  if (grad && b.view != x) autograd::set_view(b.view, x, unsqueeze_replay(b.new_dims));
+  const Tensor& src = b.view;
+  std::vector<Tensor> adv = normalize_indices(src, idx, "index");
+  if (!any_defined(adv)) return alias(src);
+  Tensor out = take_advanced(src, adv, "index");
+  if (grad) autograd::record_index(src, adv, out);
   return out;
 }
 
@@ -432,18 +470,23 @@ void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, con
   PYNN_CHECK(value->dtype() == x->dtype(), "index_put_", "Index put requires the source and destination dtypes match, got ",
              type_title(x->dtype()), " for the destination and ", type_title(value->dtype()), " for the source.");
   same_device("index_put_", x, value);
-  std::vector<Tensor> adv = normalize_indices(x, indices, "index_put_");
+  std::vector<Tensor> idx = indices;
+  BoolScalarsApplied b = apply_bool_scalars(x, idx);
+  const Tensor& dst = b.view;
+  std::vector<Tensor> adv = normalize_indices(dst, idx, "index_put_");
   if (!any_defined(adv)) {  // add_ / copy_ bump the version and record
     Tensor v = strip_leading_ones(value);  // add_ / copy_ refuse a v that partially overlaps x
     if (accumulate) binary_(BinaryOp::Add, x, v);
     else copy_(x, v);
     return;
   }
-  autograd::check_inplace(x, "index_put_");
   const bool grad = autograd::needs_grad(x, value);
-  untracked([&] { put_advanced(x, adv, value, accumulate, "index_put_"); });
+  // As index_put_ through x[...]: the write goes to a view of x, recorded on it.
+  if (grad && dst != x) autograd::set_view(dst, x, unsqueeze_replay(b.new_dims));
+  autograd::check_inplace(dst, "index_put_");
+  untracked([&] { put_advanced(dst, adv, value, accumulate, "index_put_"); });
   x->bump_version();
-  if (grad) autograd::record_index_put_inplace(x, adv, value, accumulate);
+  if (grad) autograd::record_index_put_inplace(dst, adv, value, accumulate);
 }
 
 Tensor index_put(const Tensor& x, const std::vector<Tensor>& indices, const Tensor& value, bool accumulate) {

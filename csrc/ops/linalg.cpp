@@ -30,14 +30,19 @@ const char* ctype_name(ScalarType t) {
   return "?";
 }
 
+void refuse_bool(const char* op, const Tensor& a) {
+  if (a->dtype() == ScalarType::Bool) throw NotImplementedError(str("[", op, "] not implemented for 'Bool'"));
+}
+
+// bool_later: matmul checks the shapes first and refuses bool in the product it picks (as torch).
 void check_operands(const char* op, const Tensor& a, const Tensor& b, const char* na = "input",
-                    const char* nb = "other") {
+                    const char* nb = "other", bool bool_later = false) {
   require_defined(op, a, na);
   require_defined(op, b, nb);
   same_device(op, a, b);
   PYNN_CHECK(a->dtype() == b->dtype(), op, "expected m1 and m2 to have the same dtype, but got: ",
              ctype_name(a->dtype()), " != ", ctype_name(b->dtype()));
-  if (a->dtype() == ScalarType::Bool) throw NotImplementedError(str("[", op, "] not implemented for 'Bool'"));
+  if (!bool_later) refuse_bool(op, a);
 }
 
 MatRef mat_ref(const Tensor& t) {  // 2-D or 3-D
@@ -67,6 +72,7 @@ void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b, const Scalar& 
 
 Tensor mm_impl(const char* op, const Tensor& a, const Tensor& b) {
   check_mm_shapes(op, a, b);
+  refuse_bool(op, a);
   Tensor c = empty(Dims{a->sizes()[0], b->sizes()[1]}, a->dtype(), a->device());
   gemm_into(c, a, b, Scalar(int64_t(0)), Scalar(int64_t(1)));
   return c;
@@ -81,6 +87,7 @@ void check_bmm_shapes(const char* op, const Tensor& a, const Tensor& b) {
 
 Tensor bmm_impl(const char* op, const Tensor& a, const Tensor& b) {
   check_bmm_shapes(op, a, b);
+  refuse_bool(op, a);
   Tensor c = empty(Dims{a->sizes()[0], a->sizes()[1], b->sizes()[2]}, a->dtype(), a->device());
   gemm_into(c, a, b, Scalar(int64_t(0)), Scalar(int64_t(1)));
   return c;
@@ -89,6 +96,7 @@ Tensor bmm_impl(const char* op, const Tensor& a, const Tensor& b) {
 Tensor mv_impl(const char* op, const Tensor& a, const Tensor& v) {
   PYNN_CHECK(a->sizes()[1] == v->sizes()[0], op, "size mismatch, got input (", a->sizes()[0], "), mat (", mat_str(a),
              "), vec (", v->sizes()[0], ")");
+  refuse_bool(op, a);
   const int64_t m = a->sizes()[0], k = a->sizes()[1];
   Tensor c = empty(Dims{m}, a->dtype(), a->device());
   MatRef A = mat_ref(a);
@@ -102,6 +110,7 @@ Tensor dot_impl(const char* op, const Tensor& a, const Tensor& b) {
   PYNN_CHECK(a->numel() == b->numel(), op, "inconsistent tensor size, expected tensor [", a->numel(),
              "] and src [", b->numel(), "] to have the same number of elements, but got ", a->numel(), " and ",
              b->numel(), " elements respectively");
+  refuse_bool(op, a);
   Tensor out = empty(Dims{}, a->dtype(), a->device());
   dot_kernel(a->device(), a->dtype(), a->numel(), a->data(), a->strides()[0], b->data(), b->strides()[0], out->data());
   return out;
@@ -168,7 +177,7 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 namespace {
 Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   const char* op = "matmul";
-  check_operands(op, a, b);
+  check_operands(op, a, b, "input", "other", /*bool_later=*/true);
   const int da = a->dim(), db = b->dim();
   PYNN_CHECK(da >= 1 && db >= 1, op, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ",
              db, "D");

@@ -307,7 +307,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   Tensor out = reduce_elementwise(r, loss);
   if (autograd::needs_grad(input, target))
     autograd::record_binary_cross_entropy_with_logits(input, target, weight, pos_weight, r, out);
-  return out;
+  // torch's loss is (1 - target).mul_(input)...: in place on a tensor of target's dtype, so it has that dtype.
+  return to_dtype(out, target->dtype());
 }
 
 }  // namespace pynn

@@ -171,8 +171,8 @@ std::vector<int> dims_of(const Tensor& x, const std::vector<int64_t>& dims, cons
 
 // A reduction without an identity (max, argmax, inf-norm) over zero elements is an error, as in torch
 // (IndexError for an empty reduced dim and for argmax/argmin over everything, RuntimeError otherwise).
-void check_nonempty(const Tensor& x, const std::vector<int64_t>& dims, const std::vector<int>& rd, const char* op,
-                    bool is_arg = false) {
+// Called before the dims are checked for repeats: torch reports an empty reduced dim first.
+void check_nonempty(const Tensor& x, const std::vector<int64_t>& dims, const char* op, bool is_arg = false) {
   if (x->numel() != 0) return;
   if (dims.empty() || x->dim() == 0) {
     if (is_arg)
@@ -181,8 +181,10 @@ void check_nonempty(const Tensor& x, const std::vector<int64_t>& dims, const std
                "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the "
                "'dim' argument.");
   }
-  for (int d : rd)
+  for (int64_t raw : dims) {
+    const int d = wrap_dim(raw, x->dim(), op);
     PYNN_CHECK_INDEX(x->sizes()[d] != 0, op, op, "(): Expected reduction dim ", d, " to have non-zero size.");
+  }
 }
 
 Tensor simple_reduce(const char* op, ReduceOp kind, const Tensor& x, const std::vector<int>& rd, bool keepdim,
@@ -215,8 +217,8 @@ std::pair<Tensor, Tensor> arg_reduce(const char* op, bool is_max, const Tensor& 
   if (dim) dims.push_back(*dim);
   const bool is_arg = !want_values;
   PYNN_CHECK(!(is_arg && x->dtype() == ScalarType::Bool), op, op, "(): does not support bool input");
+  check_nonempty(x, dims, op, is_arg);
   std::vector<int> rd = dims_of(x, dims, op);
-  check_nonempty(x, dims, rd, op, is_arg);
   Plan p = make_plan(x, rd, keepdim, /*logical_order=*/!dim, /*allow_lead=*/false);
   Tensor values = want_values ? alloc_out(p, x->dtype()) : Tensor();
   Tensor indices = alloc_out(p, ScalarType::Int64);
@@ -295,8 +297,8 @@ static Tensor extreme(const char* op, bool is_max, const Tensor& x, const std::v
   Tensor out = autograd::untracked([&] {
     require_defined(op, x);
     check_backend(x, op);
+    check_nonempty(x, dims, op);
     std::vector<int> rd = dims_of(x, dims, op);
-    check_nonempty(x, dims, rd, op);
     return simple_reduce(op, is_max ? ReduceOp::Max : ReduceOp::Min, x, rd, keepdim, x->dtype());
   });
   if (differentiable(x, out)) autograd::record_extreme(x, dims, keepdim, out, is_max, all_dims);

@@ -279,6 +279,9 @@ Tensor take_along_dim(const Tensor& x, const Tensor& index, std::optional<int64_
   require_defined("take_along_dim", x);
   require_defined("take_along_dim", index, "indices");
   if (!dim) return gather(reshape(x, {-1}), 0, reshape(index, {-1}));
+  // Only the dim form checks the dtype in torch (the flattened one is a plain gather, which takes int32).
+  PYNN_CHECK(index->dtype() == ScalarType::Int64, "take_along_dim",
+             "torch.take_along_dim(): dtype of indices should be Long but got ", type_title(index->dtype()));
   PYNN_CHECK(x->dim() == index->dim(), "take_along_dim",
              "torch.take_along_dim(): input and indices should have the same number of dimensions, but got ",
              x->dim(), " dimensions for input, and ", index->dim(), " dimensions for indices");
