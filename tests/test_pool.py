@@ -1,6 +1,10 @@
 """max / avg / adaptive pooling (1-d and 2-d) and their modules vs torch over a sampled grid, vs a plain numpy
 reference, float64 gradcheck and double backward, torch's errors, and the tutorial shapes."""
 import itertools
+import os
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -196,3 +200,54 @@ def test_tutorial_cnn_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool2d_row_fast_path_matches_reference(dtype):
+    """Windows fully inside the input (no padding / dilation / partial ceil_mode window) take the row kernel; the
+    others the window walk. Both equal the reference, NaNs and ties included, values and indices."""
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((2, 3, 11, 13)).astype(dtype)
+    x[0, 0, 1, 2] = np.nan
+    x[1, 2, 4:6, 4:6] = 0.5  # a tied window
+    x[1, 1, 2, 3] = x[1, 1, 2, 2] = np.nan
+    for k, s in [(2, 2), (3, 2), ((2, 3), (1, 3)), (3, 1), ((1, 4), (1, 4)), (11, 1), ((3, 3), (4, 2))]:
+        out, idx = F.max_pool2d(pynn.tensor(x), k, s, 0, 1, return_indices=True)
+        e_out, e_idx = ref_max_pool2d(x.astype(np.float64), k, s, 0, 1)
+        t_out, t_idx = TF.max_pool2d(torch.tensor(x), k, s, 0, 1, return_indices=True)
+        np.testing.assert_array_equal(idx.numpy(), t_idx.numpy())
+        np.testing.assert_array_equal(out.numpy(), t_out.numpy())
+        finite = np.isfinite(e_out) & ~np.isnan(out.numpy())
+        np.testing.assert_array_equal(out.numpy()[finite], e_out[finite])
+        np.testing.assert_array_equal(idx.numpy()[finite], e_idx[finite])
+    # ceil_mode with a partial last window (walk) and without one (rows) agree with torch
+    for w in (12, 13):
+        a = rng.standard_normal((2, 2, 6, w)).astype(dtype)
+        p, t = (F.max_pool2d(pynn.tensor(a), 2, 2, 0, 1, True, True),
+                TF.max_pool2d(torch.tensor(a), 2, 2, 0, 1, True, True))
+        np.testing.assert_array_equal(p[0].numpy(), t[0].numpy())
+        np.testing.assert_array_equal(p[1].numpy(), t[1].numpy())
+    a = rng.standard_normal((3, 4, 17)).astype(dtype)
+    np.testing.assert_array_equal(F.max_pool1d(pynn.tensor(a), 3, 2).numpy(), TF.max_pool1d(torch.tensor(a), 3, 2).numpy())
+
+
+@pytest.mark.parametrize("cap", ["default", "avx2", "avx512"])
+def test_max_pool2d_row_fast_path_every_capability(cap):
+    supported = pynn._C._cpu_capability()
+    caps = ["default", "avx2", "avx512"]
+    if caps.index(cap) > caps.index(supported):
+        pytest.skip(f"this CPU does not support {cap}")
+    code = ("import numpy as np, pynn, sys; x = np.random.default_rng(3).standard_normal((4, 5, 16, 18));"
+            "x[0, 0, 3, 3] = np.nan; o, i = pynn.nn.functional.max_pool2d(pynn.tensor(x.astype(np.float32)), 2,"
+            " return_indices=True); np.save(sys.argv[1], np.stack([o.numpy().astype(np.float64), i.numpy()]))")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(pynn.__file__)))
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "r.npy")
+        subprocess.run([sys.executable, "-c", code, path], check=True,
+                       env=dict(os.environ, PYNN_CPU_CAPABILITY=cap, PYTHONPATH=root))
+        got = np.load(path)
+    x = np.random.default_rng(3).standard_normal((4, 5, 16, 18))
+    x[0, 0, 3, 3] = np.nan
+    t_out, t_idx = TF.max_pool2d(torch.tensor(x.astype(np.float32)), 2, return_indices=True)
+    np.testing.assert_array_equal(got[0], t_out.numpy().astype(np.float64))
+    np.testing.assert_array_equal(got[1], t_idx.numpy())

@@ -1,5 +1,7 @@
 // CPU pooling kernels (kernels/pool.h): planes shared over the pool, windows walked tap by tap (only the taps
-// inside the input, so padding is never read) from per-axis window tables built once per call. Compiled once.
+// inside the input, so padding is never read) from per-axis window tables built once per call. Max pooling whose
+// windows all lie inside the input (no padding, dilation or partial ceil_mode window: the CNN case) runs tap by
+// tap over whole output rows instead, branch-free selects that vectorize; built once per ISA for them.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,6 +14,7 @@
 
 namespace pynn {
 namespace cpu {
+namespace PYNN_CPU_NS {
 namespace {
 
 int64_t plane_grain(const PoolGeometry& g) {
@@ -80,6 +83,44 @@ void walk_windows(const Windows& win, Begin begin, Tap tap, End end) {
       }
 }
 
+// Every window of the axis lies inside [0, in) with unit dilation.
+bool inside(const PoolAxis& a) {
+  return !a.adaptive && a.dilation == 1 && a.pad == 0 && (a.out - 1) * a.stride + a.kernel <= a.in;
+}
+bool rows_fast_path(const PoolGeometry& g) {
+  return g.mode == PoolMode::Max && g.d.in == 1 && g.d.out == 1 && g.d.kernel == 1 && inside(g.h) && inside(g.w);
+}
+
+// Max pooling of one plane, output row by output row: the first tap initialises the row, every later tap (in the
+// walk's order, so ties and NaNs resolve as there: a larger value or a NaN takes over) updates it by selects.
+template <typename T>
+void max_pool_rows(const PoolGeometry& g, const T* xp, T* yp, int64_t* ip) {
+  const int64_t ow = g.w.out, sw = g.w.stride, w_in = g.w.in;
+  for (int64_t oy = 0; oy < g.h.out; ++oy) {
+    T* best = yp + oy * ow;
+    int64_t* at = ip + oy * ow;
+    const int64_t top = oy * g.h.stride * w_in;
+    for (int64_t i = 0; i < g.h.kernel; ++i)
+      for (int64_t j = 0; j < g.w.kernel; ++j) {
+        const int64_t base = top + i * w_in + j;
+        const T* src = xp + base;
+        if (i == 0 && j == 0) {
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            best[ox] = src[ox * sw];
+            at[ox] = base + ox * sw;
+          }
+          continue;
+        }
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const T v = src[ox * sw];
+          const bool take = v > best[ox] || v != v;
+          best[ox] = take ? v : best[ox];
+          at[ox] = take ? base + ox * sw : at[ox];
+        }
+      }
+  }
+}
+
 template <typename T>
 void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const PoolGeometry& g) {
   const int64_t in_plane = g.in_plane(), out_plane = g.out_plane();
@@ -87,11 +128,14 @@ void pool_typed(const Tensor& out, const Tensor& indices, const Tensor& x, const
   T* Y = out->data_ptr<T>();
   int64_t* I = indices ? indices->data_ptr<int64_t>() : nullptr;
   const Windows win(g);
+  const bool fast_rows = rows_fast_path(g);
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = X + p * in_plane;
       T* yp = Y + p * out_plane;
-      if (g.mode == PoolMode::Max) {
+      if (fast_rows) {
+        max_pool_rows(g, xp, yp, I + p * out_plane);
+      } else if (g.mode == PoolMode::Max) {
         int64_t* ip = I + p * out_plane;
         T best = T(0);
         int64_t at = -1;
@@ -189,5 +233,6 @@ PYNN_REGISTER_CPU_KERNEL(pool2d_kernel, pool2d_cpu);
 PYNN_REGISTER_CPU_KERNEL(pool2d_backward_kernel, pool2d_backward_cpu);
 PYNN_REGISTER_CPU_KERNEL(max_unpool_kernel, max_unpool_cpu);
 
+}  // namespace PYNN_CPU_NS
 }  // namespace cpu
 }  // namespace pynn
