@@ -44,10 +44,11 @@ def attach() -> None:
 
 # ----------------------------------------------------------------------------------------------- classes
 _doc("pynn.Tensor", """
-    Tensor(data)
+    Tensor
 
-    A multi-dimensional array with a dtype, a device and an optional autograd history (torch.Tensor). Build one
-    with pynn.tensor(data), the factories (zeros, ones, rand, ...) or from numpy with pynn.from_numpy.
+    A multi-dimensional array with a dtype, a device and an optional autograd history (torch.Tensor). pynn:
+    Tensor(...) itself cannot be called; build tensors with pynn.tensor(data), the factories (zeros, ones, rand,
+    ...), pynn.from_numpy or the legacy FloatTensor(...) family.
     """)
 _doc("pynn.device", """
     device(type, index=None)
@@ -176,8 +177,8 @@ _doc("pynn.enable_grad", """
 _doc("pynn.get_default_dtype", """
     get_default_dtype() -> dtype
 
-    Returns the dtype that float factories and Python floats produce (pynn.float32 unless changed with
-    pynn.set_default_dtype).
+    Returns the dtype that float factories and Python floats produce: always pynn.float32 (pynn has no
+    set_default_dtype).
     """)
 _doc("pynn.is_tensor", """
     is_tensor(obj) -> bool
