@@ -66,6 +66,9 @@ import sys as _sys  # noqa: E402
 _wrap_tensor_inputs(_surface_ops)  # the same TypeError for pynn.fmin(1, x) as for F.*
 _surface_ops._install(_sys.modules[__name__])
 linalg._install(_sys.modules[__name__])
+from . import _surface_ops_batch2  # noqa: E402
+_wrap_tensor_inputs(_surface_ops_batch2)
+_surface_ops_batch2._install(_sys.modules[__name__])
 
 from . import _docs  # noqa: E402
 _docs.attach()  # last: every public name exists by now

@@ -10,6 +10,23 @@ using namespace fn;
 
 namespace {
 
+// torch's calc_trigamma, as ops so that every order differentiates: the reflection
+// psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x) below 1/2, six recurrence steps, then the asymptotic series.
+Tensor trigamma(const Tensor& x) {
+  const double kPi = 3.14159265358979323846;
+  Tensor reflect = binary(BinaryOp::Lt, x, num(0.5));
+  Tensor z = where(reflect, sub(num(1), x), x);
+  Tensor acc = unary(UnaryOp::Reciprocal, unary(UnaryOp::Square, z));
+  for (int k = 1; k < 6; ++k) acc = add(acc, unary(UnaryOp::Reciprocal, unary(UnaryOp::Square, add(z, num(k)))));
+  Tensor w = add(z, num(6));
+  Tensor ixx = unary(UnaryOp::Reciprocal, unary(UnaryOp::Square, w));
+  Tensor poly = mul(ixx, sub(num(1.0 / 6), mul(ixx, sub(num(1.0 / 30), mul(ixx, 1.0 / 42)))));
+  Tensor tail = div(add(add(poly, num(1)), div(num(0.5), w)), w);
+  Tensor r = add(acc, tail);
+  Tensor s = unary(UnaryOp::Sin, mul(x, kPi));
+  return where(reflect, sub(div(num(kPi * kPi), unary(UnaryOp::Square, s)), r), r);
+}
+
 struct UnaryBackward : Node {
   UnaryOp op;
   SavedTensor x, result;
@@ -91,6 +108,18 @@ struct UnaryBackward : Node {
         break;
       }
       case UnaryOp::Exp2: gx = mul(mul(g, result.unpack(this)), std::log(2.0)); break;
+      case UnaryOp::Lgamma: gx = mul(g, unary(UnaryOp::Digamma, x.unpack(this))); break;
+      case UnaryOp::Digamma: gx = mul(g, trigamma(x.unpack(this))); break;
+      case UnaryOp::I0: gx = mul(g, unary(UnaryOp::I1, x.unpack(this))); break;
+      case UnaryOp::I1: {
+        // i1'(x) = i0(x) - i1(x) / x, 1/2 at 0 (torch's i1_backward)
+        Tensor xv = x.unpack(this);
+        Tensor zero = binary(BinaryOp::Eq, xv, num(0));
+        Tensor safe = where(zero, full(xv->sizes(), Scalar(1.0), xv->dtype(), xv->device()), xv);
+        Tensor d = sub(unary(UnaryOp::I0, xv), div(unary(UnaryOp::I1, xv), safe));
+        gx = mul(g, where(zero, num(0.5), d));
+        break;
+      }
       case UnaryOp::Erfc: {
         Tensor xv = x.unpack(this);
         gx = mul(mul(g, unary(UnaryOp::Exp, neg(mul(xv, xv)))), -2.0 / std::sqrt(M_PI));

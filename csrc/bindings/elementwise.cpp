@@ -55,7 +55,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       {"atan", UnaryOp::Atan, true}, {"sinh", UnaryOp::Sinh, true}, {"cosh", UnaryOp::Cosh, true},
       {"tanh", UnaryOp::Tanh, true}, {"sigmoid", UnaryOp::Sigmoid, true}, {"reciprocal", UnaryOp::Reciprocal, true},
       {"erf", UnaryOp::Erf, true}, {"exp2", UnaryOp::Exp2, true}, {"erfc", UnaryOp::Erfc, true},
-      {"erfinv", UnaryOp::Erfinv, true}, {"logical_not", UnaryOp::LogicalNot, true}, {"isnan", UnaryOp::IsNan, false},
+      {"erfinv", UnaryOp::Erfinv, true}, {"lgamma", UnaryOp::Lgamma, true}, {"digamma", UnaryOp::Digamma, true},
+      {"i0", UnaryOp::I0, true}, {"_special_i1", UnaryOp::I1, false}, {"logical_not", UnaryOp::LogicalNot, true}, {"isnan", UnaryOp::IsNan, false},
       {"isinf", UnaryOp::IsInf, false}, {"isfinite", UnaryOp::IsFinite, false},
   };
   for (const UnaryEntry& e : unaries) {
@@ -87,6 +88,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       {"remainder", BinaryOp::Remainder}, {"floor_divide", BinaryOp::FloorDivide}, {"atan2", BinaryOp::Atan2},
       {"fmod", BinaryOp::Fmod}, {"hypot", BinaryOp::Hypot}, {"copysign", BinaryOp::Copysign},
       {"bitwise_and", BinaryOp::BitwiseAnd}, {"bitwise_or", BinaryOp::BitwiseOr}, {"bitwise_xor", BinaryOp::BitwiseXor},
+      {"gcd", BinaryOp::Gcd},
       {"eq", BinaryOp::Eq}, {"ne", BinaryOp::Ne}, {"lt", BinaryOp::Lt}, {"le", BinaryOp::Le},
       {"gt", BinaryOp::Gt}, {"ge", BinaryOp::Ge}, {"less", BinaryOp::Lt}, {"greater", BinaryOp::Gt},
       {"not_equal", BinaryOp::Ne}, {"less_equal", BinaryOp::Le}, {"greater_equal", BinaryOp::Ge},

@@ -7,6 +7,7 @@
 #include "cpu/loops.h"
 #include "cpu/vec/math.h"
 #include "kernels/elementwise.h"
+#include "kernels/special_math.h"
 
 namespace pynn {
 namespace cpu {
@@ -206,6 +207,10 @@ void unary_kernel_impl(UnaryOp op, const TensorIter& iter, ScalarType dt) {
     PYNN_UNARY_FLOAT(Exp2, std::exp2(x))
     PYNN_UNARY_FLOAT(Erfc, std::erfc(x))
     PYNN_UNARY_FLOAT(Erfinv, erfinv_of(x))
+    PYNN_UNARY_FLOAT(Lgamma, std::lgamma(x))
+    PYNN_UNARY_FLOAT(Digamma, static_cast<scalar_t>(digamma_of(x)))
+    PYNN_UNARY_FLOAT(I0, bessel_i(0, x))
+    PYNN_UNARY_FLOAT(I1, bessel_i(1, x))
     PYNN_UNARY_TO_BOOL(LogicalNot, !x)
     PYNN_UNARY_TO_BOOL(IsNan, x != x)
     PYNN_UNARY_TO_BOOL(IsInf, std::isinf(static_cast<double>(x)))
@@ -276,6 +281,10 @@ void binary_kernel_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, cons
       if (dt == ScalarType::Int64) return run(int64_t());
       throw NotImplementedError(str("[", op_name(op), "] not implemented for dtype ", dtype_name(dt)));
     }
+    case BinaryOp::Gcd:
+      if (dt == ScalarType::Int32) return run_binary<int32_t, int32_t>(iter, [](int32_t a, int32_t b) { return gcd_of(a, b); });
+      if (dt == ScalarType::Int64) return run_binary<int64_t, int64_t>(iter, [](int64_t a, int64_t b) { return gcd_of(a, b); });
+      throw NotImplementedError(str("[gcd] \"gcd_cpu\" not implemented for '", type_title(dt), "'"));
     PYNN_COMPARE(Eq, a == b)
     PYNN_COMPARE(Ne, a != b)
     PYNN_COMPARE(Lt, a < b)

@@ -11,6 +11,7 @@
 #include "core/random.h"
 #include "cuda/cuda_utils.cuh"
 #include "kernels/elementwise.h"
+#include "kernels/special_math.h"
 
 namespace pynn {
 namespace cuda {
@@ -123,6 +124,10 @@ struct UnaryFn {
           case UnaryOp::Exp2: return ::exp2(x);
           case UnaryOp::Erfc: return ::erfc(x);
           case UnaryOp::Erfinv: return ::erfinv(x);
+          case UnaryOp::Lgamma: return ::lgamma(x);
+          case UnaryOp::Digamma: return static_cast<T>(digamma_of(x));
+          case UnaryOp::I0: return bessel_i(0, x);
+          case UnaryOp::I1: return bessel_i(1, x);
           default: return x;
         }
       } else {
@@ -196,6 +201,7 @@ struct BinaryFn {
           case BinaryOp::Fmod: return b == T(0) ? T(0) : (b == T(-1) ? T(0) : a % b);  // CPU raises on 0
           case BinaryOp::BitwiseAnd: return a & b;
           case BinaryOp::BitwiseOr: return a | b;
+          case BinaryOp::Gcd: return gcd_of(a, b);
           default: return a ^ b;
         }
       }
@@ -227,6 +233,8 @@ void binary_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, const Scala
     PYNN_DISPATCH_ALL(dt, name, [&] { launch_elementwise<bool, scalar_t, scalar_t>(iter, CompareFn<scalar_t>{op}, name); });
     return;
   }
+  if (op == BinaryOp::Gcd && (is_floating(dt) || dt == ScalarType::Bool))
+    throw NotImplementedError(str("[gcd] \"gcd_cuda\" not implemented for '", type_title(dt), "'"));
   const bool bitwise = op == BinaryOp::BitwiseAnd || op == BinaryOp::BitwiseOr || op == BinaryOp::BitwiseXor;
   if (bitwise && is_floating(dt)) throw TypeError(str("[", name, "] not implemented for dtype ", dtype_name(dt)));
   if (dt == ScalarType::Bool && !(bitwise || op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Maximum ||

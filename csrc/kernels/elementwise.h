@@ -16,14 +16,14 @@ enum class UnaryOp {
   Neg, Abs, Sign, Relu, Floor, Ceil, Round, Trunc, Square, BitwiseNot,
   // integral inputs promote to float32
   Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Sigmoid,
-  Reciprocal, Erf, Exp2, Erfc, Erfinv,
+  Reciprocal, Erf, Exp2, Erfc, Erfinv, Lgamma, Digamma, I0, I1,
   // bool out
   LogicalNot, IsNan, IsInf, IsFinite,
   NumOps  // keep last: sizes the name table
 };
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide, Atan2, Fmod, Hypot, Copysign,
-  BitwiseAnd, BitwiseOr, BitwiseXor,
+  BitwiseAnd, BitwiseOr, BitwiseXor, Gcd,  // integral only
   Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
   NumOps
 };

@@ -24,13 +24,13 @@ PYNN_DEFINE_KERNEL(random_kernel, "random_");
 namespace {
 
 // Categories are enum ranges (kernels/elementwise.h orders the enums by category); the asserts pin the bounds.
-bool is_float_op(UnaryOp op) { return op >= UnaryOp::Exp && op <= UnaryOp::Erfinv; }
+bool is_float_op(UnaryOp op) { return op >= UnaryOp::Exp && op <= UnaryOp::I1; }
 bool is_bool_out(UnaryOp op) { return op >= UnaryOp::LogicalNot && op < UnaryOp::NumOps; }
 bool is_bool_out(BinaryOp op) { return op >= BinaryOp::Eq && op < BinaryOp::NumOps; }
 static_assert(static_cast<int>(UnaryOp::Exp) == static_cast<int>(UnaryOp::BitwiseNot) + 1 &&
-                  static_cast<int>(UnaryOp::LogicalNot) == static_cast<int>(UnaryOp::Erfinv) + 1,
+                  static_cast<int>(UnaryOp::LogicalNot) == static_cast<int>(UnaryOp::I1) + 1,
               "UnaryOp categories are contiguous");
-static_assert(static_cast<int>(BinaryOp::Eq) == static_cast<int>(BinaryOp::BitwiseXor) + 1,
+static_assert(static_cast<int>(BinaryOp::Eq) == static_cast<int>(BinaryOp::Gcd) + 1,
               "BinaryOp comparisons follow the arithmetic ops");
 bool is_rounding(UnaryOp op) { return op == UnaryOp::Floor || op == UnaryOp::Ceil || op == UnaryOp::Round || op == UnaryOp::Trunc; }
 
@@ -74,14 +74,14 @@ const char* op_name(UnaryOp op) {
   static const char* const names[] = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "square",
                                 "bitwise_not", "exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
                                 "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",
-                                "reciprocal", "erf", "exp2", "erfc", "erfinv", "logical_not", "isnan", "isinf", "isfinite"};
+                                "reciprocal", "erf", "exp2", "erfc", "erfinv", "lgamma", "digamma", "i0", "special_i1", "logical_not", "isnan", "isinf", "isfinite"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(UnaryOp::NumOps), "one name per UnaryOp");
   return names[static_cast<int>(op)];
 }
 
 const char* op_name(BinaryOp op) {
   static const char* const names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide",
-                                "atan2", "fmod", "hypot", "copysign", "bitwise_and", "bitwise_or", "bitwise_xor", "eq", "ne", "lt", "le", "gt",
+                                "atan2", "fmod", "hypot", "copysign", "bitwise_and", "bitwise_or", "bitwise_xor", "gcd", "eq", "ne", "lt", "le", "gt",
                                 "ge", "logical_and", "logical_or", "logical_xor"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<size_t>(BinaryOp::NumOps), "one name per BinaryOp");
   return names[static_cast<int>(op)];
