@@ -1543,3 +1543,374 @@ for _n in ("uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_
            "sparse_"):
     _DOCS[_I + _n] += "\n\npynn: generator is accepted and not used; the draws come from the global stream " \
                       "(pynn.manual_seed)."
+# ------------------------------------------------------------------------------------------ surface batch 2
+_doc("pynn.adjoint", """
+    adjoint(input) -> Tensor
+
+    Returns the conjugate transpose of the last two dims as a view; for pynn's real dtypes, input.transpose(-2, -1).
+    """)
+_doc("pynn.chain_matmul", """
+    chain_matmul(*matrices) -> Tensor
+
+    Deprecated torch name for linalg.multi_dot over 2-D matrices: their chained product.
+    """)
+_doc("pynn.conj_physical", """
+    conj_physical(input) -> Tensor
+
+    Elementwise complex conjugate, materialised; pynn's dtypes are real, so a copy of input.
+    """)
+_doc("pynn.resolve_conj", """
+    resolve_conj(input) -> Tensor
+
+    Returns input with any lazy conjugation materialised; pynn has none, so input itself.
+    """)
+_doc("pynn.resolve_neg", """
+    resolve_neg(input) -> Tensor
+
+    Returns input with any lazy negation materialised; pynn has none, so input itself.
+    """)
+_doc("pynn.Tensor.is_conj", """
+    is_conj() -> bool
+
+    True when the conjugate bit is set; always False in pynn (real dtypes, no lazy conjugation). Tensor.is_neg is
+    the same function.
+    """)
+_doc("pynn.corrcoef", """
+    corrcoef(input) -> Tensor
+
+    Pearson correlation coefficients of the variables in the rows of input (variables x observations), clipped to
+    [-1, 1].
+    """)
+_doc("pynn.cov", """
+    cov(input, *, correction=1, fweights=None, aweights=None) -> Tensor
+
+    Covariance matrix of the variables in the rows of input (variables x observations); correction=1 is Bessel's;
+    fweights are integer frequency weights, aweights observation weights.
+    """)
+_doc("pynn.trapezoid", """
+    trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor
+
+    Integrates y along dim with the trapezoidal rule, at sample points x or with spacing dx (default 1); trapz is
+    the same function.
+    """)
+_doc("pynn.cumulative_trapezoid", """
+    cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor
+
+    The running trapezoidal integral of y along dim (one element fewer than y along dim).
+    """)
+_doc("pynn.deg2rad", """
+    deg2rad(input) -> Tensor
+
+    Elementwise degrees to radians (input * pi / 180); integer inputs give float32.
+    """)
+_doc("pynn.rad2deg", """
+    rad2deg(input) -> Tensor
+
+    Elementwise radians to degrees (input * 180 / pi); integer inputs give float32.
+    """)
+_doc("pynn.diagonal_scatter", """
+    diagonal_scatter(input, src, offset=0, dim1=0, dim2=1) -> Tensor
+
+    Returns a copy of input with src written into its diagonal (offset, in the plane dim1 x dim2).
+    """)
+_doc("pynn.select_scatter", """
+    select_scatter(input, src, dim, index) -> Tensor
+
+    Returns a copy of input with src written into input.select(dim, index).
+    """)
+_doc("pynn.slice_scatter", """
+    slice_scatter(input, src, dim=0, start=None, end=None, step=1) -> Tensor
+
+    Returns a copy of input with src written into the slice start:end:step along dim.
+    """)
+_doc("pynn.empty_strided", """
+    empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)
+    -> Tensor
+
+    Returns an uninitialised tensor of shape size with the given element strides.
+    """)
+_doc("pynn.float_power pynn.Tensor.float_power", """
+    float_power(input, exponent) -> Tensor
+
+    Elementwise input ** exponent computed in float64 (the result is float64 whatever the inputs).
+    """)
+_doc("pynn.Tensor.float_power_", """
+    float_power_(exponent) -> Tensor
+
+    In-place float_power; self must already be float64.
+    """)
+_doc("pynn.frexp", """
+    frexp(input) -> (Tensor, Tensor)
+
+    Splits a floating-point input into the named tuple (mantissa, exponent) with input = mantissa * 2**exponent,
+    |mantissa| in [0.5, 1); exponent is int32.
+    """)
+_doc("pynn.ldexp", """
+    ldexp(input, other) -> Tensor
+
+    Elementwise input * 2**other.
+    """)
+_doc("pynn.gcd", """
+    gcd(input, other) -> Tensor
+
+    Elementwise greatest common divisor of integer tensors (non-negative; gcd(0, 0) = 0).
+    """)
+_doc("pynn.lcm", """
+    lcm(input, other) -> Tensor
+
+    Elementwise least common multiple of integer tensors (non-negative; 0 when either is 0).
+    """)
+_doc("pynn.histogram", """
+    histogram(input, bins=100, *, range=None, weight=None, density=False, out=None) -> (Tensor, Tensor)
+
+    Returns the named tuple (hist, bin_edges) of a floating-point input: bins equal-width bins over range (default:
+    the data's min and max) or the given edges tensor; weight weighs each element, density normalises to unit area.
+    """)
+_doc("pynn.index_put", """
+    index_put(input, indices, values, accumulate=False) -> Tensor
+
+    Returns a copy of input with values written at input[indices] (a tuple of index tensors), summed there with
+    accumulate=True.
+    """)
+_doc("pynn.index_reduce", """
+    index_reduce(input, dim, index, source, reduce, *, include_self=True) -> Tensor
+
+    Returns a copy of input whose slices at index along dim are reduced with the slices of source: reduce is 'prod',
+    'mean', 'amax' or 'amin'; include_self=False leaves input's own values out of the reduction.
+    """)
+_doc("pynn.scatter_reduce", """
+    scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=None) -> Tensor
+
+    Returns a copy of input with each src value reduced into input at index along dim (as scatter): reduce is
+    'sum', 'prod', 'mean', 'amax' or 'amin'; include_self=False leaves input's own values out at scattered places.
+    """)
+_doc("pynn.masked_scatter", """
+    masked_scatter(input, mask, source) -> Tensor
+
+    Returns a copy of input with the positions where the broadcast bool mask is True filled, in order, from the
+    first elements of source.
+    """)
+_doc("pynn.put", """
+    put(input, index, source, accumulate=False) -> Tensor
+
+    Returns a copy of input, viewed as 1-D, with source written at the flat indices index (summed with
+    accumulate=True).
+    """)
+_doc("pynn.is_nonzero", """
+    is_nonzero(input) -> bool
+
+    True when the single element of a one-element tensor is non-zero; any other size raises.
+    """)
+_doc("pynn.isin", """
+    isin(elements, test_elements, *, assume_unique=False, invert=False) -> Tensor
+
+    Elementwise bool: whether each element of elements occurs in test_elements (negated with invert=True).
+    """)
+_doc("pynn.logspace", """
+    logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False)
+    -> Tensor
+
+    Returns steps values base ** linspace(start, end, steps).
+    """)
+_doc("pynn.matrix_power", """
+    matrix_power(input, n) -> Tensor
+
+    Returns the square matrix (or batch) input raised to the integer power n; n = 0 gives the identity, n < 0
+    powers of the inverse.
+    """)
+_doc("pynn.linalg.pinv", """
+    pinv(input, *, atol=None, rtol=None, hermitian=False) -> Tensor
+
+    Moore-Penrose pseudo-inverse via the SVD, singular values below max(atol, rtol * largest) treated as zero.
+    """)
+_doc("pynn.pinverse", """
+    pinverse(input, rcond=1e-15) -> Tensor
+
+    Pseudo-inverse, linalg.pinv(input, rtol=rcond).
+    """)
+_doc("pynn.mvlgamma", """
+    mvlgamma(input, p) -> Tensor
+
+    Elementwise multivariate log-gamma of dimension p: p(p-1)/4 log(pi) + sum_{i<p} lgamma(x - i/2); every element
+    must exceed (p - 1) / 2.
+    """)
+_doc("pynn.polygamma", """
+    polygamma(n, input) -> Tensor
+
+    Elementwise n-th derivative of the digamma function (n = 0: digamma).
+    """)
+_doc("pynn.Tensor.polygamma", """
+    polygamma(n) -> Tensor
+
+    pynn.polygamma(n, self).
+    """)
+_doc("pynn.Tensor.polygamma_", """
+    polygamma_(n) -> Tensor
+
+    In-place polygamma.
+    """)
+_doc("pynn.narrow_copy", """
+    narrow_copy(input, dim, start, length) -> Tensor
+
+    A contiguous copy of input.narrow(dim, start, length).
+    """)
+_doc("pynn.positive", """
+    positive(input) -> Tensor
+
+    Returns input (unary +); bool tensors raise.
+    """)
+_doc("pynn.renorm", """
+    renorm(input, p, dim, maxnorm) -> Tensor
+
+    Rescales each slice of input along dim whose p-norm exceeds maxnorm down to norm maxnorm.
+    """)
+_doc("pynn.round", """
+    round(input, *, decimals=0, out=None) -> Tensor
+
+    Elementwise rounding to the nearest integer, ties to even, or to `decimals` decimal places (negative: to the left
+    of the point).
+    """)
+_doc("pynn.Tensor.round", """
+    round(decimals=0) -> Tensor
+
+    pynn.round(self, decimals=decimals).
+    """)
+_doc("pynn.Tensor.round_", """
+    round_(decimals=0) -> Tensor
+
+    In-place round.
+    """)
+_doc("pynn.sgn", """
+    sgn(input) -> Tensor
+
+    Elementwise sign (-1, 0, 1); for pynn's real dtypes the same as sign.
+    """)
+_doc("pynn.sinc", """
+    sinc(input) -> Tensor
+
+    Elementwise normalised sinc, sin(pi x) / (pi x), with sinc(0) = 1.
+    """)
+_doc("pynn.vander", """
+    vander(x, N=None, increasing=False) -> Tensor
+
+    Vandermonde matrix of the 1-D x: columns x**(N-1), ..., x**0 (reversed with increasing=True); N defaults to
+    len(x).
+    """)
+for _n in ("deg2rad", "rad2deg", "sinc", "ldexp", "lcm", "renorm", "mvlgamma", "sgn"):
+    _sig = _DOCS["pynn." + _n].split("\n", 1)[0]
+    _rest = _sig[_sig.index("(") + 1:_sig.rindex(")")].partition(", ")[2]
+    _doc(_T + _n + "_", f"""
+        {_n}_({_rest}) -> Tensor
+
+        In-place version of Tensor.{_n}: writes the result into self and returns self.
+        """)
+for _n, _args in (("scatter_reduce_", "dim, index, src, reduce, *, include_self=True"),
+                  ("index_reduce_", "dim, index, source, reduce, *, include_self=True"),
+                  ("masked_scatter_", "mask, source"), ("put_", "index, source, accumulate=False")):
+    _doc(_T + _n, f"""
+        {_n}({_args}) -> Tensor
+
+        In-place version of Tensor.{_n[:-1]}: writes the result into self and returns self.
+        """)
+_doc(_T + "addmm_", """
+    addmm_(mat1, mat2, *, beta=1, alpha=1) -> Tensor
+
+    In-place addmm: self = beta * self + alpha * (mat1 @ mat2).
+    """)
+_doc(_T + "fill_diagonal_", """
+    fill_diagonal_(fill_value, wrap=False) -> Tensor
+
+    Fills the main diagonal of self (2-D, or n-D with equal sizes) with fill_value in place; wrap=True restarts the
+    diagonal below a tall matrix's square part.
+    """)
+_doc(_T + "sum_to_size", """
+    sum_to_size(*size) -> Tensor
+
+    Sums self down to size (which self must broadcast to), as a gradient is reduced to its input's shape.
+    """)
+_doc(_T + "apply_", """
+    apply_(callable) -> Tensor
+
+    Replaces each element x of self with callable(x) in place (Python per element; cpu tensors without grad only).
+    """)
+_doc(_T + "map_", """
+    map_(tensor, callable) -> Tensor
+
+    Replaces each element x of self with callable(x, y), y the matching element of tensor broadcast to self, in
+    place (cpu tensors without grad only).
+    """)
+for _n, _what in (("exponential_", "the exponential distribution with rate lambd"),
+                  ("geometric_", "the geometric distribution with success probability p (values 1, 2, ...)"),
+                  ("log_normal_", "a log-normal distribution whose log has the given mean and std"),
+                  ("cauchy_", "the Cauchy distribution with the given median and scale sigma")):
+    _args = {"exponential_": "lambd=1.0", "geometric_": "p", "log_normal_": "mean=1.0, std=2.0",
+             "cauchy_": "median=0.0, sigma=1.0"}[_n]
+    _doc(_T + _n, f"""
+        {_n}({_args}, *, generator=None) -> Tensor
+
+        Fills self in place with samples from {_what}; floating-point tensors.
+        """)
+_doc(_T + "random_", """
+    random_(from_=None, to=None, *, generator=None) -> Tensor
+
+    Fills self in place with integers drawn uniformly from [from, to): random_(to) means [0, to), random_() the
+    whole range the dtype represents exactly. torch's keyword from= is accepted as well as from_=.
+    """)
+for _n in ("histogram", "logspace", "round", "scatter_reduce"):
+    _DOCS["pynn." + _n] += "\n\npynn: out= is accepted but not written; use the returned tensor."
+# ------------------------------------------------------------------------------------------ pynn.special
+_S = "pynn.special."
+for _n, _what in (("digamma", "digamma (psi) function, the derivative of lgamma"), ("psi", "digamma function"),
+                  ("erf", "error function"), ("erfc", "complementary error function 1 - erf(x)"),
+                  ("erfinv", "inverse error function on (-1, 1)"), ("exp2", "2**x"),
+                  ("expit", "logistic sigmoid 1 / (1 + exp(-x))"), ("expm1", "exp(x) - 1, accurate near 0"),
+                  ("gammaln", "log|Gamma(x)| (lgamma)"),
+                  ("i0", "modified Bessel function of the first kind, order 0"),
+                  ("i1", "modified Bessel function of the first kind, order 1"),
+                  ("log1p", "log(1 + x), accurate near 0"), ("ndtr", "standard normal CDF (1 + erf(x / sqrt(2))) / 2"),
+                  ("sinc", "normalised sinc sin(pi x) / (pi x), 1 at 0")):
+    _doc(_S + _n, f"""
+        {_n}(input) -> Tensor
+
+        Elementwise {_what}.
+        """)
+_doc(_S + "logit", """
+    logit(input, eps=None) -> Tensor
+
+    Elementwise log(p / (1 - p)); with eps, p is input clamped to [eps, 1 - eps] first.
+    """)
+_doc(_S + "xlogy", """
+    xlogy(input, other) -> Tensor
+
+    Elementwise input * log(other), 0 where input == 0 (unless other is NaN).
+    """)
+_doc(_S + "log_softmax", """
+    log_softmax(input, dim, *, dtype=None) -> Tensor
+
+    log(softmax(input, dim)), computed stably; dtype casts input first.
+    """)
+_doc(_S + "softmax", """
+    softmax(input, dim, *, dtype=None) -> Tensor
+
+    exp(x) / sum(exp(x)) along dim, computed stably; dtype casts input first.
+    """)
+_doc(_S + "logsumexp", """
+    logsumexp(input, dim, keepdim=False) -> Tensor
+
+    log(sum(exp(input))) over dim, computed stably.
+    """)
+_doc(_S + "multigammaln", """
+    multigammaln(input, p) -> Tensor
+
+    Multivariate log-gamma of dimension p (mvlgamma).
+    """)
+_doc(_S + "polygamma", """
+    polygamma(n, input) -> Tensor
+
+    Elementwise n-th derivative of the digamma function.
+    """)
+_doc(_S + "round", """
+    round(input, *, decimals=0) -> Tensor
+
+    Elementwise rounding, ties to even, to `decimals` decimal places.
+    """)

@@ -15,7 +15,8 @@ from pynn import _docs
 
 NAMESPACES = [("pynn", pynn), ("pynn.nn", nn), ("pynn.nn.functional", F), ("pynn.optim", optim),
               ("pynn.utils.data", data), ("pynn.Tensor", pynn.Tensor), ("pynn.linalg", pynn.linalg),
-              ("pynn.optim.lr_scheduler", optim.lr_scheduler), ("pynn.nn.init", nn.init), ("pynn.nn.utils", nn.utils)]
+              ("pynn.optim.lr_scheduler", optim.lr_scheduler), ("pynn.nn.init", nn.init), ("pynn.nn.utils", nn.utils),
+              ("pynn.special", pynn.special)]
 _LITERALS = (type(None), bool, int, float, str, tuple)
 
 
