@@ -85,28 +85,43 @@ void embedding_backward_typed(const EmbeddingBackwardArgs& a) {
   const int64_t n = idx.count();
   T* gw = a.grad_weight->data_ptr<T>();
   const T* g = a.grad->data_ptr<T>();
-  // The dense zero fill is the only table-sized work (torch's layout for a dense weight gradient).
-  parallel_for(0, V * D, kElementwiseGrain * 4, [&](int64_t b, int64_t e) { std::fill(gw + b, gw + e, T(0)); });
-  std::vector<int64_t> rows(n);
-  for (int64_t i = 0; i < n; ++i) rows[i] = idx[i];
   const bool scaled = a.scale_grad_by_freq;
   const std::vector<double> scale = scaled ? grad_scales(idx, a.padding_idx, true) : std::vector<double>();
-  // Threads split the columns: each column sums its rows in index order, so duplicates add up the same way
-  // whatever the thread count, and no two threads write one element.
-  const int64_t col_grain = std::max<int64_t>(16, kElementwiseGrain / std::max<int64_t>(n, 1));
-  parallel_for(0, D, col_grain, [&](int64_t d0, int64_t d1) {
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t r = rows[i];
-      if (r == a.padding_idx) continue;
-      T* dst = gw + r * D;
-      const T* src = g + i * D;
-      if (scaled) {
-        const T s = static_cast<T>(scale[i]);
+  // Each table row's occurrences in index order: head[v] is the first, next[i] the one after i (-1 ends).
+  std::vector<int64_t> head(V, -1), next(n, -1);
+  for (int64_t i = n - 1; i >= 0; --i) {
+    const int64_t r = idx[i];
+    if (r == a.padding_idx) continue;
+    next[i] = head[r];
+    head[r] = i;
+  }
+  // One write of each table row: zeros, or 0 + its gradient rows summed in index order (what a zero fill
+  // followed by the additions gives, -0 included) without filling the looked-up rows first and reading them
+  // back. Threads split the rows, so the sums are the same whatever the thread count.
+  parallel_for(0, V, row_grain(D), [&](int64_t v0, int64_t v1) {
+    for (int64_t v = v0; v < v1; ++v) {
+      T* dst = gw + v * D;
+      int64_t i = head[v];
+      if (i < 0) {
+        std::fill(dst, dst + D, T(0));
+        continue;
+      }
+      for (bool first = true; i >= 0; i = next[i], first = false) {
+        const T* src = g + i * D;
+        const T s = scaled ? static_cast<T>(scale[i]) : T(1);
+        if (first && scaled) {
 #pragma GCC ivdep
-        for (int64_t d = d0; d < d1; ++d) dst[d] += src[d] * s;
-      } else {
+          for (int64_t d = 0; d < D; ++d) dst[d] = T(0) + src[d] * s;
+        } else if (first) {
 #pragma GCC ivdep
-        for (int64_t d = d0; d < d1; ++d) dst[d] += src[d];
+          for (int64_t d = 0; d < D; ++d) dst[d] = T(0) + src[d];
+        } else if (scaled) {
+#pragma GCC ivdep
+          for (int64_t d = 0; d < D; ++d) dst[d] += src[d] * s;
+        } else {
+#pragma GCC ivdep
+          for (int64_t d = 0; d < D; ++d) dst[d] += src[d];
+        }
       }
     }
   });

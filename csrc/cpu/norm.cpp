@@ -1,6 +1,6 @@
 // Normalization CPU kernels (kernels/norm.h): batch norm per channel, layer / RMS norm per row, group norm per
-// (sample, group). Every reduction is one pass over the data with double accumulators in vec::sum_of's lanes,
-// and the pass that writes the output (or the input's gradient) follows it while the channel, row or group is
+// (sample, group). Every reduction is one pass over the data from memory (add_moments, add_sum2: lanes in the
+// data's type over short chunks, chunks merged in double), and the pass that writes the output (or the input's gradient) follows it while the channel, row or group is
 // still in cache. Work is split by channel, row or group, and cross-row sums (the affine gradients) go
 // through a fixed blocking, so no result depends on the thread count.
 #include <algorithm>
@@ -41,52 +41,107 @@ struct BackwardData {
         db(opt_out<T>(a.out.bias)) {}
 };
 
-// Two sums over i < n in one pass: f(i, acc1, acc2) adds element i's terms, in vec::sum_of's fixed lane order
-// (so results do not depend on the thread count either).
-template <typename F>
-void sum2_of(int64_t n, const F& f, double& s1, double& s2) {
-  constexpr int L = vec::kLanes / 2;
-  double a[L] = {}, b[L] = {};
+// Sums over the data run in the data's own type in kAccLanes independent lanes (float SIMD at full width: the
+// double lanes these replaced converted every element and were most of the kernels' time), over chunks of at
+// most kChunk elements, each lane adding at most kChunk / kAccLanes terms; chunks are combined in double. The
+// chunking and lane order depend on the shape alone, so results depend neither on the thread count nor on
+// the ISA (a fixed lane count, no contraction).
+constexpr int kAccLanes = 32;
+constexpr int64_t kChunk = 4096;
+
+template <typename T>
+double lanes_total(const T* acc) {
+  double t[kAccLanes];
+  for (int k = 0; k < kAccLanes; ++k) t[k] = static_cast<double>(acc[k]);
+  for (int w = kAccLanes / 2; w > 0; w /= 2)
+    for (int k = 0; k < w; ++k) t[k] += t[k + w];
+  return t[0];
+}
+
+// One chunk (n <= kChunk): f(i, a, b) adds element i's terms to lanes a and b.
+template <typename T, typename F>
+void chunk_sum2(int64_t n, const F& f, double& s1, double& s2) {
+  T a[kAccLanes] = {}, b[kAccLanes] = {};
   int64_t i = 0;
-  for (; i + L <= n; i += L)
-    for (int k = 0; k < L; ++k) f(i + k, a[k], b[k]);
-  for (; i < n; ++i) f(i, a[i % L], b[i % L]);
-  for (int w = L / 2; w > 0; w /= 2)
-    for (int k = 0; k < w; ++k) {
-      a[k] += a[k + w];
-      b[k] += b[k + w];
-    }
-  s1 = a[0];
-  s2 = b[0];
+  for (; i + kAccLanes <= n; i += kAccLanes)
+    for (int k = 0; k < kAccLanes; ++k) f(i + k, a[k], b[k]);
+  for (int k = 0; i < n; ++i, ++k) f(i, a[k], b[k]);
+  s1 = lanes_total(a);
+  s2 = lanes_total(b);
 }
 
-// Sum of f(offset) over the offsets of channel c in a contiguous [outer, channels, inner] tensor: contiguous
-// runs of `inner` elements, or a stride-C walk over the outer index when inner is 1.
-template <typename F>
-double channel_sum(const ChannelGeom& g, int64_t c, const F& f) {
-  if (g.inner == 1) return vec::sum_of<double>(g.outer, [&](int64_t n) { return f(n * g.channels + c); });
-  double s = 0;
-  for (int64_t n = 0; n < g.outer; ++n) {
-    const int64_t base = (n * g.channels + c) * g.inner;
-    s += vec::sum_of<double>(g.inner, [&](int64_t i) { return f(base + i); });
+// Two sums over i < n, chunk by chunk, added into s1 and s2.
+template <typename T, typename F>
+void add_sum2(int64_t n, const F& f, double& s1, double& s2) {
+  for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+    double a, b;
+    chunk_sum2<T>(std::min(kChunk, n - c0), [&](int64_t i, T& p, T& q) { f(c0 + i, p, q); }, a, b);
+    s1 += a;
+    s2 += b;
   }
-  return s;
 }
 
-// channel_sum for two sums in one pass: f(offset, acc1, acc2).
-template <typename F>
+// Count, mean and sum of squared deviations, merged chunk by chunk (Chan et al.'s pairwise update): one read
+// of the data from memory, each chunk's second pass around its own mean from L1, no cancellation of
+// sum(x^2) - n mean^2 however large the mean.
+struct Moments {
+  double n = 0, mean = 0, m2 = 0;
+  void merge(double cn, double cmean, double cm2) {
+    const double tot = n + cn, d = cmean - mean;
+    mean += d * cn / tot;
+    m2 += cm2 + d * d * n * cn / tot;
+    n = tot;
+  }
+  double var() const { return n > 0 ? m2 / n : 0.0; }
+};
+
+// Adds x(i), i < len, to m.
+template <typename T, typename X>
+void add_moments(int64_t len, const X& x, Moments& m) {
+  for (int64_t c0 = 0; c0 < len; c0 += kChunk) {
+    const int64_t n = std::min(kChunk, len - c0);
+    const double dn = static_cast<double>(n);
+    double s, unused;
+    chunk_sum2<T>(n, [&](int64_t i, T& a, T&) { a += x(c0 + i); }, s, unused);
+    // Deviations from the rounded chunk mean; s1 corrects for that rounding.
+    const T cm = static_cast<T>(s / dn);
+    double s1, s2;
+    chunk_sum2<T>(n, [&](int64_t i, T& a, T& b) {
+      const T d = x(c0 + i) - cm;
+      a += d;
+      b += d * d;
+    }, s1, s2);
+    m.merge(dn, static_cast<double>(cm) + s1 / dn, s2 - s1 * s1 / dn);
+  }
+}
+
+// Moments of the elements of channel c in a contiguous [outer, channels, inner] tensor: contiguous runs of
+// `inner` elements, or a stride-C walk over the outer index when inner is 1.
+template <typename T>
+Moments channel_moments(const ChannelGeom& g, int64_t c, const T* x) {
+  Moments m;
+  if (g.inner == 1) {
+    add_moments<T>(g.outer, [&](int64_t n) { return x[n * g.channels + c]; }, m);
+    return m;
+  }
+  for (int64_t n = 0; n < g.outer; ++n) {
+    const T* run = x + (n * g.channels + c) * g.inner;
+    add_moments<T>(g.inner, [&](int64_t i) { return run[i]; }, m);
+  }
+  return m;
+}
+
+// Two sums over the offsets of channel c in one pass: f(offset, acc1, acc2).
+template <typename T, typename F>
 void channel_sum2(const ChannelGeom& g, int64_t c, const F& f, double& s1, double& s2) {
   s1 = s2 = 0;
   if (g.inner == 1) {
-    sum2_of(g.outer, [&](int64_t n, double& a, double& b) { f(n * g.channels + c, a, b); }, s1, s2);
+    add_sum2<T>(g.outer, [&](int64_t n, T& a, T& b) { f(n * g.channels + c, a, b); }, s1, s2);
     return;
   }
   for (int64_t n = 0; n < g.outer; ++n) {
     const int64_t base = (n * g.channels + c) * g.inner;
-    double a, b;
-    sum2_of(g.inner, [&](int64_t i, double& x, double& y) { f(base + i, x, y); }, a, b);
-    s1 += a;
-    s2 += b;
+    add_sum2<T>(g.inner, [&](int64_t i, T& a, T& b) { f(base + i, a, b); }, s1, s2);
   }
 }
 
@@ -124,11 +179,9 @@ void batch_norm_typed(const BatchNormArgs& a) {
     for (int64_t c = c0; c < c1; ++c) {
       double mean, invstd;
       if (a.training) {
-        mean = channel_sum(g, c, [&](int64_t o) { return static_cast<double>(x[o]); }) / n;
-        const double var_sum = channel_sum(g, c, [&](int64_t o) {
-          const double d = static_cast<double>(x[o]) - mean;
-          return d * d;
-        });
+        const Moments mo = channel_moments(g, c, x);
+        mean = mo.mean;
+        const double var_sum = mo.m2;
         invstd = 1.0 / std::sqrt(var_sum / n + a.eps);
         if (rm) rm[c] = static_cast<T>((1.0 - a.momentum) * rm[c] + a.momentum * mean);
         // The running variance is the unbiased one; n == 1 was refused by the op.
@@ -161,10 +214,9 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
       const double is = static_cast<double>(invstd[c]);
       double sum_g = 0, sum_gx = 0;  // sum(dy), sum(dy * (x - mean))
       if (need_sums) {
-        channel_sum2(g, c, [&](int64_t o, double& s1, double& s2) {
-          const double d = static_cast<double>(dy[o]);
-          s1 += d;
-          s2 += d * (static_cast<double>(x[o]) - static_cast<double>(m));
+        channel_sum2<T>(g, c, [&](int64_t o, T& s1, T& s2) {
+          s1 += dy[o];
+          s2 += dy[o] * (x[o] - m);
         }, sum_g, sum_gx);
       }
       if (dw) dw[c] = static_cast<T>(sum_gx * is);
@@ -200,22 +252,17 @@ int64_t row_grain(int64_t size) { return std::max<int64_t>(1, kElementwiseGrain 
 // Mean and 1/sqrt(var + eps) of one contiguous row (mean 0 and the root mean square for rms).
 template <typename T>
 void row_stats(const T* x, int64_t n, double eps, bool rms, double& mean, double& rstd) {
-  const double dn = static_cast<double>(n);
   if (rms) {
+    double ss = 0, unused = 0;
+    add_sum2<T>(n, [&](int64_t i, T& a, T&) { a += x[i] * x[i]; }, ss, unused);
     mean = 0;
-    const double ms = vec::sum_of<double>(n, [&](int64_t i) {
-      const double v = x[i];
-      return v * v;
-    }) / dn;
-    rstd = 1.0 / std::sqrt(ms + eps);
+    rstd = 1.0 / std::sqrt(ss / static_cast<double>(n) + eps);
     return;
   }
-  mean = vec::sum_of<double>(n, [&](int64_t i) { return static_cast<double>(x[i]); }) / dn;
-  const double var = vec::sum_of<double>(n, [&](int64_t i) {
-    const double d = static_cast<double>(x[i]) - mean;
-    return d * d;
-  }) / dn;
-  rstd = 1.0 / std::sqrt(var + eps);
+  Moments m;
+  add_moments<T>(n, [&](int64_t i) { return x[i]; }, m);
+  mean = m.mean;
+  rstd = 1.0 / std::sqrt(m.var() + eps);
 }
 
 template <typename T>
@@ -307,11 +354,18 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         // With dy' = dy * w: dx = rstd * (dy' - mean(dy') - (x - mean) * rstd^2 * mean(dy' * (x - mean)));
         // rms drops the mean(dy') term. Both sums in one pass.
         double sum_g = 0, sum_gx = 0;
-        sum2_of(n, [&](int64_t i, double& a1, double& a2) {
-          const double dyw = static_cast<double>(gr[i]) * (w ? static_cast<double>(w[i]) : 1.0);
-          a1 += dyw;
-          a2 += dyw * (static_cast<double>(xr[i]) - static_cast<double>(m));
-        }, sum_g, sum_gx);
+        if (w) {
+          add_sum2<T>(n, [&](int64_t i, T& a1, T& a2) {
+            const T dyw = gr[i] * w[i];
+            a1 += dyw;
+            a2 += dyw * (xr[i] - m);
+          }, sum_g, sum_gx);
+        } else {
+          add_sum2<T>(n, [&](int64_t i, T& a1, T& a2) {
+            a1 += gr[i];
+            a2 += gr[i] * (xr[i] - m);
+          }, sum_g, sum_gx);
+        }
         if (a.rms) sum_g = 0;
         const double sd = static_cast<double>(s);
         const T mean_g = static_cast<T>(sum_g / dn);
@@ -388,22 +442,23 @@ void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
   const BackwardData<T> d(a);
   const T *dy = d.dy, *x = d.x, *w = d.w, *mean = d.mean, *rstd = d.rstd;
   T *dx = d.dx, *dw = d.dw, *db = d.db;
-  // Per (n, c): ds = sum(dy * x), dsum = sum(dy) over the channel's inner elements.
+  // Per (n, c): ds = sum(dy * (x - mean)), dsum = sum(dy) over the channel's inner elements; centred, so
+  // that the float lanes do not lose ds to cancellation against mean * dsum when the mean is large.
   std::vector<double> ds(N * C), dsum(N * C);
   const double cnt = static_cast<double>(len);
   parallel_for(0, N * G, row_grain(len), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c0 = (r % G) * per_group;
       const int64_t base = r * len;
+      const T m = mean[r];
       double s1 = 0, s2 = 0;  // sum_c ds * w, sum_c dsum * w
       for (int64_t j = 0; j < per_group; ++j) {
         const T* gc = dy + base + j * g.inner;
         const T* xc = x + base + j * g.inner;
-        double a1, a2;
-        sum2_of(g.inner, [&](int64_t i, double& p, double& q) {
-          const double d = static_cast<double>(gc[i]);
-          p += d * static_cast<double>(xc[i]);
-          q += d;
+        double a1 = 0, a2 = 0;
+        add_sum2<T>(g.inner, [&](int64_t i, T& p, T& q) {
+          p += gc[i] * (xc[i] - m);
+          q += gc[i];
         }, a1, a2);
         const int64_t nc = (r / G) * C + c0 + j;
         ds[nc] = a1;
@@ -413,18 +468,16 @@ void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
         s2 += a2 * wc;
       }
       if (!dx) continue;
-      // dx = rstd * w_c * dy + c2 * x + c3, the group's gradient written as an affine map of x and dy.
-      const double mu = static_cast<double>(mean[r]), rs = static_cast<double>(rstd[r]);
-      const double c2 = (s2 * mu - s1) * rs * rs * rs / cnt;
-      const double c3 = -c2 * mu - s2 * rs / cnt;
-      const T t2 = static_cast<T>(c2), t3 = static_cast<T>(c3);
+      // dx = rstd * w_c * dy + c2 * (x - mean) + c3, the group's gradient as an affine map of x and dy.
+      const double rs = static_cast<double>(rstd[r]);
+      const T t2 = static_cast<T>(-s1 * rs * rs * rs / cnt), t3 = static_cast<T>(-s2 * rs / cnt);
       for (int64_t j = 0; j < per_group; ++j) {
         const T k = static_cast<T>(rs * (w ? static_cast<double>(w[c0 + j]) : 1.0));
         const T* gc = dy + base + j * g.inner;
         const T* xc = x + base + j * g.inner;
         T* dc = dx + base + j * g.inner;
 #pragma GCC ivdep
-        for (int64_t i = 0; i < g.inner; ++i) dc[i] = gc[i] * k + xc[i] * t2 + t3;
+        for (int64_t i = 0; i < g.inner; ++i) dc[i] = gc[i] * k + (xc[i] - m) * t2 + t3;
       }
     }
   });
@@ -432,8 +485,7 @@ void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
   for (int64_t c = 0; c < C; ++c) {
     double sw = 0, sb = 0;
     for (int64_t n = 0; n < N; ++n) {
-      const int64_t r = n * G + c / per_group;
-      sw += (ds[n * C + c] - static_cast<double>(mean[r]) * dsum[n * C + c]) * static_cast<double>(rstd[r]);
+      sw += ds[n * C + c] * static_cast<double>(rstd[n * G + c / per_group]);
       sb += dsum[n * C + c];
     }
     if (dw) dw[c] = static_cast<T>(sw);

@@ -1,7 +1,8 @@
 // Kernel interface of the normalization layers (batch, layer, RMS and group norm), shared by csrc/cpu and
 // csrc/cuda. Checks, promotion and layout happened in csrc/ops/norm.cpp: every tensor handed to a kernel is
 // contiguous and of one floating dtype (the input's), absent optional operands are null. Statistics are
-// accumulated in double whatever the dtype, over a fixed blocking, so results do not depend on the thread count.
+// accumulated over a fixed blocking (the CPU: lanes in the dtype over short chunks, chunks merged in double), so
+// results do not depend on the thread count.
 // Each forward writes the per-group mean and inverse standard deviation its backward reads back, so backward
 // kernels make one pass over the data per reduction and one to write the input's gradient.
 #pragma once
