@@ -877,6 +877,13 @@ def adjoint(input: Tensor) -> Tensor:
     return input.transpose(-2, -1)
 
 
+def _matrix_h(self: Tensor) -> Tensor:
+    if self.dim() != 2:
+        hint = " For batches of matrices, consider using tensor.mH" if self.dim() > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.dim()}-D tensor.{hint}")
+    return self.transpose(0, 1)
+
+
 def _check_square(op: str, a: Tensor) -> None:
     if a.dim() < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
@@ -1180,7 +1187,7 @@ def _install(module) -> None:
     Tensor.float_power_ = _float_power_inplace
     Tensor.is_conj = Tensor.is_neg = _false
     Tensor.mH = Tensor.mT if hasattr(Tensor, "mT") else property(adjoint)
-    Tensor.H = property(lambda self: self.t() if self.dim() == 2 else adjoint(self) if self.dim() > 2 else self)
+    Tensor.H = property(_matrix_h)
     for name, fn in [("scatter_reduce_", _scatter_reduce_inplace), ("index_reduce_", _index_reduce_inplace),
                      ("masked_scatter_", _masked_scatter_inplace), ("put_", _put_inplace), ("sum_to_size", _sum_to_size),
                      ("fill_diagonal_", _fill_diagonal_), ("addmm_", _addmm_inplace), ("exponential_", _exponential_),

@@ -118,6 +118,27 @@ def ndtr(input: Tensor) -> Tensor:
     return _C.erfc(x * (-1 / math.sqrt(2))) * 0.5
 
 
+def ndtri(input: Tensor) -> Tensor:
+    """The inverse of ndtr: erfinv's estimate (a tail formula below 1e-10), then Newton steps on
+    log ndtr(x) = log q, which converge in the tails too; the upper half by symmetry, q = 1 - p."""
+    p = _float_of(input)
+    out_dtype, p = p.dtype, p.to(_C.float64)  # float32's 2q - 1 is -1 below 6e-8
+    upper = p > 0.5
+    q = _C.where(upper, 1 - p, p)
+    inside = _C.logical_and(q > 0, q <= 0.5)
+    qs = _C.where(inside, q, _full_like(q, 0.25))
+    tail = qs < 1e-10
+    x = _C.where(tail, -_C.sqrt(_C.log(qs) * -2.0), _C.erfinv(qs * 2 - 1) * math.sqrt(2))
+    log_q = _C.log(qs)
+    for _ in range(6):
+        cdf = ndtr(x)
+        pdf = _C.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+        x = x - (_C.log(cdf) - log_q) * cdf / pdf
+    x = _C.where(upper, -x, x)
+    edge = _C.where(p == 0, _full_like(p, -math.inf), _C.where(p == 1, _full_like(p, math.inf), _full_like(p, math.nan)))
+    return _C.where(inside, x, edge).to(out_dtype)
+
+
 def entr(input: Tensor) -> Tensor:
     """-x log x; 0 at 0, -inf below 0, NaN stays NaN."""
     x = _float_of(input)
@@ -130,4 +151,4 @@ def entr(input: Tensor) -> Tensor:
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "sinc", "round", "xlogy", "xlog1py",
            "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i1", "logsumexp", "softmax",
-           "log_softmax", "ndtr", "entr"]
+           "log_softmax", "ndtr", "ndtri", "entr"]

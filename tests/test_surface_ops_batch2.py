@@ -520,6 +520,8 @@ def test_matrix_functions():
     close(pynn.chain_matmul(*[P(v) for v in m]), torch.chain_matmul(*[T(v) for v in m]), rtol=1e-12)
     close(pynn.adjoint(P(b)), torch.adjoint(T(b)))
     close(P(b[0]).mH, T(b[0]).mH)
+    close(P(b[0]).H, T(b[0]).H)
+    raises_like(lambda: P(b).H, lambda: T(b).H)
     close(P(b).adjoint(), T(b).adjoint())
     raises_like(lambda: pynn.adjoint(P([1.0])), lambda: torch.adjoint(T([1.0])))
 
@@ -604,6 +606,14 @@ def test_special_unary(name, dtype):
         gc(getattr(pynn.special, name), x[[1, 4, 7]] if name not in ("gammaln", "digamma", "psi") else x[:4])
     if name == "entr":
         gc(pynn.special.entr, [0.3, 1.7])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_special_ndtri(dtype):
+    p = np.array([0.0, 1e-300, 1e-100, 1e-20, 1e-10, 1e-5, 0.01, 0.2, 0.5, 0.7, 0.99, 1 - 1e-10, 1.0, -0.1, 1.5,
+                  np.nan]).astype(dtype)
+    close(pynn.special.ndtri(P(p)), torch.special.ndtri(T(p)), rtol=2e-6 if dtype == "float32" else 1e-13)
+    gc(pynn.special.ndtri, [1e-4, 0.01, 0.3, 0.5, 0.8, 0.999])
 
 
 def test_special_binary_and_reductions():
