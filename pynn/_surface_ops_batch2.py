@@ -1176,7 +1176,8 @@ def _install(module) -> None:
     for name in _FUNCTIONS:
         setattr(module, name, g[name])
     for name in _METHODS:
-        setattr(Tensor, name, g[name])
+        if not hasattr(Tensor, name):  # the C++ bindings that exist (index_put) stay
+            setattr(Tensor, name, g[name])
     module.trapz = trapezoid
     module.float_power = _float_power_any_base
     module.special = __import__(__package__ + ".special", fromlist=["special"])
