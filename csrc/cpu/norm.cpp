@@ -336,7 +336,19 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         const T* gr = dy + r * n;
         const T m = mean ? mean[r] : T(0);
         const T s = rstd[r];
-        if (bw && bb) {
+        double sum_g = 0, sum_gx = 0;
+        // The affine case in one pass over the row: the parameter sums and dx's two row sums together.
+        const bool fused = bw && bb && w && dx;
+        if (fused) {
+          add_sum2<T>(n, [&](int64_t i, T& a1, T& a2) {
+            const T xc = xr[i] - m;
+            sw[i] += gr[i] * (xc * s);
+            sb[i] += gr[i];
+            const T dyw = gr[i] * w[i];
+            a1 += dyw;
+            a2 += dyw * xc;
+          }, sum_g, sum_gx);
+        } else if (bw && bb) {
 #pragma GCC ivdep
           for (int64_t i = 0; i < n; ++i) {
             sw[i] += gr[i] * ((xr[i] - m) * s);
@@ -353,14 +365,13 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         if (!dx) continue;
         // With dy' = dy * w: dx = rstd * (dy' - mean(dy') - (x - mean) * rstd^2 * mean(dy' * (x - mean)));
         // rms drops the mean(dy') term. Both sums in one pass.
-        double sum_g = 0, sum_gx = 0;
-        if (w) {
+        if (!fused && w) {
           add_sum2<T>(n, [&](int64_t i, T& a1, T& a2) {
             const T dyw = gr[i] * w[i];
             a1 += dyw;
             a2 += dyw * (xr[i] - m);
           }, sum_g, sum_gx);
-        } else {
+        } else if (!fused) {
           add_sum2<T>(n, [&](int64_t i, T& a1, T& a2) {
             a1 += gr[i];
             a2 += gr[i] * (xr[i] - m);
