@@ -1,5 +1,5 @@
 """The norm kernels' float lanes over chunks (cpu/norm.cpp: add_moments, add_sum2) and the embedding backward's
-one write per table row (cpu/embedding.cpp), against plain float64 numpy references: lengths past one chunk
+in-order additions (cpu/embedding.cpp), against plain float64 / index-order numpy references: lengths past one chunk
 (4096) and off the lane count (32), inputs with a large mean (where a float sum of squares would cancel),
 the strided BatchNorm1d walk, and results bitwise the same at 1 and 2 threads."""
 import numpy as np
