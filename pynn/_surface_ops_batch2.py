@@ -600,6 +600,14 @@ def _scatter_reduce_fwd(input, dim, index, src, reduce, include_self):
         return out
     input.scatter_add(dim, index, src)  # scatter's own shape and bound checks, with its messages
     lin, vals = _targets(input, dim, index, src)
+    if input.device.type == "cpu":
+        return _reduce_at_cpu(input, lin, vals, reduce, include_self)
+    return _reduce_sorted(input, lin, vals, reduce, include_self)
+
+
+def _reduce_sorted(input, lin, vals, reduce, include_self):
+    """prod/amax/amin with tensor ops only (any device): contributions sorted by target position."""
+    f = _factories()
     out = input.clone().reshape(-1)
     if lin.numel() == 0:
         return out.view(input.shape)
@@ -617,6 +625,27 @@ def _scatter_reduce_fwd(input, dim, index, src, reduce, include_self):
         out[tgt] = out[tgt] * prod if include_self else prod
         return out.view(input.shape)
     return _extreme(out, input, lin, vals, reduce, include_self)
+
+
+_UFUNCS = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def _reduce_at_cpu(input, lin, vals, reduce, include_self):
+    """CPU: numpy's unbuffered ufunc.at, one C loop over the contributions in index order (torch's CPU order;
+    maximum/minimum propagate NaN as torch's amax/amin). The sort-based path below serves other devices."""
+    out = input.detach().contiguous().numpy().reshape(-1).copy()
+    at = lin.numpy()
+    if not include_self:
+        if reduce == "prod":
+            ident = 1
+        elif out.dtype.kind == "f":
+            ident = -np.inf if reduce == "amax" else np.inf
+        else:
+            info = np.iinfo(out.dtype) if out.dtype.kind in "iu" else None
+            ident = (info.min if reduce == "amax" else info.max) if info is not None else reduce == "amin"
+        out[at] = ident
+    _UFUNCS[reduce].at(out, at, vals.detach().contiguous().numpy())
+    return _C.from_numpy(out.reshape(tuple(input.shape)))
 
 
 def _targets(input, dim, index, src):
@@ -792,7 +821,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     if n > source.numel():
         raise RuntimeError("masked_scatter: expected source to have at least as many elements as the ones in mask")
     if n == 0:
-        return x.clone() if x.requires_grad is False else x * 1
+        return x.clone()
     pos = (flat.to(_C.int64).cumsum(0) - 1).clamp(min=0)
     taken = source.reshape(-1).index_select(0, pos).view(shape)
     return _C.where(m, taken, x)

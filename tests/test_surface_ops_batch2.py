@@ -415,6 +415,20 @@ def test_scatter_reduce_nan_and_errors():
           torch.scatter_reduce(T(x), 0, T(idx.astype("int32")), T(src), "prod"))
 
 
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_scatter_reduce_device_neutral_path(reduce, dtype):
+    # the tensor-op path other devices take (CPU uses numpy's ufunc.at), checked here on the CPU
+    from pynn import _surface_ops_batch2 as b2
+    x = (rng.standard_normal((4, 5)) * 3).astype(dtype)
+    src = (rng.standard_normal((6, 5)) * 3).astype(dtype)
+    idx = rng.integers(0, 4, (6, 5))
+    for inc in (True, False):
+        lin, vals = b2._targets(P(x), 0, P(idx), P(src))
+        close(b2._reduce_sorted(P(x), lin, vals, reduce, inc),
+              torch.scatter_reduce(T(x), 0, T(idx), T(src), reduce, include_self=inc))
+
+
 @pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
 def test_index_reduce(reduce):
     x = rng.standard_normal((5, 3))
