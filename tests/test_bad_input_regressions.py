@@ -60,6 +60,15 @@ CASES = {
     "index_put_bool0d_false": lambda lib: _index_put(lib, (2, 3), lambda l: [l.tensor(False)], 1.5),
     "index_put_bool0d_true": lambda lib: _index_put(lib, (2, 3), lambda l: [l.tensor(True)], 1.5),
     "index_put_bool0d_mixed": lambda lib: _index_put(lib, (2, 3), lambda l: [l.tensor([1]), l.tensor(True)], V32),
+    "index_put_bool0d_into_0d": lambda lib: lib.tensor(1.0).index_put_((lib.tensor(True),), lib.tensor(2.0)),
+    "index_put_too_many": lambda lib: lib.zeros(2).index_put_((lib.tensor([0]), lib.tensor([0])), lib.tensor(2.0)),
+    # view/reshape multiply the sizes in order with an overflow check; a 0 does not end it early
+    "view_size_overflow": lambda lib: lib.zeros(2, 0).view(2**62, 6, 0),
+    "view_size_zero_first": lambda lib: lib.zeros(2, 0).view(2**62, 0, 6).shape,
+    "reshape_size_overflow": lambda lib: lib.zeros(2, 0).reshape(2**62, 6, 0),
+    # a Python exponent must fit an integer base's dtype
+    "pow_int32_exponent_overflow": lambda lib: lib.pow(lib.tensor([1, 2], dtype=lib.int32), 2**40),
+    "pow_int32_exponent_fits": lambda lib: lib.pow(lib.tensor([1, 2], dtype=lib.int32), 3),
     # take_along_dim's dim form wants int64 indices; the flattened form is a plain gather
     "take_along_dim_int32_dim": lambda lib: lib.take_along_dim(lib.arange(6.0).view(2, 3),
                                                                lib.tensor([[0], [2]], dtype=lib.int32), 1),

@@ -199,6 +199,9 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   if (op == BinaryOp::Pow && !is_floating(dt) && dt != ScalarType::Bool && b->is_wrapped_number && !item(b).is_float() &&
       item(b).i < 0)
     throw std::runtime_error(str("[", name, "] Integers to negative integer powers are not allowed."));
+  // torch checks a Python exponent fits the integer dtype (pow(int32, 2**40) raises; add(int32, 2**40) wraps)
+  if (op == BinaryOp::Pow && !is_floating(dt) && b->is_wrapped_number && b->dtype() != dt)
+    PYNN_DISPATCH_ALL(dt, name, [&] { (void)item(b).to<scalar_t>(); });
   // x ** 2 is common enough (losses, norms) to deserve the multiply instead of pow.
   if (op == BinaryOp::Pow && b->is_wrapped_number && item(b).d == 2.0 && dt == a->dtype()) return unary(UnaryOp::Square, a);
   bool grad = autograd::needs_grad(a, b);

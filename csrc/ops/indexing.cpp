@@ -169,7 +169,11 @@ struct BoolScalarsApplied {
   Tensor view;
   std::vector<int64_t> new_dims;  // in increasing order
 };
-BoolScalarsApplied apply_bool_scalars(const Tensor& x, std::vector<Tensor>& indices) {
+BoolScalarsApplied apply_bool_scalars(const Tensor& x, std::vector<Tensor>& indices, const char* op) {
+  // torch's tensor-list form counts one dim per 0-dim index, a bool one too
+  int64_t used = 0;
+  for (const Tensor& t : indices) used += t && t->dtype() == ScalarType::Bool && t->dim() > 0 ? t->dim() : 1;
+  PYNN_CHECK_INDEX(used <= x->dim(), op, "too many indices for tensor of dimension ", x->dim(), " (got ", used, ")");
   BoolScalarsApplied r{x, {}};
   int64_t d = 0;
   for (Tensor& t : indices) {
@@ -452,7 +456,7 @@ void index_put_(const Tensor& x, const std::vector<TensorIndex>& idx, const Tens
 Tensor index_tensors(const Tensor& x, const std::vector<Tensor>& indices) {
   require_defined("index", x);
   std::vector<Tensor> idx = indices;
-  BoolScalarsApplied b = apply_bool_scalars(x, idx);
+  BoolScalarsApplied b = apply_bool_scalars(x, idx, "index");
   const bool grad = autograd::needs_grad(x);
   if (grad && b.view != x) autograd::set_view(b.view, x, unsqueeze_replay(b.new_dims));
   const Tensor& src = b.view;
@@ -471,7 +475,7 @@ void index_put_tensors_(const Tensor& x, const std::vector<Tensor>& indices, con
              type_title(x->dtype()), " for the destination and ", type_title(value->dtype()), " for the source.");
   same_device("index_put_", x, value);
   std::vector<Tensor> idx = indices;
-  BoolScalarsApplied b = apply_bool_scalars(x, idx);
+  BoolScalarsApplied b = apply_bool_scalars(x, idx, "index_put_");
   const Tensor& dst = b.view;
   std::vector<Tensor> adv = normalize_indices(dst, idx, "index_put_");
   if (!any_defined(adv)) {  // add_ / copy_ bump the version and record

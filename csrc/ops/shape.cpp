@@ -9,9 +9,20 @@
 
 namespace pynn {
 
+namespace {
+// torch multiplies the requested sizes in order with an overflow check, a 0 not ending it early: view(2**62, 6, 0)
+// is refused (its strides would not fit int64 either), view(2**62, 0, 6) is not.
+Dims checked_infer_size(const std::vector<int64_t>& shape, int64_t numel, const char* op) {
+  int64_t n = 1;
+  for (int64_t s : shape)
+    PYNN_CHECK(s == -1 || !__builtin_mul_overflow(n, s, &n), op, "numel: integer multiplication overflow");
+  return infer_size(shape, numel, op);
+}
+}  // namespace
+
 Tensor view(const Tensor& x, const std::vector<int64_t>& shape) {
   require_defined("view", x);
-  Dims sizes = infer_size(shape, x->numel(), "view");
+  Dims sizes = checked_infer_size(shape, x->numel(), "view");
   Dims strides;
   PYNN_CHECK(view_strides(x->sizes(), x->strides(), sizes, strides), "view",
              "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
@@ -23,7 +34,7 @@ Tensor view(const Tensor& x, const std::vector<int64_t>& shape) {
 
 Tensor reshape(const Tensor& x, const std::vector<int64_t>& shape) {
   require_defined("reshape", x);
-  Dims sizes = infer_size(shape, x->numel(), "reshape");
+  Dims sizes = checked_infer_size(shape, x->numel(), "reshape");
   Dims strides;
   Tensor out = view_strides(x->sizes(), x->strides(), sizes, strides)
                    ? make_view(x, sizes, strides, x->offset())
