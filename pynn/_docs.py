@@ -191,14 +191,14 @@ _doc("pynn.is_tensor", """
     True when obj is a pynn Tensor.
     """)
 _doc("pynn.is_floating_point", """
-    is_floating_point(t) -> bool
+    is_floating_point(input) -> bool
 
-    True when t's dtype is a floating-point type (torch names the argument input).
+    True when input's dtype is a floating-point type.
     """)
 _doc("pynn.numel", """
-    numel(t) -> int
+    numel(input) -> int
 
-    Returns the total number of elements of t (torch names the argument input).
+    Returns the total number of elements of input.
     """)
 _doc("pynn.allclose", """
     allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool
@@ -1517,33 +1517,25 @@ _doc(_T + "cholesky", """
 
     torch's deprecated Tensor.cholesky: linalg.cholesky(self, upper=upper).
     """)
-_NEW_NOTE = "pynn: device and requires_grad are accepted and not applied yet (the result is on the cpu, requires_grad=False)."
+_NEW_NOTE = "The device is self's unless given."
 for _n, _what in (("new_zeros", "filled with 0"), ("new_ones", "filled with 1"), ("new_empty", "uninitialised")):
     _doc(_T + _n, f"""
-        {_n}(*size, dtype=None, device=None, requires_grad=False) -> Tensor
+        {_n}(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False) -> Tensor
 
         Returns a tensor of shape size {_what}, with self's dtype unless given. {_NEW_NOTE}
         """)
 _doc(_T + "new_full", f"""
-    new_full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor
+    new_full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False) -> Tensor
 
     Returns a tensor of shape size filled with fill_value, with self's dtype unless given. {_NEW_NOTE}
     """)
 _doc(_T + "new_tensor", f"""
-    new_tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor
+    new_tensor(data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False) -> Tensor
 
     Returns a new tensor copied from data, with self's dtype unless given. {_NEW_NOTE}
     """)
 
 # ------------------------------------------------------------------------------------------ pynn notes
-_OUT_IGNORED = ("addbmm", "addcdiv", "addcmul", "addmv", "addr", "bernoulli", "det", "fmin", "inverse", "lerp",
-                "multinomial", "nan_to_num", "slogdet")
-for _n in _OUT_IGNORED:
-    _DOCS["pynn." + _n] += "\n\npynn: out= is accepted but not written; use the returned tensor."
-for _n in ("cholesky", "cross", "eigh", "eigvalsh", "matmul", "matrix_norm", "multi_dot", "norm", "qr", "solve", "svd",
-           "svdvals", "vecdot", "vector_norm"):
-    _DOCS["pynn.linalg." + _n] += "\n\npynn: out= is accepted but not written; use the returned tensor."
-_DOCS[_F + "normalize"] += "\n\npynn: out= is accepted but not written; use the returned tensor."
 for _n in ("uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
            "sparse_"):
     _DOCS[_I + _n] += "\n\npynn: generator is accepted and not used; the draws come from the global stream " \

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _C
 from ._C import Tensor
+from ._out import supports_out
 
 
 def _full_like(t, v):
@@ -379,11 +380,13 @@ def cross(input: Tensor, other: Tensor, dim: Optional[int] = None) -> Tensor:
 
 
 # ------------------------------------------------------------------------------------------ arithmetic
+@supports_out
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     prod = tensor1 * tensor2
     return input + (prod if value == 1 else prod * value)
 
 
+@supports_out
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=None) -> Tensor:
     if not tensor1.is_floating_point() and not tensor2.is_floating_point():
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
@@ -396,6 +399,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1, out=Non
     return input + (q if value == 1 else q * value)
 
 
+@supports_out
 def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     if input.dtype != end.dtype:
         raise RuntimeError(f"expected dtype {input.dtype} for `end`, but got dtype {end.dtype}")
@@ -408,15 +412,18 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     return end - (end - input) * (1 - w)
 
 
+@supports_out
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     p = _C.mv(mat, vec)
     return _scaled_sum(input, p, beta, alpha)
 
 
+@supports_out
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     return _scaled_sum(input, _C.outer(vec1, vec2), beta, alpha)
 
 
+@supports_out
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     return _scaled_sum(input, _C.bmm(batch1, batch2).sum(0), beta, alpha)
 
@@ -440,6 +447,7 @@ def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     return logaddexp(input * ln2, other * ln2) / ln2
 
 
+@supports_out
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: Optional[float] = None, neginf: Optional[float] = None,
                *, out=None) -> Tensor:
     if not input.is_floating_point():
@@ -812,6 +820,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
 
 
 # ------------------------------------------------------------------------------------------ sampling
+@supports_out
 def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
     prob = input if p is None else _full_like(input, p)
     if prob.numel() and ((prob < 0).any().item() or (prob > 1).any().item()):
@@ -826,6 +835,7 @@ def _rand_like(t: Tensor, generator=None) -> Tensor:
     return rand(*t.shape, dtype=dt, generator=generator) if generator is not None else rand(*t.shape, dtype=dt)
 
 
+@supports_out
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None, out=None) -> Tensor:
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
@@ -901,6 +911,7 @@ def _install(module) -> None:
 
 
 # ------------------------------------------------------------------------------------------ NaN-ignoring extremes
+@supports_out
 def fmax(input, other, *, out=None) -> Tensor:
     """max ignoring NaN; the gradient goes to input where input >= other or other is NaN (ties included), as in
     torch."""
@@ -908,6 +919,7 @@ def fmax(input, other, *, out=None) -> Tensor:
     return _C.where(take_a, input, other)
 
 
+@supports_out
 def fmin(input, other, *, out=None) -> Tensor:
     take_a = _C.logical_or(input <= other, _C.isnan(_as_tensor(other, input)))
     return _C.where(take_a, input, other)

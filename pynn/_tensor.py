@@ -119,25 +119,26 @@ def _format(self, spec):
 
 
 def _new_factory(fill):
-    def new(self, *size, dtype=None, device=None, requires_grad=False):
-        from . import _factories
-
+    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         shape = size[0] if len(size) == 1 and not isinstance(size[0], builtins.int) else size
-        return _factories._filled(shape, fill, dtype or self.dtype)
+        return _new_full(self, shape, fill, dtype=dtype, device=device, requires_grad=requires_grad)
 
     return new
 
 
-def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+# torch's new_*: dtype and device default to self's.
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     from . import _factories
 
-    return _factories._filled(size, fill_value, dtype or self.dtype)
+    return _factories.full(tuple(size), fill_value, dtype=dtype or self.dtype,
+                           device=self.device if device is None else device, requires_grad=requires_grad)
 
 
-def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
     from . import _factories
 
-    return _factories.tensor(data, dtype=dtype or self.dtype)
+    return _factories.tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                             requires_grad=requires_grad)
 
 
 def _apply_(self, fn):

@@ -516,8 +516,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Option
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    from ._out import write_out
+
     denom = input.norm(p, dim, True).clamp_min(eps).expand_as(input)
-    return input / denom
+    return write_out(input / denom, out, "normalize")
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

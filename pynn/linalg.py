@@ -8,6 +8,7 @@ from typing import Optional, Sequence, Union
 
 from . import _C
 from ._C import Tensor
+from ._out import supports_out
 
 
 def _full_like(t, v):
@@ -34,6 +35,7 @@ svd_result = namedtuple("svd", ["U", "S", "Vh"])
 inv_ex_result = namedtuple("inv_ex", ["inverse", "info"])
 
 
+@supports_out
 def inv(A: Tensor, *, out=None) -> Tensor:
     return _C._linalg_inv(A)
 
@@ -42,46 +44,57 @@ def inv_ex(A: Tensor, *, check_errors: bool = False):
     return inv_ex_result(_C._linalg_inv(A), _zeros_like(A.sum((-2, -1))).int())
 
 
+@supports_out
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     return _C._linalg_solve(A, B, left)
 
 
+@supports_out
 def det(A: Tensor, *, out=None) -> Tensor:
     return _C._linalg_det(A)
 
 
+@supports_out
 def slogdet(A: Tensor, *, out=None):
     return slogdet_result(*_C._linalg_slogdet(A))
 
 
+@supports_out
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     return _C._linalg_cholesky(A, upper)
 
 
+@supports_out
 def qr(A: Tensor, mode: str = "reduced", *, out=None):
     return qr_result(*_C._linalg_qr(A, mode))
 
 
+@supports_out
 def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     return eigh_result(*_C._linalg_eigh(A, UPLO))
 
 
+@supports_out
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     return _C._linalg_eigvalsh(A, UPLO)
 
 
+@supports_out
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     return svd_result(*_C._linalg_svd(A, full_matrices))
 
 
+@supports_out
 def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     return _C._linalg_svdvals(A)
 
 
+@supports_out
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     return _C.matmul(input, other)
 
 
+@supports_out
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
     return (x * y).sum(dim)
 
@@ -90,11 +103,13 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     return _C.diagonal(A, offset, dim1, dim2)
 
 
+@supports_out
 def cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
     from ._surface_ops import cross as _cross
     return _cross(input, other, dim=dim)
 
 
+@supports_out
 def multi_dot(tensors: Sequence[Tensor], *, out=None) -> Tensor:
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
@@ -112,6 +127,7 @@ def _dims(dim, ndim: int):
     return tuple(dim)
 
 
+@supports_out
 def vector_norm(x: Tensor, ord: Union[int, float] = 2, dim=None, keepdim: bool = False, *, dtype=None,
                 out=None) -> Tensor:
     if not x.is_floating_point():
@@ -159,6 +175,7 @@ def _amin(x: Tensor, dims, keepdim: bool) -> Tensor:
     return _C.amin(x, dims if dims is not None else tuple(range(x.dim())), keepdim)
 
 
+@supports_out
 def matrix_norm(A: Tensor, ord: Union[int, float, str] = "fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None,
                 out=None) -> Tensor:
     if A.dim() < 2:
@@ -201,6 +218,7 @@ def matrix_norm(A: Tensor, ord: Union[int, float, str] = "fro", dim=(-2, -1), ke
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
+@supports_out
 def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     if dim is not None and not isinstance(dim, int):
         dim = tuple(dim)

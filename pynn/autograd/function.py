@@ -10,6 +10,7 @@ import functools
 from typing import Any, Tuple
 
 from .. import _C
+from . import no_grad
 
 
 def _tensor_class():
@@ -93,7 +94,7 @@ class Function(metaclass=_FunctionMeta):
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         uses_setup_context = cls.setup_context is not Function.setup_context
-        with _NoGrad():
+        with no_grad():
             if uses_setup_context:
                 output = cls.forward(*args, **kwargs)
             else:
@@ -153,23 +154,13 @@ class Function(metaclass=_FunctionMeta):
         return tuple(outputs) if is_tuple else outputs[0]
 
 
-class _NoGrad:
-    def __enter__(self):
-        self._prev = _C.is_grad_enabled()
-        _C._set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        _C._set_grad_enabled(self._prev)
-        return False
-
-
 def once_differentiable(fn):
     """Runs backward with grad mode off: its result carries no history, so a double backward through it finds
     no graph (torch raises there; here the gradients are simply not differentiable)."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
-        with _NoGrad():
+        with no_grad():
             return fn(ctx, *args)
 
     return wrapper
