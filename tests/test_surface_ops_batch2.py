@@ -326,6 +326,22 @@ def test_histogram(dtype):
                 lambda: torch.histogram(T(x), bins=T(edges.astype("float64" if dtype == "float32" else "float32"))))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_histogram_values_on_and_beside_edges(dtype):
+    # evenly spaced bins take the arithmetic path with a local search: the same bins as torch's given the same
+    # edges (pynn.linspace and torch.linspace may differ by an ulp, so torch gets pynn's edges as a tensor)
+    for nb in (1, 7, 100, 257):
+        x = (rng.standard_normal(5000) * 30).astype(dtype)
+        lo, hi = float(x.min()), float(x.max())
+        e = pynn.linspace(lo, hi, nb + 1, dtype=getattr(pynn, dtype)).numpy()
+        x[:nb + 1] = e
+        x[nb + 1:2 * nb + 2] = np.nextafter(e, np.inf).astype(dtype)
+        x[2 * nb + 2:3 * nb + 3] = np.nextafter(e, -np.inf).astype(dtype)
+        h, edges = pynn.histogram(P(x), nb, range=(lo, hi))
+        np.testing.assert_array_equal(edges.numpy(), e)
+        close(h, torch.histogram(T(x), bins=T(e))[0])
+
+
 def test_trapezoid_renorm():
     y = rng.standard_normal((3, 6))
     xs = np.sort(rng.random(6))
