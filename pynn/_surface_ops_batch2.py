@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _C
 from ._C import Tensor
+from ._out import supports_out
 
 _pyint, _pyfloat, _pybool = builtins.int, builtins.float, builtins.bool
 _c_round = _C.round
@@ -57,6 +58,7 @@ def _float_of(x: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------------------------------ rounding, signs
+@supports_out
 def round(input: Tensor, *, decimals: int = 0, out=None) -> Tensor:  # noqa: A001
     if decimals == 0:
         return _c_round(input)
@@ -341,6 +343,7 @@ def is_nonzero(input: Tensor) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ factories
+@supports_out
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
     f = _factories()
@@ -458,6 +461,7 @@ def corrcoef(input: Tensor) -> Tensor:
 histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
 
 
+@supports_out
 def histogram(input: Tensor, bins=100, *, range=None, weight: Optional[Tensor] = None,  # noqa: A002
               density: bool = False, out=None):
     if not input.is_floating_point():
@@ -767,6 +771,7 @@ def _check_scatter_reduce(input, dim, index, src, reduce):
     return _wrap(dim, input.dim(), "scatter_reduce")
 
 
+@supports_out
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True, out=None) -> Tensor:
     global _ScatterReduce

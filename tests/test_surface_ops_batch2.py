@@ -159,6 +159,26 @@ def test_round_decimals(decimals, dtype):
     close(pynn.special.round(P(x), decimals=decimals), torch.special.round(T(x), decimals=decimals))
 
 
+def test_out_arguments_are_written():
+    x = np.array([1.234, -5.678])
+    o, ot = pynn.empty(2, dtype=pynn.float64), torch.empty(2, dtype=torch.float64)
+    assert pynn.round(P(x), decimals=1, out=o) is o
+    torch.round(T(x), decimals=1, out=ot)
+    close(o, ot)
+    o, ot = pynn.empty(4), torch.empty(4)
+    pynn.logspace(0, 2, 4, out=o), torch.logspace(0, 2, 4, out=ot)
+    close(o, ot)
+    o, ot = pynn.empty(3, dtype=pynn.float64), torch.empty(3, dtype=torch.float64)
+    pynn.scatter_reduce(P(np.zeros(3)), 0, P([0, 0, 2]), P([1.0, 2.0, 3.0]), "amax", out=o)
+    torch.scatter_reduce(T(np.zeros(3)), 0, T([0, 0, 2]), T([1.0, 2.0, 3.0]), "amax", out=ot)
+    close(o, ot)
+    h, e = pynn.empty(3, dtype=pynn.float64), pynn.empty(4, dtype=pynn.float64)
+    ht, et = torch.empty(3, dtype=torch.float64), torch.empty(4, dtype=torch.float64)
+    pynn.histogram(P(x), 3, out=(h, e)), torch.histogram(T(x), 3, out=(ht, et))
+    close(h, ht)
+    close(e, et)
+
+
 def test_round_decimals_grad_and_int():
     x = pynn.tensor([1.26, -3.14159], dtype=pynn.float64, requires_grad=True)
     pynn.round(x, decimals=1).sum().backward()
