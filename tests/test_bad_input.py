@@ -228,8 +228,6 @@ INT_LOSSES = {"huber_loss", "smooth_l1_loss", "kl_div", "l1_loss", "mse_loss"}
 KNOWN_GAPS = {
     ("prod", "ok", "TypeError"): "prod(dim=None) reduces all (torch: TypeError)",
     ("squeeze", "ok", "TypeError"): "squeeze(dim=None) squeezes every dim (torch: TypeError)",
-    ("pow", "RuntimeError", "ok"): "integer tensor ** negative integer tensor: csrc/cpu/elementwise.cpp's power() "
-                                   "raises where torch gives 0 (1 and -1 for bases 1 and -1)",
     ("squeeze", "ok", "RuntimeError"): "squeeze with a repeated dim",
     ("randperm_shape", "ok", "NotImplementedError"): "randperm(dtype=bool) is computed (torch refuses)",
     ("take_along_dim", "RuntimeError", "ok"): "take_along_dim broadcasting an empty dim against the index",

@@ -781,3 +781,14 @@ def test_unary_dtype_support_matches_torch(name, dtype, inplace):
     else:
         assert p[0] == t[0]
         np.testing.assert_allclose(np.array(p[1], dtype=float), np.array(t[1], dtype=float), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_integer_pow_negative_tensor_exponent_truncates_like_torch(dtype):
+    base = [2, 1, -1, -1, 0, 3, -5]
+    exp = [-1, -2, -3, -4, -1, 0, 2]
+    p = pynn.tensor(base, dtype=getattr(pynn, dtype)) ** pynn.tensor(exp, dtype=getattr(pynn, dtype))
+    t = torch.tensor(base, dtype=getattr(torch, dtype)) ** torch.tensor(exp, dtype=getattr(torch, dtype))
+    assert p.tolist() == t.tolist()
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        pynn.tensor([2, 3]) ** -1
