@@ -1853,8 +1853,6 @@ _doc(_T + "random_", """
     Fills self in place with integers drawn uniformly from [from, to): random_(to) means [0, to), random_() the
     whole range the dtype represents exactly. torch's keyword from= is accepted as well as from_=.
     """)
-for _n in ("histogram", "logspace", "round", "scatter_reduce"):
-    _DOCS["pynn." + _n] += "\n\npynn: out= is accepted but not written; use the returned tensor."
 # ------------------------------------------------------------------------------------------ pynn.special
 _S = "pynn.special."
 for _n, _what in (("digamma", "digamma (psi) function, the derivative of lgamma"), ("psi", "digamma function"),
