@@ -17,6 +17,14 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """clone(input, *, memory_format=None) -> Tensor
+
+    A copy of input with its own storage, recorded by autograd (the gradient flows back to input).
+    memory_format is accepted for torch's signature; the copy is contiguous."""
+    return input.clone()
+
+
 def get_default_dtype():
     return _C.float32
 

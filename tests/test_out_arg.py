@@ -91,3 +91,12 @@ def test_numel_and_is_floating_point_take_input_keyword():
     for L in (pynn, torch):
         assert L.numel(input=L.ones(2, 3)) == 6
         assert L.is_floating_point(input=L.ones(1))
+
+
+def test_module_level_clone_records_autograd():
+    for L in (pynn, torch):
+        x = L.tensor(V, requires_grad=True)
+        y = L.clone(x)
+        assert y.data_ptr() != x.data_ptr()
+        (y * 2).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), 2 * np.ones(3))
