@@ -6,7 +6,7 @@
 - conv3d 16->16 3x3x3 padding 1 forward on (4, 16, 16, 16, 16): GFLOP/s
 - avg_pool2d 2x2, bilinear 2x upsampling and reflect padding by 2 on (16, 64, 28, 28) forward: ms
 - one Adam training step of the CIFAR-style CNN (Conv 3->32->64->128 3x3 padding 1, ReLU, MaxPool 2 after each,
-  Linear 2048->512->10, CrossEntropyLoss) at batch 32: ms
+  Linear 2048->512->10, CrossEntropyLoss) at batch 32 and 128: ms
 The libraries alternate (interleaved rounds) and each figure is a median; at 1 and 2 threads (or --threads N);
 writes benchmarks/results/conv.json.
 Run: python benchmarks/bench_conv.py [--threads N]
@@ -46,7 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     args = parser.parse_args()
-    results = {"load_average_start": os.getloadavg()[0]}
+    # OpenBLAS reads OPENBLAS_CORETYPE at load: Haswell there means AVX2 GEMM kernels even on an AVX-512 core.
+    results = {"load_average_start": os.getloadavg()[0], "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
     for threads in args.threads:
         results[f"threads_{threads}"] = run(threads)
     results["load_average_end"] = os.getloadavg()[0]
@@ -131,25 +132,26 @@ def run(threads: int) -> dict:
 
     ref = cnn(torch)
     weights = {k: v.detach().numpy().copy() for k, v in ref.state_dict().items()}
-    xb = rng.standard_normal((32, 3, 32, 32)).astype(np.float32)
-    yb = rng.integers(0, 10, 32)
+    for batch in (32, 128):
+        xb = rng.standard_normal((batch, 3, 32, 32)).astype(np.float32)
+        yb = rng.integers(0, 10, batch)
 
-    def make_step(lib):
-        model = cnn(lib)
-        model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
-        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
-        crit = lib.nn.CrossEntropyLoss()
-        xt, yt = lib.tensor(xb), lib.tensor(yb)
+        def make_step(lib, xb=xb, yb=yb):
+            model = cnn(lib)
+            model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+            opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+            crit = lib.nn.CrossEntropyLoss()
+            xt, yt = lib.tensor(xb), lib.tensor(yb)
 
-        def step():
-            opt.zero_grad()
-            crit(model(xt), yt).backward()
-            opt.step()
+            def step():
+                opt.zero_grad()
+                crit(model(xt), yt).backward()
+                opt.step()
 
-        return step
+            return step
 
-    ms = interleaved(make_step, libs)
-    results["cnn_adam_step_b32"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
+        ms = interleaved(make_step, libs)
+        results[f"cnn_adam_step_b{batch}"] = {"ms": ms, "pynn_over_torch_time": ms["pynn"] / ms["torch"]}
     return results
 
 
