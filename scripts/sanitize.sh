@@ -46,6 +46,7 @@ TESTS=${PYNN_SANITIZE_TESTS:-"test_bad_input.py test_overflow.py test_errors.py 
 test_autograd_inplace_views.py test_tensor_api.py test_review_defects.py"}
 echo "== pytest under ASan+UBSan: $TESTS"
 cd tests
+# -s: pytest captures fd 2, and a sanitizer's report written there died unseen with the aborted process.
 # shellcheck disable=SC2086  # TESTS is a list of file names
 LD_PRELOAD="$PRELOAD" PYTHONPATH="$PKG" PYNN_NUM_THREADS=2 \
-  python3 -m pytest -q -p no:cacheprovider -x $TESTS
+  python3 -m pytest -q -s -p no:cacheprovider -x $TESTS
