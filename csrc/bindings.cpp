@@ -214,7 +214,9 @@ py::array to_numpy(const Tensor& t) {
                   " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   std::vector<py::ssize_t> shape(t->sizes().begin(), t->sizes().end());
   std::vector<py::ssize_t> strides;
-  for (int64_t s : t->strides()) strides.push_back(s * static_cast<int64_t>(t->itemsize()));
+  // An empty tensor's strides may be huge (zeros(0, 2**62)); numpy reads no element, so they are 0 there.
+  const bool empty = t->numel() == 0;
+  for (int64_t s : t->strides()) strides.push_back(empty ? 0 : s * static_cast<int64_t>(t->itemsize()));
   // The capsule owns a reference to the storage, so the array outlives the tensor safely.
   auto* keep = new std::shared_ptr<Storage>(t->storage());
   py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
