@@ -7,7 +7,6 @@ Writes benchmarks/results/surface_batch2.json. Run: python benchmarks/bench_surf
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -15,7 +14,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import interleaved  # noqa: E402
+from timing import interleaved, library_pair  # noqa: E402
 
 
 def cases(lib):
@@ -44,16 +43,7 @@ def cases(lib):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--min-time", type=float, default=0.2)
-    args = ap.parse_args()
-    import pynn
-    import torch
-    pynn.set_num_threads(args.threads)
-    torch.set_num_threads(args.threads)
-    load0 = os.getloadavg()[0]
+    args, pynn, torch, load0 = library_pair(default_rounds=3)
     pc, tc = cases(pynn), cases(torch)
     rows = {}
     for name in pc:

@@ -120,3 +120,21 @@ class Workload:
     gflop: Optional[float] = None  # work of one step, for GFLOP/s
     note: str = ""
     tags: List[str] = field(default_factory=list)
+
+
+def library_pair(default_rounds: int):
+    """The per-op scripts' shared command line (--rounds, --threads, --min-time), with pynn and torch imported
+    and both set to that thread count. Returns (args, pynn, torch, 1-minute load average at start)."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=default_rounds)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--min-time", type=float, default=0.2)
+    args = ap.parse_args()
+    import pynn
+    import torch
+
+    pynn.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    return args, pynn, torch, os.getloadavg()[0]
