@@ -178,3 +178,11 @@ def test_kl_div_gradient_matches_torch():
         grads.append((x.grad.numpy().copy(), t.grad.numpy().copy()))
     np.testing.assert_allclose(grads[0][0], grads[1][0])
     np.testing.assert_allclose(grads[0][1], grads[1][1])
+
+
+def test_contiguous_strides_are_overflow_checked_for_every_tensor():
+    # an empty tensor whose contiguous strides would wrap int64: torch's error, never a wrapped stride
+    for lib in (pynn, torch):
+        with pytest.raises(RuntimeError, match="Stride calculation overflowed"):
+            lib.empty(0, 2**62, 2**62)
+    assert pynn.empty(0, 2**31, 2**31).stride() == torch.empty(0, 2**31, 2**31).stride()

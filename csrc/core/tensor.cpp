@@ -59,7 +59,9 @@ Dims contiguous_strides(const Dims& sizes) {
   int64_t acc = 1;
   for (int i = sizes.size() - 1; i >= 0; --i) {
     s[i] = acc;
-    acc *= sizes[i] > 1 ? sizes[i] : 1;
+    // Checked even for empty tensors (zeros(0, 2**62, 2**62)): a wrapped stride is undefined behaviour.
+    if (i > 0 && __builtin_mul_overflow(acc, sizes[i] > 1 ? sizes[i] : int64_t(1), &acc))
+      throw std::runtime_error("Stride calculation overflowed");
   }
   return s;
 }
