@@ -27,6 +27,11 @@ from ._C import Tensor, device, dtype  # noqa: E402
 from ._C import *  # noqa: E402,F401,F403
 from . import _tensor  # noqa: E402,F401  (adds the Python-side Tensor methods)
 from ._tensor import Size  # noqa: E402
+from . import _memory_format  # noqa: E402
+from ._memory_format import (  # noqa: E402,F401
+    channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format,
+)
+_memory_format._install()
 from ._factories import (  # noqa: E402,F401
     arange, as_tensor, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand, rand_like,
     randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,

@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from . import _C
+from . import _C, _memory_format
 from ._C import Tensor
 
 _NUMPY_DTYPES = {
@@ -110,7 +110,14 @@ def empty(*size_args, size=None, out=None, dtype=None, layout=None, device=None,
           memory_format=None):
     dev = _check_device(device)
     dtype = dtype if dtype is not None else _C.float32
-    return _finish(_C._empty(_shape(size_args, size), dtype, dev), requires_grad, out)
+    shape = _shape(size_args, size)
+    if memory_format is not None and memory_format is not _memory_format.contiguous_format:
+        if memory_format is _memory_format.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the empty operator")
+        empty_shaped = _C._empty(shape, dtype, dev)  # the format's rank check needs a tensor of that shape
+        order = _memory_format.dim_order(empty_shaped, memory_format, "empty")
+        return _finish(_memory_format.laid_out(lambda s: _C._empty(s, dtype, dev), shape, order), requires_grad, out)
+    return _finish(_C._empty(shape, dtype, dev), requires_grad, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -126,25 +133,42 @@ def _like(t, dtype):
     return dtype if dtype is not None else t.dtype
 
 
+def _like_layout(t, memory_format, op: str, make):
+    """make(shape) -> a fresh tensor; the *_like result laid out as memory_format says (default preserve_format:
+    the input's dimension order when it is dense, as torch)."""
+    if t.dim() <= 1 or ((memory_format is None or memory_format is _memory_format.preserve_format)
+                        and _memory_format.row_major_is_contiguous(t)):
+        return make(list(t.shape))
+    order = _memory_format.dim_order(t, memory_format, op)
+    return _memory_format.laid_out(make, list(t.shape), order)
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _tensor_arg("zeros_like", input)
-    return _finish(_filled(input.shape, 0, _like(input, dtype), _check_device(device, input.device)), requires_grad)
+    dev = _check_device(device, input.device)
+    return _finish(_like_layout(input, memory_format, "zeros_like", lambda s: _filled(s, 0, _like(input, dtype), dev)),
+                   requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _tensor_arg("ones_like", input)
-    return _finish(_filled(input.shape, 1, _like(input, dtype), _check_device(device, input.device)), requires_grad)
+    dev = _check_device(device, input.device)
+    return _finish(_like_layout(input, memory_format, "ones_like", lambda s: _filled(s, 1, _like(input, dtype), dev)),
+                   requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _tensor_arg("empty_like", input)
-    return _finish(_C._empty(list(input.shape), _like(input, dtype), _check_device(device, input.device)), requires_grad)
+    dev = _check_device(device, input.device)
+    return _finish(_like_layout(input, memory_format, "empty_like", lambda s: _C._empty(s, _like(input, dtype), dev)),
+                   requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _tensor_arg("full_like", input)
     dev = _check_device(device, input.device)
-    return _finish(_filled(input.shape, fill_value, _like(input, dtype), dev), requires_grad)
+    make = lambda s: _filled(s, fill_value, _like(input, dtype), dev)  # noqa: E731
+    return _finish(_like_layout(input, memory_format, "full_like", make), requires_grad)
 
 
 def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -169,14 +193,16 @@ def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=No
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _tensor_arg("rand_like", input)
-    return rand(list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device),
-                requires_grad=requires_grad)
+    dev = _check_device(device, input.device)
+    return _finish(_like_layout(input, memory_format, "rand_like", lambda s: rand(s, dtype=_like(input, dtype), device=dev)),
+                   requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     _tensor_arg("randn_like", input)
-    return randn(list(input.shape), dtype=_like(input, dtype), device=_check_device(device, input.device),
-                 requires_grad=requires_grad)
+    dev = _check_device(device, input.device)
+    make = lambda s: randn(s, dtype=_like(input, dtype), device=dev)  # noqa: E731
+    return _finish(_like_layout(input, memory_format, "randn_like", make), requires_grad)
 
 
 def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):

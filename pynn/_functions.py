@@ -20,9 +20,9 @@ def numel(input: Tensor) -> int:
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
     """clone(input, *, memory_format=None) -> Tensor
 
-    A copy of input with its own storage, recorded by autograd (the gradient flows back to input).
-    memory_format is accepted for torch's signature; the copy is contiguous."""
-    return input.clone()
+    A copy of input with its own storage, recorded by autograd (the gradient flows back to input), laid out
+    as memory_format asks (preserve_format, the default: input's dimension order when it is dense)."""
+    return input.clone(memory_format=memory_format)
 
 
 def get_default_dtype():

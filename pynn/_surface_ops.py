@@ -728,7 +728,7 @@ def nanquantile(input: Tensor, q, dim: Optional[int] = None, keepdim: bool = Fal
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
            dim: Optional[int] = None):
     if dim is not None:
-        raise NotImplementedError("pynn.unique(dim=...) is not implemented; unique over all elements is")
+        return _unique_dim(input, dim, True, return_inverse, return_counts, "unique")
     x = input.reshape(-1)
     s, order = _C.sort(x, 0, False, stable=True)
     return _unique_sorted(s, order, input.shape, return_inverse, return_counts)
@@ -742,11 +742,19 @@ def _unique_sorted(s: Tensor, order: Optional[Tensor], shape, return_inverse: bo
     else:
         flags = _C.cat([_ones_like(s.narrow(0, 0, 1)).to(_C.bool), _C.ne(s.narrow(0, 1, n - 1), s.narrow(0, 0, n - 1))], 0)
         vals = s[flags]
+    return _with_groups(vals, flags, order, shape, return_inverse, return_counts)
+
+
+def _with_groups(vals: Tensor, flags: Tensor, order: Optional[Tensor], inverse_shape, return_inverse: bool,
+                 return_counts: bool):
+    """vals plus, as asked, each element's group (in the input's order) and each group's size; flags marks the
+    first element of every group in the (sorted) sequence, order maps that sequence back to the input."""
+    n = flags.shape[0]
     out = [vals]
     if return_inverse:
         group = flags.to(_C.int64).cumsum(0) - 1
         inv = group if order is None else _C.scatter(_zeros_like(group), 0, order, group)
-        out.append(inv.reshape(shape))
+        out.append(inv.reshape(inverse_shape))
     if return_counts:
         starts = _C.nonzero(flags).reshape(-1)
         from ._factories import tensor
@@ -755,10 +763,39 @@ def _unique_sorted(s: Tensor, order: Optional[Tensor], shape, return_inverse: bo
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def _unique_dim(input: Tensor, dim: int, sort: bool, return_inverse: bool, return_counts: bool, name: str):
+    """Unique slices along dim: the slices are flattened to rows, sorted lexicographically (one stable sort
+    per column, last column first) when asked, and a row starts a group where it differs from the previous."""
+    if input.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = _wrap(dim, input.dim(), name)
+    n = input.shape[d]
+    rest = list(input.shape[:d]) + list(input.shape[d + 1:])
+    if n == 0:
+        from ._factories import tensor
+        return _with_groups(input.clone(), tensor([], dtype=_C.bool), None, (0,), return_inverse, return_counts)
+    if 0 in rest:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    rows = movedim(input, d, 0).reshape(n, -1)
+    order = None
+    if sort and n > 1:
+        from ._factories import arange
+        order = arange(n)
+        for c in builtins.reversed(builtins.range(rows.shape[1])):
+            perm = _C.argsort(rows.select(1, c).index_select(0, order), 0, False, stable=True)
+            order = order.index_select(0, perm)
+        rows = rows.index_select(0, order)
+    from ._factories import tensor
+    differs = _C.ne(rows.narrow(0, 1, n - 1), rows.narrow(0, 0, n - 1)).any(1)
+    flags = _C.cat([tensor([True]), differs], 0)
+    vals = movedim(rows[flags].reshape([-1] + rest), 0, d)
+    return _with_groups(vals, flags, order, (n,), return_inverse, return_counts)
+
+
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
                        dim: Optional[int] = None):
     if dim is not None:
-        raise NotImplementedError("pynn.unique_consecutive(dim=...) is not implemented; over all elements is")
+        return _unique_dim(input, dim, False, return_inverse, return_counts, "unique_consecutive")
     return _unique_sorted(input.reshape(-1), None, input.shape, return_inverse, return_counts)
 
 

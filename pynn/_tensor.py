@@ -27,12 +27,13 @@ _C._set_size_type(Size)
 
 
 def _parse_to(args, kwargs):
-    """Tensor.to(dtype) / to(device) / to(device, dtype) / to(tensor) / to(dtype=..., device=...)."""
+    """Tensor.to(dtype) / to(device) / to(device, dtype) / to(tensor) / to(dtype=..., device=...); returns
+    (dtype, device, copy, memory_format)."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
@@ -46,11 +47,16 @@ def _parse_to(args, kwargs):
             pass  # non_blocking positional
         else:
             raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
-    return dtype, device, copy
+    return dtype, device, copy, memory_format
 
 
 def _to(self, *args, **kwargs):
-    dtype, device, copy = _parse_to(args, dict(kwargs))
+    dtype, device, copy, memory_format = _parse_to(args, dict(kwargs))
+    if memory_format is not None:
+        from ._memory_format import to_format
+
+        converted = _to(self, dtype=dtype, device=device, copy=copy)
+        return to_format(converted, memory_format)
     t = self
     if device is not None:
         dev = _C.device(device) if not isinstance(device, _C.device) else device

@@ -30,6 +30,8 @@ void record_reshape(const Tensor& x, const Tensor& out, const char* name);
 void record_permute(const Tensor& x, const Tensor& out, const std::vector<int64_t>& dims, const char* name);
 void record_expand(const Tensor& x, const Tensor& out);
 // Views that pick a subset of x: the gradient is g written into zeros through the same view.
+// as_strided: its gradient accumulates where the view overlaps itself and honours storage offsets.
+void record_as_strided(const Tensor& x, const Tensor& out, const Dims& sizes, const Dims& strides, int64_t offset);
 void record_subview(const Tensor& x, const Tensor& out, std::function<Tensor(const Tensor&)> replay, const char* name);
 
 // linalg

@@ -1,11 +1,15 @@
 // Backward of view ops: reshape-like, permutations, expand, and sub-views (narrow, select, slice...).
 // Every recorded view also learns how to replay itself from its base (set_view), for in-place ops on it.
+#include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "autograd/functions.h"
 #include "autograd/functions_common.h"
 #include "autograd/grad_mode.h"
 #include "core/shape.h"
+#include "ops/indexing.h"
 
 namespace pynn {
 namespace autograd {
@@ -68,6 +72,62 @@ Tensor permute_view(const Tensor& b, const std::vector<int64_t>& dims, const std
   return out;
 }
 
+// The storage position of every element of a geometry, relative to `rel`: an int64 tensor shaped `sizes`.
+Tensor storage_positions(const Dims& sizes, const Dims& strides, int64_t rel, Device device) {
+  Tensor pos = full(Dims{}, Scalar(rel), ScalarType::Int64, device);
+  const int n = static_cast<int>(sizes.size());
+  for (int k = 0; k < n; ++k) {
+    std::vector<int64_t> shape(n, 1);
+    shape[k] = sizes[k];
+    Tensor step = arange(Scalar(int64_t(0)), Scalar(sizes[k]), Scalar(int64_t(1)), ScalarType::Int64, device);
+    pos = add(pos, mul(reshape(step, shape), wrap_scalar(Scalar(strides[k]))));
+  }
+  return contiguous(expand(pos, sizes.vec()));
+}
+
+// True when two elements of the geometry share a storage position (torch's as_strided backward then
+// averages the gradient over the repeats).
+bool overlaps_itself(const Dims& sizes, const Dims& strides) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of the dims that move
+  for (int i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) return false;
+    if (sizes[i] > 1) dims.emplace_back(strides[i], sizes[i]);
+  }
+  std::sort(dims.begin(), dims.end());
+  int64_t span = 0;  // the largest position reached by the smaller-stride dims
+  for (const auto& [stride, size] : dims) {
+    if (stride <= span) return true;
+    span += (size - 1) * stride;
+  }
+  return false;
+}
+
+// as_strided's gradient as torch defines it: g scatter-added into the storage the view reads (overlapping
+// outputs accumulate), then read back through the input's own geometry, storage offsets included.
+struct AsStridedBackward : Node {
+  Dims in_sizes, in_strides, out_sizes, out_strides;
+  int64_t in_offset = 0, out_offset = 0;
+  ScalarType dtype = ScalarType::Float32;
+  std::string name() const override { return "AsStridedBackward0"; }
+  std::vector<Tensor> apply(const Tensor& g) override {
+    const int64_t base = std::min(in_offset, out_offset);
+    const int64_t extent = std::max(required_storage_elems(in_sizes, in_strides, in_offset),
+                                    required_storage_elems(out_sizes, out_strides, out_offset)) - base;
+    Tensor flat = full(Dims{extent}, Scalar(0.0), g->dtype(), g->device());
+    Tensor out_pos = reshape(storage_positions(out_sizes, out_strides, out_offset - base, g->device()), {-1});
+    flat = scatter_add(flat, 0, out_pos, reshape(contiguous(g), {-1}));
+    Tensor in_pos = reshape(storage_positions(in_sizes, in_strides, in_offset - base, g->device()), {-1});
+    Tensor gi = gather(flat, 0, in_pos);
+    if (overlaps_itself(in_sizes, in_strides)) {
+      Tensor ones = full(in_pos->sizes(), Scalar(1.0), g->dtype(), g->device());
+      Tensor repeats = scatter_add(full(Dims{extent}, Scalar(0.0), g->dtype(), g->device()), 0, in_pos, ones);
+      gi = div(gi, gather(repeats, 0, in_pos));
+    }
+    gi = reshape(gi, in_sizes.vec());
+    return {gi->dtype() == dtype ? gi : to_dtype(gi, dtype)};
+  }
+};
+
 }  // namespace
 
 Tensor write_through_view(const Tensor& buffer, const ViewReplay& replay, const Tensor& g) {
@@ -113,6 +173,19 @@ void record_expand(const Tensor& x, const Tensor& out) {
   node->info = InputInfo(x);
   record(node, {&x}, out);
   set_view(out, x, [sizes = out->sizes().vec()](const Tensor& b) { return expand(b, sizes); });
+}
+
+void record_as_strided(const Tensor& x, const Tensor& out, const Dims& sizes, const Dims& strides, int64_t offset) {
+  auto node = std::make_shared<AsStridedBackward>();
+  node->in_sizes = x->sizes();
+  node->in_strides = x->strides();
+  node->in_offset = x->offset();
+  node->out_sizes = sizes;
+  node->out_strides = strides;
+  node->out_offset = offset;
+  node->dtype = x->dtype();
+  record(node, {&x}, out);
+  set_view(out, x, [sizes, strides, offset](const Tensor& b) { return make_view(b, sizes, strides, offset); });
 }
 
 void record_subview(const Tensor& x, const Tensor& out, std::function<Tensor(const Tensor&)> replay, const char* name) {

@@ -54,8 +54,7 @@ Tensor as_strided(const Tensor& x, const Dims& sizes, const Dims& strides, int64
              x->storage()->nbytes);
   Tensor out = make_view(x, sizes, strides, offset);
   if (autograd::needs_grad(x))
-    autograd::record_subview(x, out, [sizes, strides, offset](const Tensor& b) { return make_view(b, sizes, strides, offset); },
-                             "AsStridedBackward0");
+    autograd::record_as_strided(x, out, sizes, strides, offset);
   return out;
 }
 

@@ -613,7 +613,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> "Module":
-        dtype, device, _ = _parse_to(args, dict(kwargs))
+        dtype, device, _, memory_format = _parse_to(args, dict(kwargs))
         if dtype is not None and not _as_dtype(dtype).is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired dtype="
                             f"{_as_dtype(dtype)}")
@@ -622,6 +622,8 @@ class Module:
         kw = {} if device is None else {"device": device}
 
         def convert(t: Tensor) -> Tensor:
+            if memory_format is not None and t.dim() in (4, 5):  # torch: only 4-d/5-d tensors change format
+                t = t.to(memory_format=memory_format)
             if dtype is not None and t.is_floating_point():
                 return t.to(dtype=dtype, **kw)
             return t.to(**kw) if kw else t
