@@ -1094,6 +1094,42 @@ def _uniform(self: Tensor, generator) -> Tensor:
     return f.rand(*self.shape, dtype=_C.float64, device=self.device, **kw)
 
 
+# The C++ samplers draw from pynn's global stream; with a Generator the draw comes from its own stream instead.
+_global_uniform_, _global_normal_, _global_bernoulli_ = Tensor.uniform_, Tensor.normal_, Tensor.bernoulli_
+
+
+def _uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=None, **kw) -> Tensor:
+    from_ = kw.pop("from", from_)
+    if kw:
+        raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kw))}'")
+    if generator is None:
+        return _global_uniform_(self, from_, to)
+    _global_uniform_(self[:0] if self.dim() else self.reshape(1)[:0], from_, to)  # the C++ argument checks
+    with _no_grad():
+        return self.copy_(_uniform(self, generator) * (to - from_) + from_)
+
+
+def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    if generator is None:
+        return _global_normal_(self, mean, std)
+    _global_normal_(self[:0] if self.dim() else self.reshape(1)[:0], mean, std)
+    f = _factories()
+    with _no_grad():
+        return self.copy_(f.randn(*self.shape, dtype=_C.float64, generator=generator) * std + mean)
+
+
+def _bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
+    if generator is None and not isinstance(p, Tensor):
+        return _global_bernoulli_(self, p)
+    if not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    prob = p if isinstance(p, Tensor) else _factories().tensor(float(p), dtype=_C.float64)
+    if prob.numel() and (bool((prob < 0).any()) or bool((prob > 1).any())):
+        raise RuntimeError("bernoulli_ expects all values of p to be in [0, 1]")
+    with _no_grad():
+        return self.copy_((_uniform(self, generator) < prob).to(self.dtype))
+
+
 def _check_float_sampler(self: Tensor, op: str) -> None:
     if not self.is_floating_point():
         raise RuntimeError(f"{op} expects floating point dtypes, got: {_type_title(self.dtype)}")
@@ -1238,7 +1274,8 @@ def _install(module) -> None:
                      ("masked_scatter_", _masked_scatter_inplace), ("put_", _put_inplace), ("sum_to_size", _sum_to_size),
                      ("fill_diagonal_", _fill_diagonal_), ("addmm_", _addmm_inplace), ("exponential_", _exponential_),
                      ("geometric_", _geometric_), ("log_normal_", _log_normal_), ("cauchy_", _cauchy_),
-                     ("random_", _random_), ("share_memory_", _share_memory_), ("apply_", _apply_), ("map_", _map_)]:
+                     ("random_", _random_), ("share_memory_", _share_memory_), ("apply_", _apply_), ("map_", _map_),
+                     ("uniform_", _uniform_), ("normal_", _normal_), ("bernoulli_", _bernoulli_)]:
         setattr(Tensor, name, fn)
     # in-place twins of the out-of-place compositions
     for name in ("deg2rad", "rad2deg", "sinc", "ldexp", "lcm", "renorm", "mvlgamma", "sgn"):

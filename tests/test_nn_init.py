@@ -138,3 +138,60 @@ def test_model_apply_init_weights():
         assert float(layer.bias.detach().abs().sum()) == 0.0
         bound = math.sqrt(6.0 / sum(layer.weight.shape))
         assert float(layer.weight.detach().abs().max()) <= bound
+
+
+# ---------------------------------------------------------------------------------- generator= is honoured
+GENERATOR_INITS = [
+    ("uniform_", (), {"a": -1.0, "b": 2.0}), ("normal_", (), {"std": 0.5}), ("trunc_normal_", (), {}),
+    ("xavier_uniform_", (), {}), ("xavier_normal_", (), {}), ("kaiming_uniform_", (), {}),
+    ("kaiming_normal_", (), {}), ("orthogonal_", (), {}), ("sparse_", (0.5,), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", GENERATOR_INITS)
+def test_init_draws_from_the_given_generator(name, args, kwargs):
+    init = getattr(pynn.nn.init, name)
+
+    def draw(seed, global_seed):
+        pynn.manual_seed(global_seed)
+        return init(pynn.empty(6, 4), *args, generator=pynn.Generator().manual_seed(seed), **kwargs)
+
+    same = draw(5, 0)
+    assert pynn.equal(same, draw(5, 123))  # the global stream plays no part
+    assert not pynn.equal(same, draw(6, 0))
+    pynn.manual_seed(0)
+    assert not pynn.equal(same, init(pynn.empty(6, 4), *args, **kwargs))
+
+
+def test_init_rejects_a_non_generator():
+    with pytest.raises(TypeError, match="Generator"):
+        pynn.nn.init.trunc_normal_(pynn.empty(3), generator=42)
+
+
+@pytest.mark.parametrize("method,args", [("uniform_", (2.0, 3.0)), ("normal_", (1.0, 0.5)), ("bernoulli_", (0.3,))])
+def test_tensor_samplers_draw_from_the_given_generator(method, args):
+    def draw(seed):
+        return getattr(pynn.empty(200), method)(*args, generator=pynn.Generator().manual_seed(seed))
+
+    a, b, c = draw(1), draw(1), draw(2)
+    assert pynn.equal(a, b) and not pynn.equal(a, c)
+    if method == "uniform_":
+        assert float(a.min()) >= 2.0 and float(a.max()) < 3.0
+    if method == "bernoulli_":
+        assert set(a.tolist()) <= {0.0, 1.0}
+
+
+def test_tensor_sampler_errors_with_a_generator_match_torch():
+    for lib in (pynn, torch):
+        g = lib.Generator()
+        with pytest.raises(RuntimeError, match="from=3"):
+            lib.empty(3).uniform_(3, 2, generator=g)
+        with pytest.raises(RuntimeError, match="std >= 0.0"):
+            lib.empty(3).normal_(0, -1, generator=g)
+        with pytest.raises(RuntimeError, match=r"\[0, 1\]"):
+            lib.empty(3).bernoulli_(1.5, generator=g)
+
+
+def test_bernoulli_inplace_with_a_probability_tensor():
+    got = pynn.empty(4).bernoulli_(pynn.tensor([0.0, 1.0, 0.0, 1.0]))
+    assert got.tolist() == [0.0, 1.0, 0.0, 1.0]

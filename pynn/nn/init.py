@@ -59,6 +59,17 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _float64_draw(generator, numpy_method: str, global_draw):
+    """n -> n float64 draws as a numpy array: from the Generator's own stream when one is given, else pynn's."""
+    if generator is None:
+        return lambda n: global_draw([n], _C.float64).numpy()
+    from .._generator import Generator
+
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a pynn.Generator, not {type(generator).__name__}")
+    return lambda n: getattr(generator._rng, numpy_method)(n)
+
+
 def _no_grad_fill(tensor: Tensor, fill) -> Tensor:
     with no_grad():
         fill(tensor)
@@ -66,11 +77,11 @@ def _no_grad_fill(tensor: Tensor, fill) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    return _no_grad_fill(tensor, lambda t: t.uniform_(a, b))
+    return _no_grad_fill(tensor, lambda t: t.uniform_(a, b, generator=generator))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    return _no_grad_fill(tensor, lambda t: t.normal_(mean, std))
+    return _no_grad_fill(tensor, lambda t: t.normal_(mean, std, generator=generator))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -83,21 +94,24 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if not a <= b:  # torch's check (its uniform_ draw on [cdf(a), cdf(b)) refuses the empty range)
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
 
+    normal = _float64_draw(generator, "standard_normal", _C._randn)
+    uniform = _float64_draw(generator, "random", _C._rand)
+
     def fill(t: Tensor) -> None:
-        vals = _C._randn([t.numel()], _C.float64).numpy() * std + mean
+        vals = normal(t.numel()) * std + mean
         bad = (vals < a) | (vals > b)
         # Rejection is exact but never ends when [a, b] holds (almost) no mass: a few rounds, then the rest by
         # the inverse CDF of uniforms drawn in [cdf(a), cdf(b)], clipped (a == b gives a).
         for _ in range(8):
             if not bad.any():
                 break
-            vals[bad] = _C._randn([int(bad.sum())], _C.float64).numpy() * std + mean
+            vals[bad] = normal(int(bad.sum())) * std + mean
             bad = (vals < a) | (vals > b)
         if bad.any():
             dist = statistics.NormalDist(mean, std)
             lo, hi = dist.cdf(a), dist.cdf(b)
             eps = 1e-300
-            u = lo + (hi - lo) * _C._rand([int(bad.sum())], _C.float64).numpy()
+            u = lo + (hi - lo) * uniform(int(bad.sum()))
             vals[bad] = [dist.inv_cdf(min(max(x, eps), 1 - 1e-16)) for x in u]
             vals = np.clip(vals, a, b)
         t.copy_(_C.from_numpy(vals.reshape(tuple(t.shape))))
@@ -146,13 +160,13 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -163,7 +177,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
     bound = math.sqrt(3.0) * gain / math.sqrt(fan)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -173,7 +187,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
-    return normal_(tensor, 0.0, gain / math.sqrt(fan))
+    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -185,7 +199,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     # The normal sample comes from pynn's generator, so manual_seed controls it.
-    flat = _C._randn([rows, cols], _C.float64).numpy()
+    flat = _float64_draw(generator, "standard_normal", _C._randn)(rows * cols).reshape(rows, cols)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -203,9 +217,10 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     num_zeros = int(math.ceil(sparsity * rows))
 
     def fill(t: Tensor) -> None:
-        t.normal_(0, std)
+        t.normal_(0, std, generator=generator)
         for col_idx in range(cols):
-            zero_rows = _C._randperm(rows, _C.int64).numpy()[:num_zeros]
+            zero_rows = (generator._rng.permutation(rows) if generator is not None
+                         else _C._randperm(rows, _C.int64).numpy())[:num_zeros]
             for r in zero_rows:
                 t[int(r), col_idx] = 0
 
