@@ -1099,6 +1099,9 @@ _global_uniform_, _global_normal_, _global_bernoulli_ = Tensor.uniform_, Tensor.
 
 
 def _uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=None, **kw) -> Tensor:
+    """uniform_(from=0, to=1, *, generator=None) -> Tensor
+
+    Fills self with draws from U[from, to), from generator's stream when one is given."""
     from_ = kw.pop("from", from_)
     if kw:
         raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kw))}'")
@@ -1110,6 +1113,9 @@ def _uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=No
 
 
 def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """normal_(mean=0, std=1, *, generator=None) -> Tensor
+
+    Fills self with draws from N(mean, std^2), from generator's stream when one is given."""
     if generator is None:
         return _global_normal_(self, mean, std)
     _global_normal_(self[:0] if self.dim() else self.reshape(1)[:0], mean, std)
@@ -1119,6 +1125,9 @@ def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=Non
 
 
 def _bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
+    """bernoulli_(p=0.5, *, generator=None) -> Tensor
+
+    Fills self with 0/1 draws that are 1 with probability p (a float, or a tensor broadcast to self)."""
     if generator is None and not isinstance(p, Tensor):
         return _global_bernoulli_(self, p)
     if not isinstance(p, Tensor) and not 0 <= p <= 1:
