@@ -1207,6 +1207,44 @@ _doc("pynn.linalg.cholesky", """
     Returns the lower-triangular L with A = L L^T of a symmetric positive-definite matrix or batch (U = L^T with
     upper=True); a matrix that is not positive-definite raises.
     """)
+_doc("pynn.linalg.lu_factor", """
+    lu_factor(A, *, pivot=True, out=None) -> (LU, pivots)
+
+    Returns the packed LU factorization with partial pivoting of a matrix or batch (any m x n): L's strict lower
+    part and U in one tensor, and getrf's 1-based int32 row-swap pivots. A singular A raises (lu_factor_ex reports
+    it instead); differentiable, double backward included.
+    """)
+_doc("pynn.linalg.lu_factor_ex", """
+    lu_factor_ex(A, *, pivot=True, check_errors=False, out=None) -> (LU, pivots, info)
+
+    lu_factor plus getrf's int32 info per matrix: 0, or the 1-based index of U's first zero pivot.
+    """)
+_doc("pynn.linalg.lu", """
+    lu(A, *, pivot=True, out=None) -> (P, L, U)
+
+    Returns A = P L U: P a permutation matrix, L unit lower-triangular (m x k), U upper-triangular (k x n).
+    """)
+_doc("pynn.lu_unpack", """
+    lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None) -> (P, L, U)
+
+    Splits lu_factor's packed result into P, L and U (empty tensors for the parts not unpacked).
+    """)
+_doc("pynn.linalg.solve_triangular", """
+    solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None) -> Tensor
+
+    Returns X with A X = B (X A = B when not left) for triangular A, batches broadcast; unitriangular assumes a
+    unit diagonal. B is solved in A's dtype, as torch does.
+    """)
+_doc("pynn.linalg.lu_solve", """
+    lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None) -> Tensor
+
+    Returns X with A X = B (A^H X = B when adjoint, X A = B when not left) from A's lu_factor result.
+    """)
+_doc("pynn.lu_solve pynn.Tensor.lu_solve", """
+    lu_solve(b, LU_data, LU_pivots, *, out=None) -> Tensor
+
+    torch's older argument order for linalg.lu_solve(LU_data, LU_pivots, b).
+    """)
 _doc("pynn.linalg.cross", """
     cross(input, other, *, dim=-1, out=None) -> Tensor
 

@@ -9,6 +9,8 @@ from typing import Optional, Sequence, Union
 from . import _C
 from ._C import Tensor
 from ._out import supports_out
+from . import _linalg_lu as _lu
+from ._linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular  # noqa: F401
 
 
 def _full_like(t, v):
@@ -25,7 +27,7 @@ def _ones_like(t):
     from ._factories import ones_like
     return ones_like(t)
 
-__all__ = ["inv", "inv_ex", "solve", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
+__all__ = ["inv", "inv_ex", "solve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "cross", "diagonal", "multi_dot"]
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
@@ -40,8 +42,8 @@ def inv(A: Tensor, *, out=None) -> Tensor:
     return _C._linalg_inv(A)
 
 
-def inv_ex(A: Tensor, *, check_errors: bool = False):
-    return inv_ex_result(_C._linalg_inv(A), _zeros_like(A.sum((-2, -1))).int())
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+    return inv_ex_result(*_lu.inv_ex(A, check_errors=check_errors))
 
 
 @supports_out
@@ -248,3 +250,8 @@ def _install(module) -> None:
         setattr(module, name, fn)
         setattr(Tensor, name, fn)
     Tensor.cholesky = lambda self, upper=False: cholesky(self, upper=upper)
+    module.lu_unpack = _lu.lu_unpack
+    module.lu_solve = _lu.legacy_lu_solve
+    module.lu = _lu.legacy_lu
+    Tensor.lu = _lu.legacy_lu
+    Tensor.lu_solve = _lu.legacy_lu_solve

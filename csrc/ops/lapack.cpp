@@ -124,6 +124,45 @@ Tensor solve_core(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
+// The factors as tensors (square A), for pynn.linalg's LU family; untracked (Python records the gradients).
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a) {
+  check_square("linalg.lu_factor_ex", a);
+  LU f = autograd::untracked([&] { return lu_factor(a); });
+  Tensor info = empty(batch_of(a), ScalarType::Int32, a->device());
+  if (!f.info.empty()) std::copy(f.info.begin(), f.info.end(), static_cast<int32_t*>(info->data()));
+  return {f.lu, f.piv, info};
+}
+
+Tensor lu_solve_factored(const Tensor& lu, const Tensor& piv, const Tensor& b) {
+  const char* op = "linalg.lu_solve";
+  check_square(op, lu, "LU");
+  check_matrix(op, b, "B");
+  require_defined(op, piv, "pivots");
+  same_device(op, lu, b);
+  same_device(op, lu, piv);
+  const int64_t n = lu->sizes()[lu->dim() - 1];
+  PYNN_CHECK(lu->dtype() == b->dtype(), op, "linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type ",
+             type_title(lu->dtype()), " and B of type ", type_title(b->dtype()), " instead");
+  PYNN_CHECK(piv->dtype() == ScalarType::Int32, op, "linalg.lu_solve: pivots should be a Tensor of scalar type Int");
+  PYNN_CHECK(piv->sizes() == with_vector(batch_of(lu), n), op,
+             "linalg.lu_solve: Expected pivots of shape ", with_vector(batch_of(lu), n).str(), ", got ", piv->sizes().str());
+  PYNN_CHECK(b->sizes()[b->dim() - 2] == n && batch_of(b) == batch_of(lu), op,
+             "linalg.lu_solve: Incompatible shapes of LU and B: ", lu->sizes().str(), " and ", b->sizes().str());
+  // getrs trusts the pivots: a row index outside [1, n] would read or write outside the matrix.
+  if (piv->numel() > 0) {
+    Tensor pc = contiguous(to_device(piv, Device{}));
+    const int32_t* p = static_cast<const int32_t*>(pc->data());
+    for (int64_t i = 0; i < pc->numel(); ++i)
+      PYNN_CHECK(p[i] >= 1 && p[i] <= n, op, "linalg.lu_solve: pivots must be in [1, ", n, "], got ", p[i]);
+  }
+  return autograd::untracked([&] {
+    LU f;
+    f.lu = work_copy(lu);
+    f.piv = work_copy(piv);
+    return lu_solve(f, b);
+  });
+}
+
 Tensor linalg_inv(const Tensor& a) {
   const char* op = "linalg.inv";
   check_square(op, a);

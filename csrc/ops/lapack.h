@@ -11,6 +11,10 @@
 namespace pynn {
 
 Tensor linalg_inv(const Tensor& a);
+// Square A -> (packed LU, 1-based pivots int32, getrf's info int32 per matrix); untracked.
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a);
+// x = A^-1 b from linalg_lu_factor_ex's factors (b: (*, n, k) with the factors' batch); untracked.
+Tensor lu_solve_factored(const Tensor& lu, const Tensor& piv, const Tensor& b);
 Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left = true);
 Tensor linalg_det(const Tensor& a);
 std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a);  // (sign, logabsdet)
