@@ -186,3 +186,22 @@ def test_contiguous_strides_are_overflow_checked_for_every_tensor():
         with pytest.raises(RuntimeError, match="Stride calculation overflowed"):
             lib.empty(0, 2**62, 2**62)
     assert pynn.empty(0, 2**31, 2**31).stride() == torch.empty(0, 2**31, 2**31).stride()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"reduction": "none"}, {"label_smoothing": 0.1}, {"weight": [1.0, 2.0, 0.5]}])
+def test_cross_entropy_rows_with_infinite_max_are_nan_as_torch(kwargs):
+    # torch's log_softmax of a row holding +inf (or of all -inf) is nan everywhere: the loss and the whole row's
+    # gradient are nan, never inf or a finite half-gradient
+    inf = float("inf")
+    rows = [[1.0, inf, 0.0], [1.0, 2.0, 3.0], [-inf, -inf, -inf], [inf, 1.0, -inf], [-inf, 0.5, 0.0]]
+    got = []
+    for lib in (pynn, torch):
+        kw = dict(kwargs)
+        if "weight" in kw:
+            kw["weight"] = lib.tensor(kw["weight"])
+        x = lib.tensor(rows, requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(x, lib.tensor([0, 1, 2, 1, 2]), **kw)
+        loss.sum().backward()
+        got.append((loss.detach().numpy().copy(), x.grad.numpy().copy()))
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-6, atol=1e-7, equal_nan=True)

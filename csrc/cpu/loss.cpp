@@ -85,11 +85,15 @@ template <typename T, bool kContig>
 void row_max_lse_impl(const T* x, int64_t n, int64_t stride, T& mx, T& lse) {
   const int64_t st = kContig ? 1 : stride;
   const T m = vec::max_of<T>(n, [&](int64_t i) { return x[i * st]; });
-  // A row of -inf (or with +inf) stays -inf/+inf instead of becoming nan through inf - inf.
-  const T shift = std::isinf(m) ? T(0) : m;
-  const double s = vec::sum_of<double>(n, [&](int64_t i) { return vec::exp(x[i * st] - shift); });
   mx = m;
-  lse = shift + static_cast<T>(std::log(s));
+  // A row whose max is infinite (+inf anywhere, or all -inf) has log_softmax nan everywhere in torch (x - max
+  // meets inf - inf), so its loss and every gradient of the row are nan: a nan lse carries that through.
+  if (std::isinf(m)) {
+    lse = std::numeric_limits<T>::quiet_NaN();
+    return;
+  }
+  const double s = vec::sum_of<double>(n, [&](int64_t i) { return vec::exp(x[i * st] - m); });
+  lse = m + static_cast<T>(std::log(s));
 }
 template <typename T>
 void row_max_lse(const T* x, int64_t n, int64_t st, T& mx, T& lse) {
