@@ -62,6 +62,9 @@ from .serialization import load, save  # noqa: E402,F401
 from . import accelerator, backends, jit  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401,A004
 from ._inference_mode import inference_mode  # noqa: E402,F401
+from ._dlpack import from_dlpack  # noqa: E402,F401
+from . import _dlpack  # noqa: E402
+_dlpack._install()
 from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
 from . import linalg  # noqa: E402,F401
 from . import _surface_ops  # noqa: E402

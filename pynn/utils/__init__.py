@@ -1,4 +1,4 @@
-"""pynn.utils: data loading (pynn.utils.data)."""
-from . import data
+"""pynn.utils: data loading (pynn.utils.data) and DLPack exchange (pynn.utils.dlpack)."""
+from . import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]
