@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # AddressSanitizer + UndefinedBehaviorSanitizer run: a separate build dir (build/asan, never build/dev) with the
-# C++ tests and the extension instrumented, then ctest and a chosen pytest subset against that extension.
+# C++ tests and the extension instrumented, then ctest and the pytest suite against that extension.
 # Python itself is not instrumented, so the ASan/UBSan runtimes are preloaded into it (leak detection off:
-# the interpreter keeps its objects until exit by design). Called by scripts/run_tests.sh when CI=true.
-#   PYNN_SANITIZE_TESTS="test_a.py test_b.py"  overrides the pytest subset; PYNN_SANITIZE_JOBS the -j.
+# the interpreter keeps its objects until exit by design). Run by scripts/run_tests.sh when PYNN_SANITIZE=1.
+#   PYNN_SANITIZE_TESTS="test_a.py test_b.py"  runs those files instead of the whole suite; PYNN_SANITIZE_JOBS the -j.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,13 +20,18 @@ mkdir -p "$BUILD"
 LAUNCHER=$BUILD/o1-launcher.sh
 printf '#!/bin/sh\nexec "$@" -O1\n' > "$LAUNCHER"
 chmod +x "$LAUNCHER"
+# Kernel files for the baseline and AVX2 only (AVX-512 would be a third instrumented copy of each, for minutes of
+# CI): on an AVX-512 machine the dispatcher falls back to the AVX2 copies.
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYNN_BUILD_TESTS=ON -DPYNN_CUDA=OFF \
+      -DPYNN_CPU_CAPABILITIES="default;avx2" \
       -DCMAKE_CXX_COMPILER_LAUNCHER="$LAUNCHER" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-g1" -DCMAKE_CXX_FLAGS="$SAN" \
       -DCMAKE_EXE_LINKER_FLAGS="$SAN" -DCMAKE_SHARED_LINKER_FLAGS="$SAN" -DCMAKE_MODULE_LINKER_FLAGS="$SAN" \
       -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF -DPython_EXECUTABLE="$(command -v python3)" > /dev/null
 time cmake --build "$BUILD" -j"$JOBS"
 
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:alloc_dealloc_mismatch=0:detect_odr_violation=0:${ASAN_OPTIONS:-}"
+# allocator_may_return_null: an impossible allocation returns null as malloc does outside ASan, so the tests of
+# pynn's "DefaultCPUAllocator: can't allocate memory" RuntimeError see it instead of ASan aborting the process.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:alloc_dealloc_mismatch=0:detect_odr_violation=0:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 
 echo "== ctest under ASan+UBSan"
@@ -42,8 +47,8 @@ cp "$BUILD"/_C*.so "$PKG/pynn/"
 
 CXX_BIN=$(cmake -LA -N "$BUILD" 2>/dev/null | sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p')
 PRELOAD="$("${CXX_BIN:-c++}" -print-file-name=libasan.so) $("${CXX_BIN:-c++}" -print-file-name=libubsan.so)"
-TESTS=${PYNN_SANITIZE_TESTS:-"test_bad_input.py test_overflow.py test_errors.py test_indexing.py test_shape.py \
-test_autograd_inplace_views.py test_tensor_api.py test_review_defects.py"}
+# The whole suite: it ran clean in about 2.5 minutes on 2 cores (instrumented -O1 build).
+TESTS=${PYNN_SANITIZE_TESTS:-.}
 echo "== pytest under ASan+UBSan: $TESTS"
 cd tests
 # -s: pytest captures fd 2, and a sanitizer's report written there died unseen with the aborted process.

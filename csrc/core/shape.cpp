@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tensor.h"
+
 namespace pynn {
 
 int wrap_dim(int64_t dim, int64_t ndim, const char* op) {
@@ -52,12 +54,9 @@ bool view_strides(const Dims& sizes, const Dims& strides, const Dims& new_sizes,
   out = Dims(new_sizes.size());
   int64_t numel = sizes.prod();
   if (numel == 0 || sizes.empty()) {
-    out = Dims(new_sizes.size());
-    int64_t acc = 1;
-    for (int i = new_sizes.size() - 1; i >= 0; --i) {
-      out[i] = acc;
-      acc *= std::max<int64_t>(new_sizes[i], 1);
-    }
+    // torch: an empty tensor viewed as its own shape keeps its strides, any other view gets contiguous ones
+    // (overflow-checked: view(0).view(3, 6, 2**62, 0) would wrap them)
+    out = numel == 0 && sizes == new_sizes ? strides : contiguous_strides(new_sizes);
     return true;
   }
   int view_d = new_sizes.size() - 1;
