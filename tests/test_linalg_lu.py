@@ -86,6 +86,20 @@ def test_inv_ex_info_and_check_errors_match_torch():
     np.testing.assert_allclose(_np(x.grad), tx.grad.numpy(), rtol=1e-10)
 
 
+def _compare_solves(solve, a, b, rtol):
+    """solve(lib, A, B) in pynn and torch: the same X, and the same gradients of a weighted sum of X."""
+    outs, grads = [], []
+    for lib in (pynn, torch):
+        A, B = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        X = solve(lib, A, B)
+        (X * lib.arange(float(X.numel()), dtype=lib.float64).reshape(X.shape)).sum().backward()
+        outs.append(_np(X))
+        grads.append((_np(A.grad), _np(B.grad)))
+    np.testing.assert_allclose(outs[0], outs[1], rtol=rtol, atol=rtol / 100)
+    for g, w in zip(grads[0], grads[1]):
+        np.testing.assert_allclose(g, w, rtol=10 * rtol, atol=rtol / 10)
+
+
 SOLVE_TRIANGULAR_CASES = [(upper, left, unit) for upper in (True, False) for left in (True, False)
                           for unit in (False, True)]
 
@@ -94,16 +108,8 @@ SOLVE_TRIANGULAR_CASES = [(upper, left, unit) for upper in (True, False) for lef
 def test_solve_triangular_matches_torch_with_gradients(upper, left, unit):
     a = _rand((2, 4, 4), 2) + 4 * np.eye(4)
     b = _rand((2, 4, 3) if left else (2, 3, 4), 3)
-    outs, grads = [], []
-    for lib in (pynn, torch):
-        A, B = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
-        X = lib.linalg.solve_triangular(A, B, upper=upper, left=left, unitriangular=unit)
-        (X * lib.arange(float(X.numel()), dtype=lib.float64).reshape(X.shape)).sum().backward()
-        outs.append(_np(X))
-        grads.append((_np(A.grad), _np(B.grad)))
-    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-10, atol=1e-12)
-    for g, w in zip(grads[0], grads[1]):
-        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-11)
+    _compare_solves(lambda lib, A, B: lib.linalg.solve_triangular(A, B, upper=upper, left=left, unitriangular=unit),
+                    a, b, rtol=1e-10)
 
 
 def test_solve_triangular_broadcasts_and_checks_like_torch():
@@ -126,18 +132,8 @@ def test_solve_triangular_broadcasts_and_checks_like_torch():
 def test_lu_solve_matches_torch_with_gradients(left, adjoint):
     a = _rand((2, 4, 4), 7)
     b = _rand((2, 4, 3) if left else (2, 3, 4), 8)
-    outs, grads = [], []
-    for lib in (pynn, torch):
-        A = lib.tensor(a, requires_grad=True)
-        LU, piv = lib.linalg.lu_factor(A)
-        B = lib.tensor(b, requires_grad=True)
-        X = lib.linalg.lu_solve(LU, piv, B, left=left, adjoint=adjoint)
-        (X * lib.arange(float(X.numel()), dtype=lib.float64).reshape(X.shape)).sum().backward()
-        outs.append(_np(X))
-        grads.append((_np(A.grad), _np(B.grad)))
-    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-9, atol=1e-11)
-    for g, w in zip(grads[0], grads[1]):
-        np.testing.assert_allclose(g, w, rtol=1e-8, atol=1e-10)
+    _compare_solves(lambda lib, A, B: lib.linalg.lu_solve(*lib.linalg.lu_factor(A), B, left=left, adjoint=adjoint),
+                    a, b, rtol=1e-9)
     got = pynn.lu_solve(pynn.tensor(b if left else b.swapaxes(-1, -2)), *pynn.linalg.lu_factor(pynn.tensor(a)))
     np.testing.assert_allclose(_np(got), np.linalg.solve(a, b if left else b.swapaxes(-1, -2)), rtol=1e-9)
 
