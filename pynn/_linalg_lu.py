@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _C
 from ._C import Tensor
+from ._out import _title  # torch's dtype names in messages ("Float", "Long")
 from .autograd.function import Function
 
 lu_factor_result = namedtuple("linalg_lu_factor", ["LU", "pivots"])
@@ -44,9 +45,6 @@ def _check_matrix(op: str, A, name: str = "A") -> None:
         raise RuntimeError(f"torch.{op}: Expected a floating point or complex tensor as input. Got {_title(A.dtype)}")
 
 
-def _title(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool"}.get(
-        str(dt).split(".")[-1], str(dt))
 
 
 # ----------------------------------------------------------------------------------------------- factorization

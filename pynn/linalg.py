@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Union
 
 from . import _C
 from ._C import Tensor
-from ._out import supports_out
+from ._out import _title, supports_out  # _title: torch's dtype names in messages ("Float", "Long")
 from . import _linalg_lu as _lu
 from ._linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular  # noqa: F401
 
@@ -160,9 +160,6 @@ def vector_norm(x: Tensor, ord: Union[int, float] = 2, dim=None, keepdim: bool =
     return _sum(a ** ord, reduce_dims, keepdim) ** (1.0 / ord)
 
 
-def _title(dt) -> str:
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "float32": "Float", "float64": "Double"}.get(
-        repr(dt).split(".")[-1], repr(dt))
 
 
 def _sum(x: Tensor, dims, keepdim: bool) -> Tensor:
