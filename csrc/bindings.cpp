@@ -149,12 +149,13 @@ ScalarType from_numpy_dtype(const py::dtype& dt) {
   if (kind == 'f' && size == 8) return ScalarType::Float64;
   if (kind == 'i' && size == 8) return ScalarType::Int64;
   if (kind == 'i' && size == 4) return ScalarType::Int32;
+  if (kind == 'f' && size == 2) return ScalarType::Float16;
   if (kind == 'b') return ScalarType::Bool;
-  // torch would keep float16/uint8/int16/int8 as they are; pynn has no such dtype, and converting
+  // torch would keep uint8/int16/int8 as they are; pynn has no such dtype, and converting
   // silently would change the values' type behind the caller's back.
   throw TypeError(str("[from_numpy] can't convert np.ndarray of type numpy.", std::string(py::str(dt)),
-                      ": pynn does not support this dtype. The only supported types are: float64, float32, int64, "
-                      "int32, and bool."));
+                      ": pynn does not support this dtype. The only supported types are: float64, float32, float16, "
+                      "int64, int32, and bool."));
 }
 
 const char* numpy_format(ScalarType t) {
@@ -164,6 +165,8 @@ const char* numpy_format(ScalarType t) {
     case ScalarType::Int64: return "q";
     case ScalarType::Float32: return "f";
     case ScalarType::Float64: return "d";
+    case ScalarType::Float16: return "e";
+    case ScalarType::BFloat16: break;  // numpy has no bfloat16: to_numpy refuses it first
   }
   return "f";
 }
@@ -212,6 +215,7 @@ Tensor from_numpy(py::array arr) {
 py::array to_numpy(const Tensor& t) {
   PYNN_CHECK_TYPE(t->device().is_cpu(), "numpy", "can't convert ", t->device().str(),
                   " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+  PYNN_CHECK_TYPE(t->dtype() != ScalarType::BFloat16, "numpy", "Got unsupported ScalarType BFloat16");
   std::vector<py::ssize_t> shape(t->sizes().begin(), t->sizes().end());
   std::vector<py::ssize_t> strides;
   // An empty tensor's strides may be huge (zeros(0, 2**62)); numpy reads no element, so they are 0 there.

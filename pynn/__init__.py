@@ -36,10 +36,11 @@ from ._factories import (  # noqa: E402,F401
     arange, as_tensor, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, rand, rand_like,
     randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
-from ._C import bool, float32, float64, int32, int64  # noqa: E402,F401,A004
+from ._C import bfloat16, bool, float16, float32, float64, int32, int64  # noqa: E402,F401,A004
 
 float = float32  # noqa: A001
 double = float64
+half = float16
 long = int64
 int = int32  # noqa: A001
 from builtins import float as _pyfloat, int as _pyint  # noqa: E402
@@ -65,7 +66,9 @@ from ._inference_mode import inference_mode  # noqa: E402,F401
 from ._dlpack import from_dlpack  # noqa: E402,F401
 from . import _dlpack  # noqa: E402
 _dlpack._install()
-from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
+from ._legacy import (  # noqa: E402,F401
+    BFloat16Tensor, BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+)
 from . import linalg  # noqa: E402,F401
 from . import _surface_ops  # noqa: E402
 

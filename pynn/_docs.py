@@ -83,7 +83,8 @@ _doc("pynn.Generator", """
     set_state. pynn: only the cpu device; the numbers differ from torch's (another algorithm).
     """)
 for _n, _dt in (("FloatTensor", "float32"), ("DoubleTensor", "float64"), ("LongTensor", "int64"),
-                ("IntTensor", "int32"), ("BoolTensor", "bool")):
+                ("IntTensor", "int32"), ("BoolTensor", "bool"), ("HalfTensor", "float16"),
+                ("BFloat16Tensor", "bfloat16")):
     _doc("pynn." + _n, f"""
         {_n}(*args, device=None)
 
@@ -1497,7 +1498,8 @@ for _n in ("addcmul", "addcdiv", "lerp", "index_add", "index_copy", "index_fill"
 
         In-place version of Tensor.{_n}: writes the result into self and returns self.
         """)
-for _n, _dt in (("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32"), ("bool", "bool")):
+for _n, _dt in (("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32"), ("bool", "bool"),
+               ("half", "float16"), ("bfloat16", "bfloat16")):
     _doc(_T + _n, f"""
         {_n}(memory_format=None) -> Tensor
 

@@ -6,11 +6,12 @@ import operator
 
 import numpy as np
 
-from . import _C, _memory_format
+from . import _C, _dtypes, _memory_format
 from ._C import Tensor
 
 _NUMPY_DTYPES = {
     "float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "bool": np.bool_,
+    "float16": np.float16, "bfloat16": np.float32,  # numpy has no bfloat16: the values go through float32
 }
 
 
@@ -282,9 +283,9 @@ def eye(n, m=_MISSING, *, out=None, dtype=None, layout=None, device=None, requir
 def _infer_numpy(data, dtype=None) -> np.ndarray:
     """Python data -> numpy array with torch's default dtypes (float32 for Python floats)."""
     if isinstance(data, Tensor):
-        return data.numpy(force=True)
+        return _dtypes.host_array(data)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.numpy(force=True) if isinstance(x, Tensor) else x for x in data]
+        data = [_dtypes.host_array(x) if isinstance(x, Tensor) else x for x in data]
     arr = np.asarray(data)
     python_data = not isinstance(data, np.ndarray) and not isinstance(data, np.generic)
     if python_data and arr.dtype.kind in "USVO" and isinstance(data, (list, tuple)):
@@ -370,15 +371,19 @@ def _from_array(arr: np.ndarray, dtype) -> Tensor:
     # Without a dtype an array keeps its own: one pynn lacks (float16, uint8, int16, ...) is refused by
     # from_numpy rather than silently widened.
     if dtype is not None:
-        arr = arr.astype(_NUMPY_DTYPES[_dtype_name(dtype)], copy=False)
+        with np.errstate(over="ignore"):  # past float16's range is inf, as torch rounds it
+            arr = arr.astype(_NUMPY_DTYPES[_dtype_name(dtype)], copy=False)
     if not arr.flags.c_contiguous:
         arr = np.array(arr, order="C")
-    return _C.from_numpy(arr)
+    t = _C.from_numpy(arr)
+    return t.to(dtype) if dtype is not None and t.dtype != dtype else t
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (numbers, nested lists, numpy arrays or tensors)."""
     _check_device(device)
+    if dtype is None and isinstance(data, Tensor):
+        dtype = data.dtype  # a bfloat16 tensor reaches numpy as float32
     arr = _infer_numpy(data, dtype)
     return _finish(_from_array(np.array(arr, copy=True), dtype), requires_grad)
 

@@ -1,5 +1,5 @@
 """Legacy tensor types of torch's tutorials: pynn.FloatTensor(...), LongTensor, DoubleTensor, IntTensor,
-BoolTensor, and Tensor.type(...) with their names.
+BoolTensor, HalfTensor, BFloat16Tensor, and Tensor.type(...) with their names.
 
 FloatTensor(2, 3) / FloatTensor(pynn.Size([2, 3])) make an uninitialised tensor of that shape,
 FloatTensor([1, 2]) one from data, FloatTensor() an empty one; isinstance(t, pynn.FloatTensor) tests the dtype.
@@ -66,7 +66,10 @@ DoubleTensor = _make("DoubleTensor", _C.float64)
 LongTensor = _make("LongTensor", _C.int64)
 IntTensor = _make("IntTensor", _C.int32)
 BoolTensor = _make("BoolTensor", _C.bool)
-_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor)}
+HalfTensor = _make("HalfTensor", _C.float16)
+BFloat16Tensor = _make("BFloat16Tensor", _C.bfloat16)
+_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor, HalfTensor,
+                                  BFloat16Tensor)}
 _BY_DTYPE = {str(t.dtype): t.__name__ for t in _TYPES.values()}
 
 

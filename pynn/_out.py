@@ -26,8 +26,8 @@ def _check_one(result, out, name: str) -> None:
 
 
 def _title(dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool"}.get(
-        str(dtype).split(".")[-1], str(dtype))
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
+            "float16": "Half", "bfloat16": "BFloat16"}.get(str(dtype).split(".")[-1], str(dtype))
 
 
 def write_out(result, out, name: str):

@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from . import _C
+from . import _C, _dtypes
 from ._C import Tensor
 from ._tensor_str import tensor_repr
 
@@ -98,7 +98,7 @@ def _type_as(self, other):
 
 
 def _tolist(self):
-    return self.numpy(force=True).tolist()
+    return _dtypes.host_array(self).tolist()
 
 
 def _array(self, dtype=None, copy=None):
@@ -160,6 +160,8 @@ Tensor.cpu = _cpu
 Tensor.cuda = _cuda
 Tensor.float = _make_cast("float32")
 Tensor.double = _make_cast("float64")
+Tensor.half = _make_cast("float16")
+Tensor.bfloat16 = _make_cast("bfloat16")
 Tensor.long = _make_cast("int64")
 Tensor.int = _make_cast("int32")
 Tensor.bool = _make_cast("bool")
@@ -199,28 +201,24 @@ Tensor.log_softmax = _log_softmax_method
 # --- pickling (pickle, copy.deepcopy; pynn.save stores tensor bytes beside the pickle instead, see serialization.py)
 def _rebuild_tensor(dtype_name: str, shape, data: bytes, requires_grad: bool) -> Tensor:
     """Inverse of Tensor.__reduce_ex__; validates its input, so a hostile pickle cannot build a bad tensor."""
-    if dtype_name not in ("float32", "float64", "int64", "int32", "bool"):
+    if dtype_name not in _dtypes.NAMES:
         raise ValueError(f"cannot rebuild a tensor of unknown dtype {dtype_name!r}")
     shape = tuple(builtins.int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"cannot rebuild a tensor with negative size {list(shape)}")
-    dt = np.dtype(np.bool_ if dtype_name == "bool" else dtype_name)
     count = 1
     for s in shape:
         count *= s
-    if len(data) != count * dt.itemsize:
+    if len(data) != count * _dtypes.ITEMSIZE[dtype_name]:
         raise ValueError(f"tensor data holds {len(data)} bytes, but a {dtype_name} tensor of shape {list(shape)} "
-                         f"needs {count * dt.itemsize}")
-    t = _C.from_numpy(np.frombuffer(data, dtype=dt.newbyteorder("<")).astype(dt).reshape(shape))
+                         f"needs {count * _dtypes.ITEMSIZE[dtype_name]}")
+    t = _dtypes.tensor_from_bytes(dtype_name, data, count).reshape(shape)
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
-def _tensor_bytes(t: Tensor) -> bytes:
-    """The elements of t in C order, little-endian."""
-    a = np.ascontiguousarray(t.detach().numpy())
-    return a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+_tensor_bytes = _dtypes.tensor_bytes
 
 
 def _reduce_ex(self, protocol):

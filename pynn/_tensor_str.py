@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from . import _dtypes
+
 PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
@@ -100,7 +102,7 @@ def _format_values(a: np.ndarray, fmt: _Formatter, indent: int, summarize: bool)
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:
-    a = t.numpy(force=True) if t.device.type == "cpu" else t.cpu().numpy(force=True)
+    a = _dtypes.host_array(t if t.device.type == "cpu" else t.cpu())
     dtype_name = str(t.dtype)
     suffixes = []
     indent = len(prefix)

@@ -15,7 +15,7 @@ persistent ids ('storage', <torch.XStorage>, key, location, numel) naming <name>
 allowlist unpickler resolves torch's names (torch._utils._rebuild_tensor_v2, _rebuild_parameter, the storage
 classes, torch.Size, dtypes, devices) to pynn's own rebuilders; torch need not be installed and nothing from
 the file runs. Tensors that shared a storage in torch share one here (as strided views). dtypes pynn lacks
-are widened exactly: float16 and bfloat16 to float32, uint8/int8/int16 to int64.
+are widened exactly: uint8/int8/int16 to int64 (float16 and bfloat16 load as themselves).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ import zipfile
 import zlib
 from typing import Any, BinaryIO, Callable, Dict, Iterable, Optional, Tuple, Union
 
-from . import _C
+from . import _C, _dtypes
 from ._C import Tensor
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
@@ -43,8 +43,8 @@ _FORMAT_ENTRY = "pynn/format"
 _PICKLE_ENTRY = "pynn/data.pkl"
 _DATA_DIR = "pynn/data/"
 _FORMAT = b"pynn-serialization-1"
-_DTYPES = ("float32", "float64", "int64", "int32", "bool")
-_ITEMSIZE = {"float32": 4, "float64": 8, "int64": 8, "int32": 4, "bool": 1}
+_DTYPES = _dtypes.NAMES
+_ITEMSIZE = _dtypes.ITEMSIZE
 DEFAULT_PROTOCOL = 4
 
 FileLike = Union[str, os.PathLike, BinaryIO, io.BytesIO]
@@ -454,8 +454,8 @@ class _TorchStorageType:
 _TORCH_STORAGES = {t.name: t for t in (
     _TorchStorageType("FloatStorage", "<f4", "float32"), _TorchStorageType("DoubleStorage", "<f8", "float64"),
     _TorchStorageType("LongStorage", "<i8", "int64"), _TorchStorageType("IntStorage", "<i4", "int32"),
-    _TorchStorageType("BoolStorage", "|b1", "bool"), _TorchStorageType("HalfStorage", "<f2", "float32"),
-    _TorchStorageType("BFloat16Storage", "<u2", "float32"), _TorchStorageType("ByteStorage", "|u1", "int64"),
+    _TorchStorageType("BoolStorage", "|b1", "bool"), _TorchStorageType("HalfStorage", "<f2", "float16"),
+    _TorchStorageType("BFloat16Storage", "<u2", "bfloat16"), _TorchStorageType("ByteStorage", "|u1", "int64"),
     _TorchStorageType("CharStorage", "|i1", "int64"), _TorchStorageType("ShortStorage", "<i2", "int64"))}
 
 
@@ -469,8 +469,8 @@ def _storage_tensor(stype: _TorchStorageType, data: bytes, numel: int, big_endia
         raise pickle.UnpicklingError(f"storage holds {len(data)} bytes, {numel} elements of {stype} need "
                                      f"{numel * dt.itemsize}")
     a = np.frombuffer(data, dtype=dt, count=numel)
-    if stype.name == "BFloat16Storage":  # bfloat16 is the top half of a float32
-        a = (a.astype(np.uint32) << 16).view(np.float32)
+    if stype.name == "BFloat16Storage":
+        return _dtypes.tensor_from_bytes("bfloat16", a.astype("<u2").tobytes(), numel)
     a = a.astype(np.dtype(np.bool_ if stype.pynn_dtype == "bool" else stype.pynn_dtype))
     return _C.from_numpy(np.ascontiguousarray(a))
 
@@ -528,7 +528,8 @@ def _torch_globals(rebuild_tensor: Callable, limit: int) -> Dict[Tuple[str, str]
         names[("torch", name)] = stype
     for name in _DTYPES:
         names[("torch", name)] = getattr(_C, name)
-    for alias, name in (("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32")):
+    for alias, name in (("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32"),
+                        ("half", "float16")):
         names[("torch", alias)] = getattr(_C, name)
     return names
 

@@ -9,14 +9,30 @@ const char* dtype_name(ScalarType t) {
     case ScalarType::Int64: return "int64";
     case ScalarType::Float32: return "float32";
     case ScalarType::Float64: return "float64";
+    case ScalarType::Float16: return "float16";
+    case ScalarType::BFloat16: return "bfloat16";
   }
   return "unknown";
 }
 
 ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;
-  // Enum order is bool < int32 < int64 < float32 < float64, which is torch's lattice for these types.
-  return static_cast<int8_t>(a) > static_cast<int8_t>(b) ? a : b;
+  // torch's lattice: bool < int32 < int64 < {float16, bfloat16} < float32 < float64, where float16 and bfloat16
+  // meet at float32 (neither holds the other's values).
+  auto rank = [](ScalarType t) {
+    switch (t) {
+      case ScalarType::Bool: return 0;
+      case ScalarType::Int32: return 1;
+      case ScalarType::Int64: return 2;
+      case ScalarType::Float16:
+      case ScalarType::BFloat16: return 3;
+      case ScalarType::Float32: return 4;
+      case ScalarType::Float64: return 5;
+    }
+    return 0;
+  };
+  if (rank(a) == 3 && rank(b) == 3) return ScalarType::Float32;
+  return rank(a) > rank(b) ? a : b;
 }
 
 const char* type_title(ScalarType t) {
@@ -26,6 +42,8 @@ const char* type_title(ScalarType t) {
     case ScalarType::Int64: return "Long";
     case ScalarType::Float32: return "Float";
     case ScalarType::Float64: return "Double";
+    case ScalarType::Float16: return "Half";
+    case ScalarType::BFloat16: return "BFloat16";
   }
   return "?";
 }

@@ -5,11 +5,13 @@
 #include <string>
 
 #include "error.h"
+#include "half.h"
 
 namespace pynn {
 
-enum class ScalarType : int8_t { Bool = 0, Int32, Int64, Float32, Float64 };
-constexpr int kNumScalarTypes = 5;
+// The 16-bit floats come last so the older values keep their numbers; promote_types does not read the order.
+enum class ScalarType : int8_t { Bool = 0, Int32, Int64, Float32, Float64, Float16, BFloat16 };
+constexpr int kNumScalarTypes = 7;
 
 inline size_t itemsize(ScalarType t) {
   switch (t) {
@@ -18,10 +20,17 @@ inline size_t itemsize(ScalarType t) {
     case ScalarType::Int64: return 8;
     case ScalarType::Float32: return 4;
     case ScalarType::Float64: return 8;
+    case ScalarType::Float16: return 2;
+    case ScalarType::BFloat16: return 2;
   }
   return 1;
 }
-inline bool is_floating(ScalarType t) { return t == ScalarType::Float32 || t == ScalarType::Float64; }
+// Float16 and BFloat16 are storage types: ops that have no kernel for them compute in float32 and round the
+// result (is_reduced_float), as torch's CPU kernels do internally.
+inline bool is_reduced_float(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
+inline bool is_floating(ScalarType t) {
+  return t == ScalarType::Float32 || t == ScalarType::Float64 || is_reduced_float(t);
+}
 inline bool is_integral(ScalarType t, bool include_bool) {
   return t == ScalarType::Int32 || t == ScalarType::Int64 || (include_bool && t == ScalarType::Bool);
 }
@@ -41,7 +50,7 @@ inline int dtype_category(ScalarType t) { return t == ScalarType::Bool ? 0 : (is
     return __VA_ARGS__();                \
   }
 #define PYNN_DTYPE_FAIL(dt, NAME) \
-  default: throw ::pynn::TypeError(::pynn::str("[", NAME, "] not implemented for dtype ", ::pynn::dtype_name(dt)))
+  default: throw ::pynn::TypeError(::pynn::str("[", NAME, "] not implemented for '", ::pynn::type_title(dt), "'"))
 
 // Each macro runs the lambda body with `scalar_t` bound to the C++ type of `dt`.
 #define PYNN_DISPATCH_FLOAT(dt, NAME, ...)        \
@@ -72,4 +81,18 @@ inline int dtype_category(ScalarType t) { return t == ScalarType::Bool ? 0 : (is
       PYNN_DTYPE_CASE(Bool, bool, __VA_ARGS__)      \
       PYNN_DTYPE_FAIL(dt, NAME);                  \
     }                                             \
+  }()
+// Data movement and casts: every dtype, the 16-bit floats as their storage types.
+#define PYNN_DISPATCH_ALL_AND_REDUCED(dt, NAME, ...)    \
+  [&] {                                                 \
+    switch (dt) {                                       \
+      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)        \
+      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__)       \
+      PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)        \
+      PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)        \
+      PYNN_DTYPE_CASE(Bool, bool, __VA_ARGS__)            \
+      PYNN_DTYPE_CASE(Float16, ::pynn::Half, __VA_ARGS__)     \
+      PYNN_DTYPE_CASE(BFloat16, ::pynn::BFloat16, __VA_ARGS__) \
+      PYNN_DTYPE_FAIL(dt, NAME);                        \
+    }                                                   \
   }()

@@ -44,6 +44,12 @@ struct Scalar {
       // NaN fails every comparison; `< -lo` keeps 2^63 out of int64, where torch's own check lets it through.
       if (!(d >= lo && d <= hi && d < -lo)) overflow("int" + std::to_string(8 * sizeof(T)));
       return static_cast<T>(d);
+    } else if constexpr (is_reduced_float_type<T>::value) {
+      const double max = std::is_same<T, Half>::value ? kHalfMax : kBFloat16Max;
+      const double v = kind == Kind::Float ? d : static_cast<double>(i);
+      if (std::isfinite(v) && std::fabs(v) > max)  // torch checks the value itself: 65505 fails for float16
+        overflow(std::is_same<T, Half>::value ? "c10::Half" : "c10::BFloat16");
+      return T(static_cast<float>(v));
     } else {
       if (kind != Kind::Float) return static_cast<T>(i);
       if (std::isfinite(d) && std::fabs(d) > static_cast<double>(std::numeric_limits<T>::max()))

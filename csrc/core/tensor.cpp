@@ -122,7 +122,7 @@ Tensor make_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_
 
 Tensor scalar_tensor(const Scalar& value, ScalarType dtype) {
   Tensor t = empty(Dims{}, dtype, Device{});  // a host scalar, like the Python number it usually wraps
-  PYNN_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t->data_ptr<scalar_t>() = value.to<scalar_t>(); });
+  PYNN_DISPATCH_ALL_AND_REDUCED(dtype, "scalar_tensor", [&] { *t->data_ptr<scalar_t>() = value.to<scalar_t>(); });
   return t;
 }
 
@@ -139,6 +139,8 @@ Scalar item(const Tensor& t) {
     case ScalarType::Int32: return Scalar(static_cast<int64_t>(*t->data_ptr<int32_t>()));
     case ScalarType::Int64: return Scalar(*t->data_ptr<int64_t>());
     case ScalarType::Bool: return Scalar(*t->data_ptr<bool>());
+    case ScalarType::Float16: return Scalar(static_cast<double>(static_cast<float>(*t->data_ptr<Half>())));
+    case ScalarType::BFloat16: return Scalar(static_cast<double>(static_cast<float>(*t->data_ptr<BFloat16>())));
   }
   return Scalar();
 }

@@ -311,12 +311,14 @@ void copy_kernel_impl(const TensorIter& iter, ScalarType dst, ScalarType src) {
     });
     return;
   }
-  PYNN_DISPATCH_ALL(dst, "copy_", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(dst, "copy_", [&] {
     using dst_t = scalar_t;
-    PYNN_DISPATCH_ALL(src, "copy_", [&] {
+    PYNN_DISPATCH_ALL_AND_REDUCED(src, "copy_", [&] {
       using src_t = scalar_t;
       if constexpr (std::is_same<dst_t, bool>::value)
         run_unary<dst_t, src_t>(iter, [](src_t x) { return x != src_t(0); });
+      else if constexpr (is_reduced_float_type<dst_t>::value && is_reduced_float_type<src_t>::value)
+        run_unary<dst_t, src_t>(iter, [](src_t x) { return dst_t(static_cast<float>(x)); });
       else
         run_unary<dst_t, src_t>(iter, [](src_t x) { return static_cast<dst_t>(x); });
     });
@@ -324,7 +326,7 @@ void copy_kernel_impl(const TensorIter& iter, ScalarType dst, ScalarType src) {
 }
 
 void fill_kernel_impl(const TensorIter& iter, ScalarType dt, const Scalar& value) {
-  PYNN_DISPATCH_ALL(dt, "fill_", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(dt, "fill_", [&] {
     scalar_t v = value.to<scalar_t>();
     for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
       if (s[0] == sizeof(scalar_t)) {
@@ -338,7 +340,7 @@ void fill_kernel_impl(const TensorIter& iter, ScalarType dt, const Scalar& value
 }
 
 void where_kernel_impl(const TensorIter& iter, ScalarType dt) {
-  PYNN_DISPATCH_ALL(dt, "where", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(dt, "where", [&] {
     for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i) {
         bool c = *reinterpret_cast<const bool*>(d[1] + i * s[1]);

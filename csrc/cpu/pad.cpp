@@ -81,7 +81,7 @@ void pad_backward_typed(const Tensor& grad_input, const Tensor& grad_out, const 
 }
 
 void pad_cpu(const Tensor& out, const Tensor& x, const PadGeometry& g) {
-  PYNN_DISPATCH_ALL(x->dtype(), "pad", [&] { pad_typed<scalar_t>(out, x, g); });
+  PYNN_DISPATCH_ALL_AND_REDUCED(x->dtype(), "pad", [&] { pad_typed<scalar_t>(out, x, g); });
 }
 
 void pad_backward_cpu(const Tensor& grad_input, const Tensor& grad_out, const PadGeometry& g) {

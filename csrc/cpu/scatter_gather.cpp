@@ -90,7 +90,7 @@ void scatter_impl(const Tensor& self, int dim, const Tensor& index, const Tensor
 
 void scatter_fill_impl(const Tensor& self, int dim, const Tensor& index, const Scalar& value, const char* op) {
   if (index->numel() == 0) return;
-  PYNN_DISPATCH_ALL(self->dtype(), "scatter", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(self->dtype(), "scatter", [&] {
     const scalar_t v = value.to<scalar_t>();
     scalar_t* sp = self->data_ptr<scalar_t>();
     scatter_positions<0>(self, dim, index, {}, op, [&](int64_t at, int64_t, const int64_t*) { sp[at] = v; });
@@ -98,7 +98,7 @@ void scatter_fill_impl(const Tensor& self, int dim, const Tensor& index, const S
 }
 
 void masked_fill_impl(const TensorIter& iter, ScalarType dtype, const Scalar& value) {
-  PYNN_DISPATCH_ALL(dtype, "masked_fill_", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(dtype, "masked_fill_", [&] {
     const scalar_t v = value.to<scalar_t>();
     for_each(iter, [&](char** data, const int64_t* strides, int64_t n) {
       for (int64_t j = 0; j < n; ++j)
@@ -111,7 +111,7 @@ void masked_fill_impl(const TensorIter& iter, ScalarType dtype, const Scalar& va
 void count_nonzero_impl(const Tensor& out, const Tensor& x) {
   int64_t count = 0;
   const int64_t n = x->numel();
-  PYNN_DISPATCH_ALL(x->dtype(), "nonzero", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(x->dtype(), "nonzero", [&] {
     const scalar_t* p = x->data_ptr<scalar_t>();
     for (int64_t i = 0; i < n; ++i) count += nonzero_value(p[i]) ? 1 : 0;
   });
@@ -126,7 +126,7 @@ void nonzero_impl(const Tensor& out, const Tensor& x) {
   // Flat positions go to the last `count` slots of out (branch-free), then expand in place to
   // coordinates front to back: element j's row never reaches a flat position still to be read.
   int64_t* flat = o + static_cast<int64_t>(nd - 1) * count;
-  PYNN_DISPATCH_ALL(x->dtype(), "nonzero", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(x->dtype(), "nonzero", [&] {
     const scalar_t* p = x->data_ptr<scalar_t>();
     int64_t last = x->numel() - 1;
     while (last >= 0 && !nonzero_value(p[last])) --last;

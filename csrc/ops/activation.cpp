@@ -70,6 +70,7 @@ Tensor activation(Activation act, const Tensor& x, const ActParams& p) {
   const char* name = activation_name(act);
   require_defined(name, x);
   require_float(name, x);
+  if (is_reduced_float(x->dtype())) return to_dtype(activation(act, widen_reduced(x), p), x->dtype());
   const Device dev = x->device();
   Tensor out = empty(x->sizes(), x->dtype(), dev);
   activation_kernel.at(dev, name)(act, p, TensorIter({out.get(), x.get()}), x->dtype());

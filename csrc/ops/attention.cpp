@@ -35,6 +35,8 @@ const char* c10_name(ScalarType t) {
     case ScalarType::Int64: return "long int";
     case ScalarType::Float32: return "float";
     case ScalarType::Float64: return "double";
+    case ScalarType::Float16: return "c10::Half";
+    case ScalarType::BFloat16: return "c10::BFloat16";
   }
   return "?";
 }

@@ -15,6 +15,7 @@ Tensor dropout(const Tensor& x, double p, bool training) {
   PYNN_CHECK_VALUE(p >= 0 && p <= 1, "dropout", "dropout probability has to be between 0 and 1, but got ", p);
   if (!training || p == 0) return x;
   require_float("dropout", x);
+  if (is_reduced_float(x->dtype())) return to_dtype(dropout(widen_reduced(x), p, training), x->dtype());
   const Device dev = x->device();
   const dropout_fn kernel = dropout_kernel.at(dev, "dropout");  // before reserving: a missing kernel draws nothing
   DropoutArgs args;

@@ -64,6 +64,7 @@ ScalarType compute_dtype(BinaryOp op, ScalarType common) {
 
 std::string inplace_name(const char* op) { return std::string(op) + "_"; }
 
+
 // The value an in-place op overwrites, saved for its backward. The clone is recorded so that a
 // double backward through the saved value reaches the history it came from.
 Tensor snapshot(const Tensor& x) { return clone(x); }
@@ -154,6 +155,10 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   ScalarType dt = x->dtype();
   // Integers are already rounded; the sign of a bool is itself.
   if ((is_rounding(op) && !is_floating(dt)) || (op == UnaryOp::Sign && dt == ScalarType::Bool)) return clone(x);
+  if (is_reduced_float(dt)) {
+    Tensor r = unary(op, widen_reduced(x));
+    return is_bool_out(op) ? r : to_dtype(r, dt);
+  }
   dt = unary_out_dtype(op, dt);
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt, x->device());
@@ -173,7 +178,7 @@ void unary_(UnaryOp op, const Tensor& x) {
   check_cast_inplace(name.c_str(), unary_out_dtype(op, dt), dt);
   if (is_bool_out(op)) check_cast_inplace(name.c_str(), ScalarType::Bool, dt);
   autograd::check_inplace(x, name.c_str());
-  if (is_bool_out(op) && dt != ScalarType::Bool) {
+  if ((is_bool_out(op) && dt != ScalarType::Bool) || is_reduced_float(dt)) {
     // The kernel writes bools; a wider tensor receives them cast (x.logical_not_() on floats: 1.0 / 0.0).
     copy_(x, unary(op, x));
     return;
@@ -204,6 +209,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
     PYNN_DISPATCH_ALL(dt, name, [&] { (void)item(b).to<scalar_t>(); });
   // x ** 2 is common enough (losses, norms) to deserve the multiply instead of pow.
   if (op == BinaryOp::Pow && b->is_wrapped_number && item(b).d == 2.0 && dt == a->dtype()) return unary(UnaryOp::Square, a);
+  if (is_reduced_float(dt)) {
+    Tensor r = binary(op, widen_reduced(a), widen_reduced(b), alpha);
+    return is_bool_out(op) ? r : to_dtype(r, dt);
+  }
   bool grad = autograd::needs_grad(a, b);
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = a->sizes() == b->sizes() ? a->sizes() : broadcast_shapes(a->sizes(), b->sizes(), name);
@@ -229,6 +238,11 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar&
   ScalarType common = compute_dtype(op, result_type({self.get(), other.get()}));
   check_cast_inplace(name.c_str(), common, self->dtype());
   ScalarType dt = self->dtype();
+  if (is_reduced_float(dt)) {
+    assert_no_partial_overlap(*self, *other, name.c_str());
+    copy_(self, binary(op, self, other, alpha));
+    return;
+  }
   Tensor co = to_dtype(other, dt);
   // Reading other while writing self is safe elementwise only if they don't partially overlap (torch refuses).
   assert_no_partial_overlap(*self, *other, name.c_str());
@@ -253,7 +267,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   // A Python number must fit the result dtype it is cast to (torch: where(c, int32, 2**40) raises).
   for (const Tensor* t : {&a, &b})
     if ((*t)->is_wrapped_number && dt != (*t)->dtype())
-      PYNN_DISPATCH_ALL(dt, "where", [&] { (void)item(*t).to<scalar_t>(); });
+      PYNN_DISPATCH_ALL_AND_REDUCED(dt, "where", [&] { (void)item(*t).to<scalar_t>(); });
   Tensor ca = to_dtype(a, dt), cb = to_dtype(b, dt);
   Dims shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
   Tensor out = empty(shape, dt, dev);
@@ -268,6 +282,7 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
   PYNN_CHECK(lo || hi, "clamp", "At least one of 'min' or 'max' must not be None");
   Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
   ScalarType dt = result_type({x.get(), wlo.get(), whi.get()});
+  if (is_reduced_float(dt)) return to_dtype(clamp(widen_reduced(x), lo, hi), dt);
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), dt, x->device());
   kernel(TensorIter({out.get(), in.get()}), dt, lo, hi);
@@ -282,6 +297,7 @@ void clamp_(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi)
   check_no_internal_overlap("clamp_", x);
   Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
   check_cast_inplace("clamp_", result_type({x.get(), wlo.get(), whi.get()}), x->dtype());
+  if (is_reduced_float(x->dtype())) return copy_(x, clamp(x, lo, hi));
   autograd::check_inplace(x, "clamp_");
   bool grad = autograd::needs_grad(x);
   Tensor old = grad ? snapshot(x) : nullptr;
@@ -409,6 +425,10 @@ Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy) {
   return out;
 }
 
+Tensor widen_reduced(const Tensor& t) {
+  return !t || t->is_wrapped_number || !is_reduced_float(t->dtype()) ? t : to_dtype(t, ScalarType::Float32);
+}
+
 Tensor contiguous(const Tensor& x) {
   if (x->is_contiguous()) return x;
   return clone(x);
@@ -433,12 +453,14 @@ void fill_random(const char* op, const Tensor& x, RandomArgs args) {
   const RandomKey key = default_generator().reserve(static_cast<uint64_t>(x->numel()));
   args.seed = key.seed;
   args.offset = key.offset;
-  if (x->is_contiguous()) {
+  // The 16-bit floats draw float32 values and round them (torch's CPU generators draw in float for them too).
+  const ScalarType draw = is_reduced_float(x->dtype()) ? ScalarType::Float32 : x->dtype();
+  if (x->is_contiguous() && draw == x->dtype()) {
     kernel(x, args);
   } else {
-    Tensor tmp = empty(x->sizes(), x->dtype(), x->device());
+    Tensor tmp = empty(x->sizes(), draw, x->device());
     kernel(tmp, args);
-    copy_kernel(x->device(), TensorIter({x.get(), tmp.get()}), x->dtype(), x->dtype());
+    copy_kernel(x->device(), TensorIter({x.get(), tmp.get()}), x->dtype(), draw);
   }
   x->bump_version();
 }

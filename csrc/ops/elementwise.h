@@ -38,6 +38,9 @@ void clamp_(const Tensor& x, const Tensor& min, const Tensor& max);
 void copy_(const Tensor& dst, const Tensor& src);
 void fill_(const Tensor& dst, const Scalar& value);
 Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy = false);  // returns x itself when no cast is needed
+// The 16-bit floats have no arithmetic kernels: ops run on a float32 copy of them and round the result back
+// once (to_dtype), as torch's CPU kernels compute them in float. Other tensors, wrapped numbers and null pass as they are.
+Tensor widen_reduced(const Tensor& t);
 Tensor contiguous(const Tensor& x);                                    // returns x itself when already contiguous
 Tensor clone(const Tensor& x);
 

@@ -57,6 +57,9 @@ Tensor embedding_backward(const Tensor& grad, const Tensor& indices, int64_t num
   const int64_t D = grad->dim() > indices->dim() ? grad->size(-1) : 0;
   PYNN_CHECK(grad->dim() == indices->dim() + 1 && grad->numel() == n * D, op, "grad of shape ", grad->sizes().str(),
              " does not match indices of shape ", indices->sizes().str());
+  if (is_reduced_float(grad->dtype()))  // the sums of repeated rows accumulate in float32
+    return to_dtype(embedding_backward(widen_reduced(grad), indices, num_weights, padding_idx, scale_grad_by_freq),
+                    grad->dtype());
   EmbeddingBackwardArgs a;
   a.grad_weight = empty(Dims{num_weights, D}, grad->dtype(), dev);
   a.grad = contiguous_untracked(grad);

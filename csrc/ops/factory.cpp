@@ -40,6 +40,8 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
              "upper bound and larger bound inconsistent with step sign");
   // As torch: an integral dtype takes start, end and step truncated to int64 (arange(2.5, dtype=int64) is [0, 1],
   // arange(0, 3, 0.5, dtype=int64) has step 0); int64's size is exact integer arithmetic, the others' a double ceil.
+  // The 16-bit floats take their values from float32 (torch's arange computes them in float too).
+  if (is_reduced_float(dt)) return to_device(to_dtype(arange(start, end, step, ScalarType::Float32, kCpu), dt), device);
   const bool integral = !is_floating(dt);
   int64_t xs = 0, xstep = 0, n = 0;
   if (integral) {
@@ -68,6 +70,8 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
   PYNN_CHECK(steps >= 0, "linspace", "number of steps must be non-negative");
+  if (is_reduced_float(dtype))
+    return to_device(to_dtype(linspace(start, end, steps, ScalarType::Float32, kCpu), dtype), device);
   Tensor t = empty(Dims{steps}, dtype, kCpu);
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   int64_t half = steps == 1 ? 1 : steps / 2;
@@ -84,7 +88,7 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Devic
 Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
   PYNN_CHECK(n >= 0 && m >= 0, "eye", "n and m must be non-negative, got ", n, " and ", m);
   Tensor t = full(Dims{n, m}, Scalar(int64_t(0)), dtype, kCpu);
-  PYNN_DISPATCH_ALL(dtype, "eye", [&] {
+  PYNN_DISPATCH_ALL_AND_REDUCED(dtype, "eye", [&] {
     scalar_t* p = t->data_ptr<scalar_t>();
     for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = scalar_t(1);
   });

@@ -26,6 +26,8 @@ const char* ctype_name(ScalarType t) {
     case ScalarType::Int64: return "long int";
     case ScalarType::Float32: return "float";
     case ScalarType::Float64: return "double";
+    case ScalarType::Float16: return "c10::Half";
+    case ScalarType::BFloat16: return "c10::BFloat16";
   }
   return "?";
 }
@@ -62,8 +64,15 @@ void check_mm_shapes(const char* op, const Tensor& a, const Tensor& b) {
              mat_str(b), ")");
 }
 
-// c (contiguous, m x n or B x m x n) = alpha * a @ b + beta * c
+// c (contiguous, m x n or B x m x n) = alpha * a @ b + beta * c; the 16-bit floats multiply as float32 (BLAS has
+// no kernel for them) and the product is rounded once.
 void gemm_into(const Tensor& c, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) {
+  if (is_reduced_float(a->dtype())) {
+    Tensor wide_c = widen_reduced(c);
+    gemm_into(wide_c, widen_reduced(a), widen_reduced(b), beta, alpha);
+    copy_(c, wide_c);
+    return;
+  }
   const bool batched = a->dim() == 3;
   const int64_t batch = batched ? a->sizes()[0] : 1;
   const int64_t m = a->sizes()[batched ? 1 : 0], k = a->sizes()[batched ? 2 : 1], n = b->sizes()[batched ? 2 : 1];
@@ -97,6 +106,7 @@ Tensor mv_impl(const char* op, const Tensor& a, const Tensor& v) {
   PYNN_CHECK(a->sizes()[1] == v->sizes()[0], op, "size mismatch, got input (", a->sizes()[0], "), mat (", mat_str(a),
              "), vec (", v->sizes()[0], ")");
   refuse_bool(op, a);
+  if (is_reduced_float(a->dtype())) return to_dtype(mv_impl(op, widen_reduced(a), widen_reduced(v)), a->dtype());
   const int64_t m = a->sizes()[0], k = a->sizes()[1];
   Tensor c = empty(Dims{m}, a->dtype(), a->device());
   MatRef A = mat_ref(a);
@@ -111,6 +121,7 @@ Tensor dot_impl(const char* op, const Tensor& a, const Tensor& b) {
              "] and src [", b->numel(), "] to have the same number of elements, but got ", a->numel(), " and ",
              b->numel(), " elements respectively");
   refuse_bool(op, a);
+  if (is_reduced_float(a->dtype())) return to_dtype(dot_impl(op, widen_reduced(a), widen_reduced(b)), a->dtype());
   Tensor out = empty(Dims{}, a->dtype(), a->device());
   dot_kernel(a->device(), a->dtype(), a->numel(), a->data(), a->strides()[0], b->data(), b->strides()[0], out->data());
   return out;

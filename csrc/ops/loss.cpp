@@ -132,6 +132,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   require_float(op, input);
   check_weight(op, weight, L.g.size);
   check_not_differentiable(op, "nll_loss_forward", "weight", weight);
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(nll_loss(widen_reduced(input), target, widen_reduced(weight), reduction, ignore_index),
+                    input->dtype());
   const ScalarType dt = input->dtype();
   Tensor x = contiguous_untracked(input), t = contiguous_untracked(target), w = contiguous_untracked(weight, dt);
   const LossOutputs o = loss_outputs(r, L.row_shape, dt, dev);
@@ -166,6 +169,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   require_float(op, input);
   // Same shapes mean class probabilities, as in torch.
   const bool prob = input->sizes() == target->sizes();
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(cross_entropy(widen_reduced(input), prob ? widen_reduced(target) : target, widen_reduced(weight),
+                                  reduction, ignore_index, label_smoothing),
+                    prob ? promote_types(input->dtype(), target->dtype()) : input->dtype());
   ClassLayout L;
   ScalarType dt = input->dtype();
   if (prob) {

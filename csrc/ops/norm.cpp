@@ -209,6 +209,10 @@ Tensor row_norm(const char* op, const Tensor& input, const std::vector<int64_t>&
   require_float(op, input);
   const int64_t size = check_normalized_shape(op, input, normalized_shape, weight, bias, rms);
   const ScalarType dt = input->dtype();
+  if (is_reduced_float(dt))
+    return to_dtype(row_norm(op, widen_reduced(input), normalized_shape, widen_reduced(weight), widen_reduced(bias), eps,
+                             rms),
+                    dt);
   RowNormArgs a;
   a.input = contiguous_untracked(input);
   a.weight = contiguous_untracked(weight, dt);

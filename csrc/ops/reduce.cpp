@@ -187,8 +187,13 @@ void check_nonempty(const Tensor& x, const std::vector<int64_t>& dims, const cha
   }
 }
 
+// The 16-bit floats reduce in float32 and the result is rounded once (torch accumulates them in float too).
 Tensor simple_reduce(const char* op, ReduceOp kind, const Tensor& x, const std::vector<int>& rd, bool keepdim,
                      ScalarType out_dtype, double arg = 1.0) {
+  if (is_reduced_float(x->dtype()) || is_reduced_float(out_dtype)) {
+    const ScalarType wide = is_reduced_float(out_dtype) ? ScalarType::Float32 : out_dtype;
+    return to_dtype(simple_reduce(op, kind, widen_reduced(x), rd, keepdim, wide, arg), out_dtype);
+  }
   Plan p = make_plan(x, rd, keepdim);
   Tensor out = alloc_out(p, out_dtype);
   if (has_output(p)) reduce_kernel.at(p.input->device(), op)(kind, p.input, out, p.g, arg);
@@ -217,6 +222,11 @@ std::pair<Tensor, Tensor> arg_reduce(const char* op, bool is_max, const Tensor& 
   if (dim) dims.push_back(*dim);
   const bool is_arg = !want_values;
   PYNN_CHECK(!(is_arg && x->dtype() == ScalarType::Bool), op, op, "(): does not support bool input");
+  if (is_reduced_float(x->dtype())) {
+    std::pair<Tensor, Tensor> r = arg_reduce(op, is_max, widen_reduced(x), dim, keepdim, want_values);
+    if (want_values) r.first = to_dtype(r.first, x->dtype());  // exact: the extreme is one of x's values
+    return r;
+  }
   check_nonempty(x, dims, op, is_arg);
   std::vector<int> rd = dims_of(x, dims, op);
   Plan p = make_plan(x, rd, keepdim, /*logical_order=*/!dim, /*allow_lead=*/false);
@@ -231,6 +241,7 @@ Tensor scan(const char* op, bool is_prod, const Tensor& x, int64_t dim, std::opt
   check_backend(x, op);
   const int d = wrap_dim(dim, x->dim(), op);
   Tensor in = contiguous(dtype ? to_dtype(x, *dtype) : x);
+  if (is_reduced_float(in->dtype())) return to_dtype(scan(op, is_prod, widen_reduced(in), dim, std::nullopt), in->dtype());
   ScalarType kdt = sum_dtype(in->dtype());
   Tensor out = empty(in->sizes(), kdt, in->device());
   ReduceGeom g;
@@ -340,6 +351,8 @@ static Tensor var_std_forward(const char* op, bool take_sqrt, const Tensor& x, c
   require_defined(op, x);
   check_backend(x, op);
   PYNN_CHECK(is_floating(x->dtype()), op, "std and var only support floating point and complex dtypes");
+  if (is_reduced_float(x->dtype()))
+    return to_dtype(var_std_forward(op, take_sqrt, widen_reduced(x), dims, correction, keepdim), x->dtype());
   std::vector<int> rd = dims_of(x, dims, op);
   Plan p = make_plan(x, rd, keepdim);
   Tensor out = alloc_out(p, x->dtype());
@@ -420,6 +433,7 @@ static Tensor logsumexp_forward(const Tensor& x, const std::vector<int64_t>& dim
   require_defined("logsumexp", x);
   check_backend(x, "logsumexp");
   std::vector<int> rd = dims_of(x, dims, "logsumexp");
+  if (is_reduced_float(x->dtype())) return to_dtype(logsumexp_forward(widen_reduced(x), dims, keepdim), x->dtype());
   Tensor in = is_floating(x->dtype()) ? x : to_dtype(x, default_float());
   Plan p = make_plan(in, rd, keepdim, false, /*allow_lead=*/false);
   Tensor out = alloc_out(p, in->dtype());

@@ -22,6 +22,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool is_log) {
   const Device dev = x->device();
   const int d = wrap_dim(dim, x->dim(), name);
   require_float(name, x);
+  if (is_reduced_float(x->dtype())) return to_dtype(softmax_impl(widen_reduced(x), dim, is_log), x->dtype());
   Tensor in = contiguous_untracked(x);
   Tensor out = empty(x->sizes(), x->dtype(), dev);
   softmax_kernel.at(dev, name)(out, in, row_geom(x->sizes(), d), is_log);

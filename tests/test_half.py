@@ -1,0 +1,314 @@
+"""float16 and bfloat16 as storage dtypes vs torch: casts bit for bit, promotion, the ops that compute on them
+(in float32, rounded once, as torch's CPU kernels), autograd through them, numpy, pickling and checkpoints."""
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+import pynn
+
+HALVES = ["float16", "bfloat16"]
+
+
+def values(t):
+    """A pynn or torch tensor's values as float32 numpy (exact for both 16-bit types)."""
+    return t.detach().float().numpy()
+
+
+def assert_same(p, t, rtol=0.0, atol=0.0):
+    assert str(p.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (p.dtype, t.dtype)
+    assert tuple(p.shape) == tuple(t.shape)
+    np.testing.assert_allclose(values(p), values(t), rtol=rtol, atol=atol, equal_nan=True)
+
+
+def tricky_float32():
+    """Values around every rounding edge of both formats: ties, subnormals, overflow, inf, NaN, signed zero."""
+    rng = np.random.default_rng(0)
+    special = np.array([0.0, -0.0, 1.0, -1.0, 65504.0, 65519.0, 65520.0, 65536.0, 1e-8, 2.0 ** -24, 2.0 ** -25,
+                        3 * 2.0 ** -26, 2.0 ** -14, 6.1e-5, 1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11, 1 + 2.0 ** -8,
+                        1 + 3 * 2.0 ** -8, 3.4e38, -3.4e38, np.inf, -np.inf, np.nan, 1e-40, 1.17549435e-38],
+                       dtype=np.float32)
+    bits = rng.integers(0, 2 ** 32, size=4000, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    spread = (rng.standard_normal(2000) * 10.0 ** rng.integers(-9, 6, 2000)).astype(np.float32)
+    return np.concatenate([special, -special, bits, spread])
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_float32_to_16_bits_rounds_as_torch_bit_for_bit(name):
+    src = tricky_float32()
+    p = pynn.from_numpy(src).to(getattr(pynn, name))
+    t = torch.from_numpy(src).to(getattr(torch, name))
+    assert p.dtype == getattr(pynn, name) and p.element_size() == 2
+    got, want = values(p), values(t)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    np.testing.assert_array_equal(got[ok].view(np.uint32), want[ok].view(np.uint32))  # -0.0 kept too
+    # and back: 16 -> 32 bits is exact
+    np.testing.assert_array_equal(values(p.to(pynn.float64).to(pynn.float32)), got)
+
+
+@pytest.mark.parametrize("name", HALVES)
+@pytest.mark.parametrize("other", ["float64", "int64", "int32", "bool"])
+def test_casts_between_every_dtype(name, other):
+    src = np.array([0.0, 1.5, -2.75, 100.25, 7.0, -0.0, 300.0, 1e5], dtype=np.float64)
+    t_other = torch.from_numpy(src).to(getattr(torch, other))
+    p_other = pynn.from_numpy(src).to(getattr(pynn, other))
+    ph, th = p_other.to(getattr(pynn, name)), t_other.to(getattr(torch, name))
+    assert_same(ph, th)
+    if other in ("int64", "int32", "bool"):  # from the 16-bit values back to the other type (no inf for ints)
+        finite = th.isfinite()
+        np.testing.assert_array_equal(ph[pynn.tensor(finite.numpy())].to(getattr(pynn, other)).numpy(),
+                                      th[finite].to(getattr(torch, other)).numpy())
+    else:
+        np.testing.assert_array_equal(ph.to(getattr(pynn, other)).numpy(), th.to(getattr(torch, other)).numpy())
+
+
+def test_promotion_matches_torch():
+    names = ["bool", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
+    for a in names:
+        for b in names:
+            assert str(pynn.promote_types(getattr(pynn, a), getattr(pynn, b))).split(".")[-1] == \
+                str(torch.promote_types(getattr(torch, a), getattr(torch, b))).split(".")[-1], (a, b)
+    cases = [  # (dimensioned operand, other operand): torch's three tiers
+        (lambda m: m.ones(2, dtype=m.float16), lambda m: 2.5),
+        (lambda m: m.ones(2, dtype=m.bfloat16), lambda m: m.tensor(2.5)),
+        (lambda m: m.ones(2, dtype=m.int64), lambda m: m.tensor(2.5, dtype=m.float16)),
+        (lambda m: m.ones(2, dtype=m.float16), lambda m: m.ones(2, dtype=m.bfloat16)),
+        (lambda m: m.ones(2, dtype=m.float16), lambda m: m.ones(2, dtype=m.int32)),
+        (lambda m: m.ones(2, dtype=m.bfloat16), lambda m: m.ones(2, dtype=m.float64)),
+    ]
+    for a, b in cases:
+        assert_same(a(pynn) * b(pynn), a(torch) * b(torch))
+
+
+def test_properties_and_constructors():
+    assert pynn.half is pynn.float16 and pynn.float16.is_floating_point and pynn.bfloat16.itemsize == 2
+    for name in HALVES:
+        p_dt, t_dt = getattr(pynn, name), getattr(torch, name)
+        assert_same(pynn.zeros(2, 3, dtype=p_dt), torch.zeros(2, 3, dtype=t_dt))
+        assert_same(pynn.full((2,), 3.3, dtype=p_dt), torch.full((2,), 3.3, dtype=t_dt))
+        assert_same(pynn.arange(5, dtype=p_dt), torch.arange(5, dtype=t_dt))
+        assert_same(pynn.tensor([[1.1, 2e5], [-3.3, 1e-6]], dtype=p_dt), torch.tensor([[1.1, 2e5], [-3.3, 1e-6]], dtype=t_dt))
+        x = pynn.tensor([1.1, 2.2], dtype=p_dt)
+        assert x.is_floating_point() and pynn.is_floating_point(x)
+        assert x[0].item() == torch.tensor([1.1, 2.2], dtype=t_dt)[0].item()
+        assert x.tolist() == torch.tensor([1.1, 2.2], dtype=t_dt).tolist()
+        assert_same(pynn.tensor(x), torch.tensor([1.1, 2.2], dtype=t_dt).detach().clone())  # a copy keeps the dtype
+        assert_same(x.clone().contiguous(), torch.tensor([1.1, 2.2], dtype=t_dt))
+        assert pynn.finfo(p_dt).eps == torch.finfo(t_dt).eps and pynn.finfo(p_dt).max == torch.finfo(t_dt).max
+    assert repr(pynn.tensor([1.5, 2.0], dtype=pynn.half)) == "tensor([1.5000, 2.0000], dtype=pynn.float16)"
+    assert pynn.ones(2).half().dtype == pynn.float16 and pynn.ones(2).bfloat16().dtype == pynn.bfloat16
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_views_indexing_and_joins_move_the_bits(name):
+    src = np.arange(24, dtype=np.float32).reshape(4, 6) / 7
+    p = pynn.from_numpy(src).to(getattr(pynn, name))
+    t = torch.from_numpy(src).to(getattr(torch, name))
+    assert_same(p.t().contiguous(), t.t().contiguous())
+    assert_same(p[1:, ::2], t[1:, ::2])
+    assert_same(p.reshape(3, 8)[2], t.reshape(3, 8)[2])
+    assert_same(pynn.where(p > 1, p, pynn.zeros((), dtype=p.dtype)), torch.where(t > 1, t, torch.zeros((), dtype=t.dtype)))
+    q = p.clone()
+    q[0] = 5.0
+    r = t.clone()
+    r[0] = 5.0
+    assert_same(q, r)
+
+
+UNARY = ["neg", "abs", "exp", "log", "sqrt", "sin", "tanh", "sigmoid", "relu", "floor", "round", "reciprocal", "erf"]
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_elementwise_ops_compute_in_float32_and_round_once(name):
+    rng = np.random.default_rng(1)
+    a = (rng.standard_normal((5, 7)) * 3).astype(np.float32)
+    b = (rng.standard_normal((7,)) * 3).astype(np.float32)
+    pa, pb = pynn.from_numpy(a).to(getattr(pynn, name)), pynn.from_numpy(b).to(getattr(pynn, name))
+    ta, tb = torch.from_numpy(a).to(getattr(torch, name)), torch.from_numpy(b).to(getattr(torch, name))
+    for op in UNARY:
+        assert_same(getattr(pynn, op)(pa.abs() if op in ("log", "sqrt") else pa),
+                    getattr(torch, op)(ta.abs() if op in ("log", "sqrt") else ta))
+    for op in ["add", "sub", "mul", "div", "maximum", "atan2"]:
+        assert_same(getattr(pynn, op)(pa, pb), getattr(torch, op)(ta, tb))
+    assert_same(pa ** 2, ta ** 2)
+    assert_same(pa * 0.1 + 3, ta * 0.1 + 3)
+    assert_same(pa.clamp(-1, 1), ta.clamp(-1, 1))
+    for op in ["eq", "lt", "ge"]:
+        np.testing.assert_array_equal(getattr(pynn, op)(pa, pb).numpy(), getattr(torch, op)(ta, tb).numpy())
+    np.testing.assert_array_equal(pynn.isfinite(pa / 0).numpy(), torch.isfinite(ta / 0).numpy())
+    qa, ra = pa.clone(), ta.clone()
+    qa.mul_(pb).add_(1.5).exp_()
+    ra.mul_(tb).add_(1.5).exp_()
+    assert_same(qa, ra)
+    # erf/exp-based activations: pynn's float32 kernels and torch's differ in the last float32 bit, which can
+    # move the rounded result by one 16-bit step
+    ulp = 2.0 ** -10 if name == "float16" else 2.0 ** -7
+    assert_same(pynn.nn.functional.gelu(pa), torch.nn.functional.gelu(ta), rtol=ulp)
+    assert_same(pynn.nn.functional.silu(pa), torch.nn.functional.silu(ta), rtol=ulp)
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_reductions_softmax_and_products(name):
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((6, 40)).astype(np.float32)
+    w = rng.standard_normal((40, 9)).astype(np.float32)
+    pa, ta = pynn.from_numpy(a).to(getattr(pynn, name)), torch.from_numpy(a).to(getattr(torch, name))
+    pw, tw = pynn.from_numpy(w).to(getattr(pynn, name)), torch.from_numpy(w).to(getattr(torch, name))
+    tol = dict(rtol=1e-2, atol=1e-2)  # torch may sum in another order: the float32 sums round differently
+    assert_same(pa.sum(), ta.sum(), **tol)
+    assert_same(pa.sum(1), ta.sum(1), **tol)
+    assert_same(pa.mean(0, keepdim=True), ta.mean(0, keepdim=True), **tol)
+    assert_same(pa.var(1), ta.var(1), **tol)
+    assert_same(pa.cumsum(1), ta.cumsum(1), **tol)
+    assert_same(pa.logsumexp(1), ta.logsumexp(1), **tol)
+    assert_same(pa.amax(1), ta.amax(1))  # the extremes are exact
+    assert_same(pa.max(1).values, ta.max(1).values)
+    np.testing.assert_array_equal(pa.argmax(1).numpy(), ta.argmax(1).numpy())
+    assert_same(pa.norm(), ta.norm(), **tol)
+    assert_same(pa.sum(dtype=pynn.float32), ta.sum(dtype=torch.float32), rtol=1e-5, atol=1e-5)
+    assert_same(pynn.softmax(pa, 1), torch.softmax(ta, 1), **tol)
+    assert_same(pynn.log_softmax(pa, 1), torch.log_softmax(ta, 1), **tol)
+    assert_same(pa @ pw, ta @ tw, **tol)
+    assert_same(pynn.mv(pa, pw[:, 0]), torch.mv(ta, tw[:, 0]), **tol)
+    assert_same(pynn.dot(pa[0], pw[:, 0]), torch.dot(ta[0], tw[:, 0]), **tol)
+    assert_same(pynn.bmm(pa.reshape(2, 3, 40), pw.expand(2, 40, 9)), torch.bmm(ta.reshape(2, 3, 40), tw.expand(2, 40, 9)), **tol)
+    assert_same(pynn.addmm(pw[0], pa, pw), torch.addmm(tw[0], ta, tw), **tol)
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_linear_layer_in_16_bits_matches_torch(name):
+    torch.manual_seed(0)
+    ref = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3))
+    model = pynn.nn.Sequential(pynn.nn.Linear(12, 16), pynn.nn.Tanh(), pynn.nn.Linear(16, 3))
+    model.load_state_dict({k: pynn.from_numpy(v.numpy()) for k, v in ref.state_dict().items()})
+    method = "half" if name == "float16" else "bfloat16"
+    getattr(ref, method)()
+    getattr(model, method)()
+    assert all(p.dtype == getattr(pynn, name) for p in model.parameters())
+    x = np.random.default_rng(3).standard_normal((4, 12)).astype(np.float32)
+    with torch.no_grad():
+        want = ref(torch.from_numpy(x).to(getattr(torch, name)))
+    assert_same(model(pynn.from_numpy(x).to(getattr(pynn, name))), want, rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_autograd_flows_through_16_bit_tensors(name):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((3, 5)).astype(np.float32)
+    results = []
+    for m in (pynn, torch):
+        x = m.tensor(a, requires_grad=True)
+        h = x.to(getattr(m, name))
+        w = h.detach().clone().requires_grad_(True)
+        y = ((h * w).sigmoid().sum(1) + (h @ w.t()).mean()).sum()
+        y.backward()
+        assert w.grad.dtype == getattr(m, name) and x.grad.dtype == m.float32
+        results.append((x.grad, w.grad, y))
+    (pxg, pwg, py), (txg, twg, ty) = results
+    np.testing.assert_allclose(pxg.numpy(), txg.numpy(), rtol=2e-2, atol=2e-2)
+    np.testing.assert_allclose(values(pwg), values(twg), rtol=2e-2, atol=2e-2)
+    np.testing.assert_allclose(values(py), values(ty), rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_cast_backward_hands_the_gradient_back_in_the_source_dtype(name):
+    # A cast's backward is the cast back (torch's ToCopyBackward0): exact, so it is compared with torch directly;
+    # finite differences say nothing at 16-bit resolution (the ops' own backwards are gradchecked in float64).
+    g = np.array([0.1, -2.5, 3e4, 1e-6], dtype=np.float64)
+    grads = []
+    for m in (pynn, torch):
+        x = m.tensor(np.ones(4), dtype=m.float64, requires_grad=True)
+        y = x.to(getattr(m, name))
+        assert y.grad_fn is not None and y.requires_grad
+        y.backward(m.tensor(g).to(getattr(m, name)))
+        assert x.grad.dtype == m.float64
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_numpy_exchange():
+    arr = np.array([1.5, -2.0, 65504.0], dtype=np.float16)
+    p = pynn.from_numpy(arr)
+    assert p.dtype == pynn.float16
+    arr[0] = 7.0  # shared memory, as torch
+    assert p[0].item() == 7.0
+    assert p.numpy().dtype == np.float16 and np.shares_memory(p.numpy(), arr)
+    assert pynn.tensor(arr).dtype == pynn.float16 and pynn.as_tensor(arr).dtype == pynn.float16
+    b = pynn.ones(2, dtype=pynn.bfloat16)
+    with pytest.raises(TypeError, match="Got unsupported ScalarType BFloat16"):
+        b.numpy()
+    with pytest.raises(TypeError, match="Got unsupported ScalarType BFloat16"):
+        torch.ones(2, dtype=torch.bfloat16).numpy()
+    assert b.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_pickle_and_save_load_round_trip(name, tmp_path):
+    src = tricky_float32()[:300]
+    x = pynn.from_numpy(src).to(getattr(pynn, name))
+    for back in (pickle.loads(pickle.dumps(x)), _saved_and_loaded(x, tmp_path)):
+        assert back.dtype == x.dtype
+        np.testing.assert_array_equal(values(back).view(np.uint32)[~np.isnan(values(x))],
+                                      values(x).view(np.uint32)[~np.isnan(values(x))])
+    # a torch checkpoint holding this dtype loads as it is
+    buf = io.BytesIO()
+    torch.save({"w": torch.from_numpy(src).to(getattr(torch, name))}, buf)
+    buf.seek(0)
+    w = pynn.load(buf)["w"]
+    assert w.dtype == x.dtype
+    np.testing.assert_array_equal(np.isnan(values(w)), np.isnan(values(x)))
+
+
+def _saved_and_loaded(x, tmp_path):
+    path = tmp_path / "x.pt"
+    pynn.save({"x": x}, path)
+    return pynn.load(path)["x"]
+
+
+def test_errors_are_torchs():
+    h = pynn.zeros(2, dtype=pynn.half)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type c10::Half without overflow"):
+        h.fill_(1e5)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type c10::Half without overflow"):
+        torch.zeros(2, dtype=torch.half).fill_(1e5)
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype, but got: c10::Half != float"):
+        pynn.mm(pynn.ones(2, 2, dtype=pynn.half), pynn.ones(2, 2))
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype, but got: c10::Half != float"):
+        torch.mm(torch.ones(2, 2, dtype=torch.half), torch.ones(2, 2))
+    for m in (pynn, torch):  # a float16 result does not fit an int64 tensor in place
+        with pytest.raises(RuntimeError, match="result type Half can't be cast to the desired output type Long"):
+            m.ones(2, dtype=m.int64).add_(m.zeros(2, dtype=m.half))
+    # an op with no 16-bit path says so by name rather than computing garbage
+    with pytest.raises(TypeError, match="not implemented for 'Half'"):
+        pynn.nn.functional.conv2d(pynn.ones(1, 1, 4, 4, dtype=pynn.half), pynn.ones(1, 1, 3, 3, dtype=pynn.half))
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_the_layers_of_a_small_transformer_block_run_in_16_bits(name):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    idx = rng.integers(0, 11, (2, 5))
+    table = rng.standard_normal((11, 8)).astype(np.float32)
+    target = rng.integers(0, 8, (10,))
+    tol = dict(rtol=2e-2, atol=2e-2)
+    outs = []
+    for m in (pynn, torch):
+        dt = getattr(m, name)
+        F = m.nn.functional
+        h = m.tensor(x).to(dt)
+        w, b = m.ones(8, dtype=dt) * 1.5, m.zeros(8, dtype=dt) + 0.25
+        emb = F.embedding(m.tensor(idx), m.tensor(table).to(dt))
+        normed = F.layer_norm(h + emb, (8,), w, b)
+        mask = m.ones(5, 5, dtype=m.bool).triu(1)
+        scores = (normed @ normed.transpose(1, 2)).masked_fill(mask, float("-inf")).softmax(-1)
+        loss = F.cross_entropy(normed.reshape(10, 8), m.tensor(target))
+        outs.append((emb, normed, scores, loss, m.eye(3, dtype=dt), m.linspace(0, 1, 7, dtype=dt)))
+    for p, t in zip(*outs):
+        assert_same(p, t, **tol)
+    r = pynn.randn(1000, dtype=getattr(pynn, name))
+    assert r.dtype == getattr(pynn, name) and abs(r.float().mean().item()) < 0.15 and 0.8 < r.float().std().item() < 1.2
+    d = pynn.nn.functional.dropout(pynn.ones(1000, dtype=getattr(pynn, name)), 0.5)
+    assert d.dtype == getattr(pynn, name) and set(d.float().unique().tolist()) <= {0.0, 2.0}
