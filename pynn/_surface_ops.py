@@ -452,9 +452,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: Optional[float] = None, 
                *, out=None) -> Tensor:
     if not input.is_floating_point():
         return input.clone()
-    big = np.finfo(np.float32 if input.dtype == _C.float32 else np.float64)
-    posinf = _pyfloat(big.max) if posinf is None else posinf
-    neginf = _pyfloat(-big.max) if neginf is None else neginf
+    from ._surface_ops_batch2 import finfo  # the dtype's own limits (float16's 65504 included)
+
+    big = finfo(input.dtype).max
+    posinf = big if posinf is None else posinf
+    neginf = -big if neginf is None else neginf
     x = _C.where(_C.isnan(input), _full_like(input, nan), input)
     x = _C.where(_C.logical_and(_C.isinf(x), x > 0), _full_like(input, posinf), x)
     return _C.where(_C.logical_and(_C.isinf(x), x < 0), _full_like(input, neginf), x)
@@ -835,10 +837,13 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError(f"torch.histc: max must be larger than min, but got min {min} max {max}")
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+    # torch's linear binning, step by step in the input's dtype: the edges are cast to it, then
+    # (x - lo) * bins / (hi - lo), so values on a bin edge fall where torch puts them
     x = input.reshape(-1)
-    inside = _C.logical_and(x >= lo, x <= hi)
+    lo_t, hi_t = _full_like(input.new_zeros(()), lo), _full_like(input.new_zeros(()), hi)
+    inside = _C.logical_and(x >= lo_t, x <= hi_t)
     v = x[inside]
-    b = _C.floor((v - lo) * (bins / (hi - lo))).to(_C.int64).clamp(max=bins - 1)
+    b = _C.floor((v - lo_t) * bins / (hi_t - lo_t)).to(_C.int64).clamp(max=bins - 1)
     return _C.scatter_add(input.new_zeros(bins), 0, b, _ones_like(v))
 
 

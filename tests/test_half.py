@@ -312,3 +312,70 @@ def test_the_layers_of_a_small_transformer_block_run_in_16_bits(name):
     assert r.dtype == getattr(pynn, name) and abs(r.float().mean().item()) < 0.15 and 0.8 < r.float().std().item() < 1.2
     d = pynn.nn.functional.dropout(pynn.ones(1000, dtype=getattr(pynn, name)), 0.5)
     assert d.dtype == getattr(pynn, name) and set(d.float().unique().tolist()) <= {0.0, 2.0}
+
+
+# Names whose one- or two-tensor call is not an op on values (context managers, seeding, I/O, allocation).
+_NOT_VALUE_OPS = {"manual_seed", "set_num_threads", "seed", "load", "save", "compile", "set_default_dtype", "empty",
+                  "empty_like", "empty_strided", "set_printoptions", "use_deterministic_algorithms",
+                  "set_grad_enabled", "set_default_device", "initial_seed", "get_rng_state", "set_rng_state",
+                  "no_grad", "enable_grad", "inference_mode"}
+_RANDOM = {"rand_like", "randn_like", "bernoulli", "poisson", "multinomial", "normal", "rand", "randn",
+           "randint_like", "dropout", "alpha_dropout", "feature_alpha_dropout", "rrelu"}
+
+
+@pytest.mark.filterwarnings("ignore")  # torch's deprecation notes for some of the calls
+@pytest.mark.parametrize("name", HALVES)
+def test_every_op_torch_runs_on_16_bit_tensors_runs_alike(name):
+    """Each pynn name that torch also has, called as torch accepts it with one or two 16-bit tensors: where torch
+    computes, pynn computes the same (to 16-bit resolution); no op silently reads the 2-byte elements as another type."""
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((4, 6)).astype(np.float32)
+    b = rng.standard_normal((4, 6)).astype(np.float32)
+    names = sorted(n for n in dir(pynn) if not n.startswith("_") and not n[0].isupper() and hasattr(torch, n)
+                   and callable(getattr(pynn, n)) and n not in _NOT_VALUE_OPS)
+    checked, failures = 0, []
+    for op in names:
+        for operands in ([a], [a, b]):
+            try:
+                want = getattr(torch, op)(*[torch.from_numpy(x).to(getattr(torch, name)) for x in operands])
+            except Exception:  # noqa: BLE001 - not this arity or not for this dtype in torch either
+                continue
+            try:
+                got = getattr(pynn, op)(*[pynn.from_numpy(x).to(getattr(pynn, name)) for x in operands])
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"{op}: {type(e).__name__}: {e}")
+                break
+            for g, w in zip(got if isinstance(got, (tuple, list)) else [got], want if isinstance(want, (tuple, list)) else [want]):
+                if not isinstance(w, torch.Tensor):
+                    continue
+                try:
+                    if op in _RANDOM:
+                        assert str(g.dtype).split(".")[-1] == str(w.dtype).split(".")[-1] and tuple(g.shape) == tuple(w.shape)
+                    else:
+                        assert_same(g, w, rtol=2e-2, atol=2e-2)
+                except AssertionError as e:
+                    failures.append(f"{op}: {str(e)[:200]}")
+            checked += 1
+            break
+    assert checked > 150 and not failures, failures
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_sorting_searching_and_accumulating_writes(name):
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((3, 9)).astype(np.float32)
+    a[0, :3] = a[0, 3:6]  # ties: the stable order must match
+    outs = []
+    for m in (pynn, torch):
+        dt = getattr(m, name)
+        x = m.tensor(a).to(dt)
+        srt = x.sort(dim=1, stable=True)
+        seq = x[0].sort().values
+        acc = m.zeros(5, dtype=dt).index_put_((m.tensor([0, 2, 2, 4]),), m.tensor([1.5, 2.0, 3.25, -1.0]).to(dt), accumulate=True)
+        sc = m.zeros(3, 4, dtype=dt).scatter_add(1, m.tensor([[0, 1, 1, 3]] * 3), x[:, :4])
+        outs.append((srt.values, srt.indices, x.argsort(dim=1, descending=True, stable=True), x.topk(3, 1).values,
+                     m.searchsorted(seq, x[1:]), x.cummax(1).values, x.cummax(1).indices, x.logcumsumexp(1),
+                     x.median(1).values, m.nan_to_num(m.tensor([float("nan"), float("inf"), -float("inf")]).to(dt)),
+                     m.histc(x, bins=4, min=-2, max=2), acc, sc))
+    for p, t in zip(*outs):
+        assert_same(p, t, rtol=1e-2, atol=1e-2) if p.is_floating_point() else np.testing.assert_array_equal(p.numpy(), t.numpy())

@@ -360,3 +360,12 @@ def test_bernoulli():
     np.testing.assert_allclose(pynn.bernoulli(pynn.zeros(20000), 0.7).numpy().mean(), 0.7, atol=0.02)
     with pytest.raises(RuntimeError, match="bernoulli"):
         pynn.bernoulli(pynn.tensor([1.5]))
+
+
+def test_where_with_only_a_condition_is_nonzero_as_tuple():
+    a = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]], dtype=np.float32)
+    for make in (lambda m: m.tensor(a), lambda m: m.tensor(a) > 0):
+        got, want = pynn.where(make(pynn)), torch.where(make(torch))
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g.numpy(), w.numpy())

@@ -364,6 +364,8 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   m.def("nonzero", nonzero_fn, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
   cls.def("nonzero", nonzero_fn, py::kw_only(), py::arg("as_tuple") = false);
   m.def("argwhere", [](const Tensor& x) { return nonzero(x); }, py::arg("input"));
+  // torch.where(condition) alone is nonzero(condition, as_tuple=True); the three-operand form is elementwise.
+  m.def("where", [](const Tensor& cond) { return to_py_tuple(nonzero_tuple(cond)); }, py::arg("condition"));
   cls.def("argwhere", [](const Tensor& x) { return nonzero(x); });
 
   // ---- sorting ---------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ void index_put_impl(const Tensor& dst, const Tensor& values, const AdvancedIndex
   const int64_t rows = static_cast<int64_t>(pre.size()) * nb;
   if (rows == 0 || npost == 0) return;
   if (accumulate) {
-    PYNN_DISPATCH_ALL(dst->dtype(), "index_put_", [&] {
+    PYNN_DISPATCH_ALL_AND_REDUCED(dst->dtype(), "index_put_", [&] {
       scalar_t* d = static_cast<scalar_t*>(dst->data());
       const scalar_t* v = static_cast<const scalar_t*>(values->data());
       for (int64_t r = 0; r < rows; ++r) {

@@ -77,7 +77,7 @@ void scatter_impl(const Tensor& self, int dim, const Tensor& index, const Tensor
     });
   };
   if (add) {
-    PYNN_DISPATCH_ALL(self->dtype(), "scatter_add", [&] {
+    PYNN_DISPATCH_ALL_AND_REDUCED(self->dtype(), "scatter_add", [&] {
       run(scalar_t{}, [](scalar_t& d, scalar_t v) { d = static_cast<scalar_t>(d + v); });
     });
   } else {

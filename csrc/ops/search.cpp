@@ -40,7 +40,8 @@ Tensor searchsorted(const Tensor& seq_in, const Tensor& values_in, bool out_int3
                "but got dtype ", type_title(sorter->dtype()));
     seq = gather(seq_in, seq_in->dim() - 1, sorter);
   }
-  const ScalarType dt = promote_types(seq->dtype(), values_in->dtype());
+  const ScalarType common = promote_types(seq->dtype(), values_in->dtype());
+  const ScalarType dt = is_reduced_float(common) ? ScalarType::Float32 : common;  // exact: compared as float32
   Tensor s = contiguous(to_dtype(seq, dt));
   Tensor v = contiguous(to_dtype(values_in, dt));
   const int64_t n = s->sizes()[s->dim() - 1];
@@ -84,6 +85,11 @@ Geometry line_geometry(const Tensor& x, int64_t d) {
 
 std::pair<Tensor, Tensor> cum_extreme(const char* op, ScanOp kind, const Tensor& x, int64_t dim) {
   require_defined(op, x);
+  if (is_reduced_float(x->dtype())) {
+    std::pair<Tensor, Tensor> r = cum_extreme(op, kind, widen_reduced(x), dim);
+    r.first = to_dtype(r.first, x->dtype());
+    return r;
+  }
   const int64_t d = wrap(op, dim, x->dim());
   const bool grad = autograd::needs_grad(x);
   Tensor values, indices;
@@ -109,6 +115,7 @@ std::pair<Tensor, Tensor> cummin(const Tensor& x, int64_t dim) { return cum_extr
 Tensor logcumsumexp(const Tensor& x, int64_t dim) {
   const char* op = "logcumsumexp";
   require_defined(op, x);
+  if (is_reduced_float(x->dtype())) return to_dtype(logcumsumexp(widen_reduced(x), dim), x->dtype());
   const int64_t d = wrap(op, dim, x->dim());
   const bool grad = autograd::needs_grad(x);
   Tensor out = autograd::untracked([&] {

@@ -26,6 +26,11 @@ using namespace index_detail;
 std::pair<Tensor, Tensor> sort_impl(const Tensor& x, int64_t dim, int64_t k, bool descending, const char* op,
                                     const char* backward_name) {
   require_defined(op, x);
+  if (is_reduced_float(x->dtype())) {  // sorted as float32 (exact), the values rounded back (exact too)
+    std::pair<Tensor, Tensor> r = sort_impl(widen_reduced(x), dim, k, descending, op, backward_name);
+    r.first = to_dtype(r.first, x->dtype());
+    return r;
+  }
   const auto kernel = sort_rows_kernel.at(x->device(), op);
   int d = wrap_dim(dim, x->dim(), op);
   Tensor xv = as_1d(x);
