@@ -122,6 +122,7 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   require_defined("prelu", x);
   require_defined("prelu", weight, "weight");
   const Device dev = same_device("prelu", x, weight);
+  if (is_reduced_float(x->dtype())) return to_dtype(prelu(widen_reduced(x), widen_reduced(weight)), x->dtype());
   PYNN_CHECK(weight->dim() <= 1, "prelu", "prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = ",
              weight->dim());
   const int64_t channels = x->dim() >= 2 ? x->size(1) : 1;

@@ -120,6 +120,10 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   // torch's wording (its kernels are float-only): "expected scalar type Float but found Long".
   PYNN_CHECK(is_floating(q->dtype()), kOp, "expected scalar type Float but found ",
              q->dtype() == ScalarType::Bool ? "Bool" : q->dtype() == ScalarType::Int32 ? "Int" : "Long");
+  if (is_reduced_float(q->dtype()))
+    return to_dtype(scaled_dot_product_attention(widen_reduced(q), widen_reduced(k), widen_reduced(v),
+                                                 widen_reduced(attn_mask), dropout_p, is_causal, scale, enable_gqa),
+                    q->dtype());
   PYNN_CHECK(q->dim() == 4 && k->dim() == 4 && v->dim() == 4, kOp, "expected 4-d query, key and value");
   PYNN_CHECK(q->size(0) == k->size(0) && k->size(0) == v->size(0), kOp,
              "Expected query, key and value to have the same batch size, but got query.size(0): ", q->size(0),

@@ -283,6 +283,9 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
   check_geometry(op, input->sizes(), weight->sizes(), out_spatial, p);
   PYNN_CHECK(!bias || (bias->dim() == 1 && bias->numel() == weight->sizes()[0]), op, "bias of size ",
              bias->sizes().str(), " does not match weight of size ", weight->sizes().str());
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(convolution(widen_reduced(input), widen_reduced(weight), widen_reduced(bias), p, out_spatial),
+                    input->dtype());
   const bool grad = autograd::needs_grad({&input, &weight, &bias});
   const Tensor x = contiguous_untracked(input), w = contiguous_untracked(weight), b = contiguous_untracked(bias);
   Dims out_sizes{input->sizes()[0], weight->sizes()[0]};
@@ -318,6 +321,9 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const
                              const Conv2dParams& p) {
   const ConvGeometry g =
       gradient_geometry("conv2d_backward_input", grad_out, weight, "weight", input_sizes, weight->sizes(), p);
+  if (is_reduced_float(grad_out->dtype()))  // conv_transpose's forward: in float32, rounded once
+    return to_dtype(conv2d_backward_input(widen_reduced(grad_out), widen_reduced(weight), input_sizes, p),
+                    grad_out->dtype());
   const Device dev = grad_out->device();
   const bool grad = autograd::needs_grad(grad_out, weight);
   Tensor out = empty(input_sizes, grad_out->dtype(), dev);
@@ -330,6 +336,9 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& input, const
                               const Conv2dParams& p) {
   const ConvGeometry g =
       gradient_geometry("conv2d_backward_weight", grad_out, input, "input", input->sizes(), weight_sizes, p);
+  if (is_reduced_float(grad_out->dtype()))
+    return to_dtype(conv2d_backward_weight(widen_reduced(grad_out), widen_reduced(input), weight_sizes, p),
+                    grad_out->dtype());
   const Device dev = grad_out->device();
   const bool grad = autograd::needs_grad(grad_out, input);
   Tensor out = empty(weight_sizes, grad_out->dtype(), dev);
@@ -448,6 +457,8 @@ Tensor im2col(const Tensor& input, const IntList& kernel_size, const IntList& di
   PYNN_CHECK_TYPE(input->dtype() != ScalarType::Bool, op, "not implemented for dtype bool");
   PYNN_CHECK(input->dim() == 3 || input->dim() == 4, op, "Input Error: Only 3D or 4D input Tensors are supported (got ",
              input->dim(), "D)");
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(im2col(widen_reduced(input), kernel_size, dilation, padding, stride), input->dtype());
   const bool batched = input->dim() == 4;
   const Tensor x = batched ? input : unsqueeze(input, 0);
   const Dims& xs = x->sizes();
@@ -465,6 +476,8 @@ Tensor col2im(const Tensor& input, const IntList& output_size, const IntList& ke
   PYNN_CHECK((dim == 2 || dim == 3) && input->sizes()[dim - 2] > 0 && input->sizes()[dim - 1] > 0, op,
              "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for "
              "input, but got: ", input->sizes().str());
+  if (is_reduced_float(input->dtype()))  // overlapping patches sum in float32
+    return to_dtype(col2im(widen_reduced(input), output_size, kernel_size, dilation, padding, stride), input->dtype());
   const bool batched = dim == 3;
   const Tensor cols = batched ? input : unsqueeze(input, 0);
   const Dims& cs = cols->sizes();

@@ -298,6 +298,10 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   const char* op = "binary_cross_entropy_with_logits";
   const Reduction r = check_loss_args(op, input, target, reduction);
   const Device dev = same_device(op, input, target, weight, pos_weight);
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(binary_cross_entropy_with_logits(widen_reduced(input), widen_reduced(target), widen_reduced(weight),
+                                                     widen_reduced(pos_weight), reduction),
+                    promote_types(input->dtype(), target->dtype()));
   PYNN_CHECK_VALUE(input->sizes() == target->sizes(), op, "Target size (", torch_size(target->sizes()),
                    ") must be the same as input size (", torch_size(input->sizes()), ")");
   require_float(op, input);

@@ -112,6 +112,16 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     PYNN_CHECK_VALUE(g.per_channel() > 1, op, "Expected more than 1 value per channel when training, got input size ",
                      input->sizes().str());
   }
+  if (is_reduced_float(input->dtype())) {
+    // Normalised in float32; 16-bit running statistics receive their float32 update rounded.
+    const Tensor mean32 = widen_reduced(running_mean), var32 = widen_reduced(running_var);
+    Tensor out = batch_norm(widen_reduced(input), mean32, var32, widen_reduced(weight), widen_reduced(bias), training,
+                            momentum, eps);
+    if (training)
+      for (auto [given, used] : {std::pair{running_mean, mean32}, std::pair{running_var, var32}})
+        if (given && used != given) autograd::untracked([&] { copy_(given, used); });
+    return to_dtype(out, input->dtype());
+  }
   const ScalarType dt = input->dtype();
   BatchNormArgs a;
   a.input = contiguous_untracked(input);
@@ -298,6 +308,9 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
                " to be a vector of size equal to the number of channels in input, but got ", what, " of shape ",
                t->sizes().str(), " and input of shape ", input->sizes().str());
   }
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(group_norm(widen_reduced(input), num_groups, widen_reduced(weight), widen_reduced(bias), eps),
+                    input->dtype());
   const ScalarType dt = input->dtype();
   GroupNormArgs a;
   a.input = contiguous_untracked(input);

@@ -67,11 +67,12 @@ double increment_step(const Tensor& s) {
   return next;
 }
 
-// Kernels need contiguous memory. A tensor that is not contiguous is updated through a contiguous copy that
-// is written back afterwards; a contiguous one is written directly and its version bumped.
+// Kernels need contiguous memory of a dtype they have. A tensor that is not contiguous, or a 16-bit float (updated
+// in float32, as torch's CPU steps compute them), goes through a copy that is written back (rounded) afterwards;
+// a contiguous float32/float64 one is written directly and its version bumped.
 class ContiguousWriteBack {
  public:
-  explicit ContiguousWriteBack(const Tensor& t) : orig_(t), work_(t && !t->is_contiguous() ? contiguous(t) : t) {}
+  explicit ContiguousWriteBack(const Tensor& t) : orig_(t), work_(working_copy(t)) {}
   const Tensor& get() const { return work_; }
   void finish() const {
     if (!orig_) return;
@@ -80,6 +81,11 @@ class ContiguousWriteBack {
   }
 
  private:
+  static Tensor working_copy(const Tensor& t) {
+    if (!t) return t;
+    if (is_reduced_float(t->dtype())) return widen_reduced(t);  // a fresh contiguous float32 copy
+    return t->is_contiguous() ? t : contiguous(t);
+  }
   Tensor orig_, work_;
 };
 
@@ -157,7 +163,7 @@ std::vector<Tensor> sgd_step(const std::vector<Tensor>& params, const std::vecto
     const Tensor& p = params[i];
     bool first = use_momentum && !out[i];
     if (first) out[i] = empty(p->sizes(), p->dtype(), p->device());
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({p, use_momentum ? out[i] : nullptr}, [&](const std::vector<ContiguousWriteBack>& w) {
       sgd_kernel(g->device(), w[0].get(), g, w[1].get(), h, first);
     });
@@ -187,7 +193,7 @@ void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < n; ++i) {
     double step = increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], exp_avgs[i], exp_avg_sqs[i], at_or_null(max_exp_avg_sqs, i)},
            [&](const std::vector<ContiguousWriteBack>& w) {
              adam_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h, step);
@@ -217,7 +223,7 @@ void rmsprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < n; ++i) {
     increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], square_avgs[i], at_or_null(grad_avgs, i), at_or_null(momentum_buffers, i)},
            [&](const std::vector<ContiguousWriteBack>& w) {
              rmsprop_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), w[3].get(), h);
@@ -241,7 +247,7 @@ void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < n; ++i) {
     double step = increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], state_sums[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       adagrad_kernel(g->device(), w[0].get(), g, w[1].get(), h, step);
     });
@@ -256,7 +262,7 @@ void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>&
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < params.size(); ++i) {
     increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], square_avgs[i], acc_deltas[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       adadelta_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h);
     });
@@ -271,7 +277,7 @@ void adamax_step(const std::vector<Tensor>& params, const std::vector<Tensor>& g
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < params.size(); ++i) {
     double step = increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], exp_avgs[i], exp_infs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       adamax_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h, step);
     });
@@ -295,7 +301,7 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
     const double mu_product_next = mu_product * mu_next;
     const NadamScalars s{1 - std::pow(h.beta2, step), -h.lr * (1.0 - mu) / (1.0 - mu_product),
                          (-h.lr * mu_next) / (1.0 - mu_product_next)};
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], exp_avgs[i], exp_avg_sqs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       nadam_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h, s);
     });
@@ -310,7 +316,7 @@ void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < params.size(); ++i) {
     double step = increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], exp_avgs[i], exp_avg_sqs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       radam_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h, step);
     });
@@ -326,7 +332,7 @@ void asgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
   for (size_t i = 0; i < params.size(); ++i) {
     double step = increment_step(state_steps[i]);
     const AsgdScalars s{item(etas[i]).d, item(mus[i]).d};
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], axs[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       asgd_kernel(g->device(), w[0].get(), g, w[1].get(), h, s);
     });
@@ -345,7 +351,7 @@ void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
   autograd::GradModeGuard no_grad(false);
   for (size_t i = 0; i < params.size(); ++i) {
     increment_step(state_steps[i]);
-    Tensor g = contiguous(grads[i]);
+    Tensor g = contiguous(widen_reduced(grads[i]));
     update({params[i], prevs[i], step_sizes[i]}, [&](const std::vector<ContiguousWriteBack>& w) {
       rprop_kernel(g->device(), w[0].get(), g, w[1].get(), w[2].get(), h);
     });

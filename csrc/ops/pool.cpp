@@ -155,6 +155,8 @@ Tensor pool2d(const Tensor& input, int spatial, const PoolGeometry& geometry, Te
   const char* op = pool_name(geometry.mode == PoolMode::Max ? kMaxPool : kAvgPool, spatial);
   require_defined(op, input);
   require_float(op, input);
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(pool2d(widen_reduced(input), spatial, geometry, indices, name), input->dtype());
   const Device dev = input->device();
   PoolGeometry g = geometry;
   const Dims& in = input->sizes();

@@ -198,6 +198,8 @@ Tensor interpolate(const Tensor& input, const std::string& mode_name, const std:
   const char* op = "interpolate";
   require_defined(op, input);
   require_float(op, input);
+  if (is_reduced_float(input->dtype()))
+    return to_dtype(interpolate(widen_reduced(input), mode_name, output_size, scales, align_corners), input->dtype());
   const Mode mode = parse_mode(mode_name);
   const int spatial = static_cast<int>(output_size.size());
   const int d = input->dim();
