@@ -358,6 +358,8 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
     set_num_threads(n);
   });
   m.def("get_num_threads", [] { return get_num_threads(); });
+  m.def("_get_default_dtype", [] { return pynn_py::dtype_object(default_float()); });
+  m.def("_set_default_dtype", [](ScalarType t) { set_default_float(t); }, py::arg("d"));
   m.def("_cpu_capability", [] { return capability_name(cpu_capability()); });  // "default", "avx2", "avx512"
   m.def("_empty_cache", [] { cpu_empty_cache(); });
   m.def("_cached_bytes", [] { return cpu_cached_bytes(); });

@@ -47,7 +47,9 @@ from builtins import float as _pyfloat, int as _pyint  # noqa: E402
 
 from . import autograd, cuda  # noqa: E402,F401
 from .autograd import enable_grad, no_grad, set_grad_enabled  # noqa: E402,F401
-from ._functions import allclose, clone, equal, isclose, numel, is_tensor, is_floating_point, get_default_dtype  # noqa: E402,F401
+from ._functions import (  # noqa: E402,F401
+    allclose, clone, equal, get_default_dtype, is_floating_point, is_tensor, isclose, numel, set_default_dtype,
+)
 
 __version__ = "0.1.0"
 

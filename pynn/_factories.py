@@ -95,7 +95,7 @@ def _tensor_arg(fn: str, value, name: str = "input", position: int = 1) -> Tenso
 
 
 def _filled(shape, value, dtype, device=_CPU):
-    return _C._full(list(shape), value, dtype if dtype is not None else _C.float32, device)
+    return _C._full(list(shape), value, dtype if dtype is not None else _C._get_default_dtype(), device)
 
 
 def zeros(*size_args, size=None, out=None, dtype=None, layout=None, device=None,
@@ -110,7 +110,7 @@ def ones(*size_args, size=None, out=None, dtype=None, layout=None, device=None, 
 def empty(*size_args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           memory_format=None):
     dev = _check_device(device)
-    dtype = dtype if dtype is not None else _C.float32
+    dtype = dtype if dtype is not None else _C._get_default_dtype()
     shape = _shape(size_args, size)
     if memory_format is not None and memory_format is not _memory_format.contiguous_format:
         if memory_format is _memory_format.preserve_format:
@@ -125,7 +125,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     dev = _check_device(device)
     if dtype is None:
         dtype = _C.bool if isinstance(fill_value, builtins.bool) else (
-            _C.int64 if isinstance(fill_value, (builtins.int, np.integer)) else _C.float32)
+            _C.int64 if isinstance(fill_value, (builtins.int, np.integer)) else _C._get_default_dtype())
     shape = _shape((size,)) if not isinstance(size, builtins.int) else [size]
     return _finish(_filled(shape, fill_value, dtype, dev), requires_grad, out)
 
@@ -175,7 +175,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
     dev = _check_device(device)
-    dtype = dtype if dtype is not None else _C.float32
+    dtype = dtype if dtype is not None else _C._get_default_dtype()
     if generator is not None:
         shape = _shape(size_args, size)
         return _finish(_from_generator(generator, lambda g: g.random(shape), dtype), requires_grad, out)
@@ -185,7 +185,7 @@ def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=Non
 def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False):
     dev = _check_device(device)
-    dtype = dtype if dtype is not None else _C.float32
+    dtype = dtype if dtype is not None else _C._get_default_dtype()
     if generator is not None:
         shape = _shape(size_args, size)
         return _finish(_from_generator(generator, lambda g: g.standard_normal(shape), dtype), requires_grad, out)
@@ -268,13 +268,13 @@ def arange(start, end=_MISSING, step=1, *, out=None, dtype=None, layout=None, de
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     t = _C._linspace(builtins.float(start), builtins.float(end), _int_arg("linspace", "steps", steps, 3),
-                     dtype if dtype is not None else _C.float32, _check_device(device))
+                     dtype if dtype is not None else _C._get_default_dtype(), _check_device(device))
     return _finish(t, requires_grad, out)
 
 
 def eye(n, m=_MISSING, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     dev = _check_device(device)
-    dtype = dtype if dtype is not None else _C.float32
+    dtype = dtype if dtype is not None else _C._get_default_dtype()
     n = _int_arg("eye", "n", n, 1)
     m = n if m is _MISSING else _int_arg("eye", "m", m, 2)
     return _finish(_C._eye(n, m, dtype, dev), requires_grad, out)
@@ -308,8 +308,8 @@ def _infer_numpy(data, dtype=None) -> np.ndarray:
         if dtype is not None:  # Python numbers go straight to the asked dtype (no float32 detour)
             if arr.dtype.kind in "fiu" and _dtype_name(dtype) in ("int32", "int64"):
                 _check_fits(arr, _dtype_name(dtype))
-        elif arr.dtype.kind == "f":
-            arr = arr.astype(np.float32)
+        elif arr.dtype.kind == "f":  # Python floats take the default dtype (bfloat16's through float32)
+            arr = arr.astype(_NUMPY_DTYPES[_dtype_name(_C._get_default_dtype())])
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
     return arr
@@ -385,6 +385,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if dtype is None and isinstance(data, Tensor):
         dtype = data.dtype  # a bfloat16 tensor reaches numpy as float32
     arr = _infer_numpy(data, dtype)
+    if dtype is None and _C._get_default_dtype() == _C.bfloat16 and arr.dtype == np.float32 and \
+            not isinstance(data, (np.ndarray, np.generic)):
+        dtype = _C.bfloat16  # Python floats under a bfloat16 default
     return _finish(_from_array(np.array(arr, copy=True), dtype), requires_grad)
 
 

@@ -26,7 +26,15 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 
 def get_default_dtype():
-    return _C.float32
+    return _C._get_default_dtype()
+
+
+def set_default_dtype(d) -> None:
+    """torch.set_default_dtype: the dtype of Python floats, of float factories without a dtype, of new layers'
+    parameters and of integer -> float results (float32 at start; float64, float16 and bfloat16 also allowed)."""
+    if not isinstance(d, _C.dtype):
+        raise TypeError(f"invalid dtype object: only floating-point types are supported as the default type")
+    _C._set_default_dtype(d)
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:

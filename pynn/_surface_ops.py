@@ -873,7 +873,7 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
 
 def _rand_like(t: Tensor, generator=None) -> Tensor:
     from ._factories import rand
-    dt = t.dtype if t.is_floating_point() else _C.float32
+    dt = t.dtype if t.is_floating_point() else _C._get_default_dtype()
     return rand(*t.shape, dtype=dt, generator=generator) if generator is not None else rand(*t.shape, dtype=dt)
 
 

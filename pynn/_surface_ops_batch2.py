@@ -54,7 +54,7 @@ def _wrap(dim: int, ndim: int, op: str) -> int:
 
 
 def _float_of(x: Tensor) -> Tensor:
-    return x if x.is_floating_point() else x.to(_C.float32)
+    return x if x.is_floating_point() else x.to(_C._get_default_dtype())
 
 
 # ------------------------------------------------------------------------------------------ rounding, signs
@@ -391,7 +391,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Optional[Tensor] = None
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input.dim()} dimensions")
     x = input if input.dim() == 2 else input.view(1, -1)
-    x = x if x.is_floating_point() else x.to(_C.float32)
+    x = x if x.is_floating_point() else x.to(_C._get_default_dtype())
     n_obs = x.shape[1]
     w = None
     if fweights is not None:

@@ -14,7 +14,7 @@ def _full_like(t: Tensor, v) -> Tensor:
 
 
 def _float_of(x: Tensor) -> Tensor:
-    return x if x.is_floating_point() else x.to(_C.float32)
+    return x if x.is_floating_point() else x.to(_C._get_default_dtype())
 
 
 def expit(input: Tensor) -> Tensor:

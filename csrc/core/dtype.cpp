@@ -1,6 +1,20 @@
 #include "dtype.h"
 
+#include <atomic>
+
 namespace pynn {
+
+namespace {
+std::atomic<ScalarType> g_default_float{ScalarType::Float32};
+}  // namespace
+
+ScalarType default_float() { return g_default_float.load(std::memory_order_relaxed); }
+
+void set_default_float(ScalarType t) {
+  if (!is_floating(t))
+    throw TypeError(str("[set_default_dtype] only floating-point types are supported as the default type"));
+  g_default_float.store(t, std::memory_order_relaxed);
+}
 
 const char* dtype_name(ScalarType t) {
   switch (t) {

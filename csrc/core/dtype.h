@@ -37,7 +37,9 @@ inline bool is_integral(ScalarType t, bool include_bool) {
 const char* dtype_name(ScalarType t);  // "float32"
 const char* type_title(ScalarType t);  // "Float": torch's scalar-type name in error messages
 ScalarType promote_types(ScalarType a, ScalarType b);
-inline ScalarType default_float() { return ScalarType::Float32; }
+// torch.get_default_dtype(): the dtype of Python floats, of factories without a dtype and of int -> float ops.
+ScalarType default_float();
+void set_default_float(ScalarType t);  // a floating dtype, else TypeError (torch's set_default_dtype)
 
 // Category used by torch's promotion with scalars and 0-dim tensors: bool < integral < floating.
 inline int dtype_category(ScalarType t) { return t == ScalarType::Bool ? 0 : (is_floating(t) ? 2 : 1); }

@@ -155,11 +155,11 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   ScalarType dt = x->dtype();
   // Integers are already rounded; the sign of a bool is itself.
   if ((is_rounding(op) && !is_floating(dt)) || (op == UnaryOp::Sign && dt == ScalarType::Bool)) return clone(x);
-  if (is_reduced_float(dt)) {
-    Tensor r = unary(op, widen_reduced(x));
+  dt = unary_out_dtype(op, dt);
+  if (is_reduced_float(dt)) {  // a 16-bit input, or an integer one under a 16-bit default dtype
+    Tensor r = unary(op, to_dtype(x, ScalarType::Float32));
     return is_bool_out(op) ? r : to_dtype(r, dt);
   }
-  dt = unary_out_dtype(op, dt);
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), is_bool_out(op) ? ScalarType::Bool : dt, x->device());
   kernel(op, TensorIter({out.get(), in.get()}), dt);
@@ -210,7 +210,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   // x ** 2 is common enough (losses, norms) to deserve the multiply instead of pow.
   if (op == BinaryOp::Pow && b->is_wrapped_number && item(b).d == 2.0 && dt == a->dtype()) return unary(UnaryOp::Square, a);
   if (is_reduced_float(dt)) {
-    Tensor r = binary(op, widen_reduced(a), widen_reduced(b), alpha);
+    // Every operand as a plain float32 tensor, wrapped numbers and integers too: the recursion then computes in
+    // float32 whatever the default dtype (int64 * 2.5 is float16 under a float16 default).
+    const ScalarType f32 = ScalarType::Float32;
+    Tensor r = binary(op, to_dtype(a, f32, a->is_wrapped_number), to_dtype(b, f32, b->is_wrapped_number), alpha);
     return is_bool_out(op) ? r : to_dtype(r, dt);
   }
   bool grad = autograd::needs_grad(a, b);
@@ -282,7 +285,7 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
   PYNN_CHECK(lo || hi, "clamp", "At least one of 'min' or 'max' must not be None");
   Tensor wlo = lo ? wrap_scalar(*lo) : nullptr, whi = hi ? wrap_scalar(*hi) : nullptr;
   ScalarType dt = result_type({x.get(), wlo.get(), whi.get()});
-  if (is_reduced_float(dt)) return to_dtype(clamp(widen_reduced(x), lo, hi), dt);
+  if (is_reduced_float(dt)) return to_dtype(clamp(to_dtype(x, ScalarType::Float32), lo, hi), dt);
   Tensor in = to_dtype(x, dt);
   Tensor out = empty(x->sizes(), dt, x->device());
   kernel(TensorIter({out.get(), in.get()}), dt, lo, hi);

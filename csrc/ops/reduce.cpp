@@ -433,8 +433,8 @@ static Tensor logsumexp_forward(const Tensor& x, const std::vector<int64_t>& dim
   require_defined("logsumexp", x);
   check_backend(x, "logsumexp");
   std::vector<int> rd = dims_of(x, dims, "logsumexp");
-  if (is_reduced_float(x->dtype())) return to_dtype(logsumexp_forward(widen_reduced(x), dims, keepdim), x->dtype());
   Tensor in = is_floating(x->dtype()) ? x : to_dtype(x, default_float());
+  if (is_reduced_float(in->dtype())) return to_dtype(logsumexp_forward(widen_reduced(in), dims, keepdim), in->dtype());
   Plan p = make_plan(in, rd, keepdim, false, /*allow_lead=*/false);
   Tensor out = alloc_out(p, in->dtype());
   if (has_output(p)) logsumexp_kernel(p.input->device(), p.input, out, p.g);

@@ -115,6 +115,8 @@ std::pair<Tensor, Tensor> cummin(const Tensor& x, int64_t dim) { return cum_extr
 Tensor logcumsumexp(const Tensor& x, int64_t dim) {
   const char* op = "logcumsumexp";
   require_defined(op, x);
+  if (!is_floating(x->dtype()))  // torch has no integer kernel (it does not promote here)
+    throw NotImplementedError(str("[", op, "] \"logcumsumexp_out_cpu\" not implemented for '", type_title(x->dtype()), "'"));
   if (is_reduced_float(x->dtype())) return to_dtype(logcumsumexp(widen_reduced(x), dim), x->dtype());
   const int64_t d = wrap(op, dim, x->dim());
   const bool grad = autograd::needs_grad(x);

@@ -7,7 +7,7 @@ from .._C import Tensor
 
 def _detached(data) -> Tensor:
     if data is None:
-        return _C._empty([0], _C.float32)
+        return _C._empty([0], _C._get_default_dtype())
     if not isinstance(data, Tensor):
         raise TypeError(f"Parameter(): expected a Tensor as data, got {type(data).__name__}")
     return data.detach()

@@ -6,9 +6,15 @@ from .. import _factories
 from .optimizer import Optimizer, _check_non_negative, _check_unsupported, _step_no_grad
 
 
+def _scalar_dtype():
+    """torch's optimizer scalars (step counts, ASGD's eta/mu, NAdam's mu_product): float32, or float64 under a
+    float64 default dtype (torch.optim.optimizer._get_scalar_dtype)."""
+    return _C.float64 if _C._get_default_dtype() == _C.float64 else _C.float32
+
+
 def _step_counter():
-    # torch keeps the step count as a float32 scalar tensor; state_dicts carry it in that form.
-    return _C._full([], 0.0, _C.float32)
+    # torch keeps the step count as a scalar tensor; state_dicts carry it in that form.
+    return _C._full([], 0.0, _scalar_dtype())
 
 
 class Adam(Optimizer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import _C
 from .. import _factories
-from .adam import _step_counter
+from .adam import _scalar_dtype, _step_counter
 from .optimizer import Optimizer, _check_non_negative, _check_unsupported, _step_no_grad
 
 
@@ -24,8 +24,8 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr = float(group["lr"])
             self._init_state(group, {"step": lambda p: _step_counter(),
-                                     "eta": lambda p: _C._full([], lr, _C.float32),
-                                     "mu": lambda p: _C._full([], 1.0, _C.float32), "ax": _factories.zeros_like})
+                                     "eta": lambda p: _C._full([], lr, _scalar_dtype()),
+                                     "mu": lambda p: _C._full([], 1.0, _scalar_dtype()), "ax": _factories.zeros_like})
             params, grads, s = self._grouped(group, ["ax", "mu", "eta", "step"])
             if params:
                 _C._asgd_step(params, grads, s["ax"], s["mu"], s["eta"], s["step"], group["lambd"], lr, group["t0"],

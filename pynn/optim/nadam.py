@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import _C
 from .. import _factories
-from .adam import _step_counter
+from .adam import _scalar_dtype, _step_counter
 from .optimizer import Optimizer, _check_betas, _check_non_negative, _check_unsupported, _step_no_grad
 
 
@@ -27,7 +27,7 @@ class NAdam(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             self._init_state(group, {"step": lambda p: _step_counter(),
-                                     "mu_product": lambda p: _C._full([], 1.0, _C.float32),
+                                     "mu_product": lambda p: _C._full([], 1.0, _scalar_dtype()),
                                      "exp_avg": _factories.zeros_like, "exp_avg_sq": _factories.zeros_like})
             params, grads, s = self._grouped(group, ["exp_avg", "exp_avg_sq", "mu_product", "step"])
             if params:

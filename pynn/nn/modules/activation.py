@@ -244,7 +244,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        self.weight = Parameter(_C._empty([num_parameters], _C.float32 if dtype is None else dtype,
+        self.weight = Parameter(_C._empty([num_parameters], _C._get_default_dtype() if dtype is None else dtype,
                                           _check_device(device)))
         self.reset_parameters()
 

@@ -309,7 +309,7 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 def _param(shape, device, dtype) -> Parameter:
-    return Parameter(_C._empty(list(shape), _C.float32 if dtype is None else dtype, _check_device(device)))
+    return Parameter(_C._empty(list(shape), _C._get_default_dtype() if dtype is None else dtype, _check_device(device)))
 
 
 class MultiheadAttention(Module):

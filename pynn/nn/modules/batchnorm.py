@@ -14,7 +14,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 def _factory_dtype(dtype):
-    return _C.float32 if dtype is None else dtype
+    return _C._get_default_dtype() if dtype is None else dtype
 
 
 class _NormBase(Module):

@@ -16,7 +16,7 @@ __all__ = ["Identity", "Linear", "Bilinear"]
 
 
 def _factory_dtype(dtype):
-    return _C.float32 if dtype is None else dtype
+    return _C._get_default_dtype() if dtype is None else dtype
 
 
 def _reset_weight_and_bias(weight: Parameter, bias: Optional[Parameter]) -> None:

@@ -16,7 +16,7 @@ __all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 def _param(shape, device, dtype) -> Parameter:
-    return Parameter(_C._empty(list(shape), _C.float32 if dtype is None else dtype, _check_device(device)))
+    return Parameter(_C._empty(list(shape), _C._get_default_dtype() if dtype is None else dtype, _check_device(device)))
 
 
 def _affine(module: Module, shape, affine: bool, bias: bool, device, dtype) -> None:

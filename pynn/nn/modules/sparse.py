@@ -41,7 +41,7 @@ class _EmbeddingTable(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            dt = _C.float32 if dtype is None else dtype
+            dt = _C._get_default_dtype() if dtype is None else dtype
             self.weight = Parameter(_C._empty([num_embeddings, embedding_dim], dt, _check_device(device)),
                                     requires_grad=not _freeze)
             self.reset_parameters()

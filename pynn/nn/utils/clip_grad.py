@@ -34,7 +34,7 @@ def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0, error_if_n
     tensors = _tensors(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        return _C._full([], 0.0, _C.float32)
+        return _C._full([], 0.0, _C._get_default_dtype())
     with no_grad():
         norms = [_vector_norm(t, norm_type) for t in tensors]
         dtype = norms[0].dtype
