@@ -1,5 +1,6 @@
 // Elementwise CPU kernels, compiled once per CPU capability (see CMake's PYNN_CPU_ISA_SOURCES): the plain loops
 // below auto-vectorize for the capability being built.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -299,17 +300,109 @@ void binary_kernel_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, cons
   }
 }
 
+// Same-dtype copy of elements of `word_t`'s size (the bits move unchanged, so one unsigned word per itemsize).
+template <typename word_t>
+void copy_words_row(char** d, const int64_t* s, int64_t n) {
+  constexpr int64_t z = sizeof(word_t);
+  if (s[0] == z && s[1] == z) {
+    std::memmove(d[0], d[1], n * z);
+    return;
+  }
+  const int64_t s0 = s[0], s1 = s[1];  // locals: a char store may alias s[], which would be reloaded per element
+  for (int64_t i = 0; i < n; ++i) std::memcpy(d[0] + i * s0, d[1] + i * s1, z);
+}
+
+// A transposed copy: one operand is dense along dim 0 and the other is not, but is dense along some dim d > 0.
+// Walking rows would then touch the other operand one row-stride apart per element, so the copy goes by square
+// tiles of dims 0 and d that stay in L1 on both sides. Returns d, or 0 when the copy is not one.
+int transposed_dim(const TensorIter& it, int64_t z) {
+  if (it.ndim() < 2 || it.shape(0) < 8) return 0;
+  const bool dst_dense = it.stride(0, 0) == z, src_dense = it.stride(0, 1) == z;
+  if (dst_dense == src_dense) return 0;
+  const int other = dst_dense ? 1 : 0;
+  for (int d = 1; d < it.ndim(); ++d)
+    if (it.stride(d, other) == z && it.shape(d) >= 8) return d;
+  return 0;
+}
+
+// One 8x8 block of a transposed copy, element (a, b) at dst + a*ds0 + b*ds1 from src + a*ss0 + b*ss1. Each side
+// is walked along its dense dim, through registers. Strides come by value: read through the captured references
+// of a lambda they were reloaded after every store (a char store may alias them).
+template <typename word_t>
+inline void copy_block8(char* dst, const char* src, int64_t ds0, int64_t ds1, int64_t ss0, int64_t ss1) {
+  constexpr int64_t z = sizeof(word_t);
+  word_t tmp[8][8];
+  if (ss0 == z) {
+    for (int b = 0; b < 8; ++b)
+      for (int a = 0; a < 8; ++a) std::memcpy(&tmp[a][b], src + a * ss0 + b * ss1, z);
+  } else {
+    for (int a = 0; a < 8; ++a)
+      for (int b = 0; b < 8; ++b) std::memcpy(&tmp[a][b], src + a * ss0 + b * ss1, z);
+  }
+  if (ds0 == z) {
+    for (int b = 0; b < 8; ++b)
+      for (int a = 0; a < 8; ++a) std::memcpy(dst + a * ds0 + b * ds1, &tmp[a][b], z);
+  } else {
+    for (int a = 0; a < 8; ++a)
+      for (int b = 0; b < 8; ++b) std::memcpy(dst + a * ds0 + b * ds1, &tmp[a][b], z);
+  }
+}
+
+// A tile of n0 x n1 elements (at most kTile square) by 8x8 blocks, the ragged edges element by element.
+template <typename word_t>
+void copy_tile(char* dst, const char* src, int64_t n0, int64_t n1, int64_t ds0, int64_t ds1, int64_t ss0,
+               int64_t ss1) {
+  constexpr int64_t z = sizeof(word_t);
+  const int64_t f0 = n0 / 8 * 8, f1 = n1 / 8 * 8;
+  for (int64_t j = 0; j < f1; j += 8)
+    for (int64_t i = 0; i < f0; i += 8)
+      copy_block8<word_t>(dst + i * ds0 + j * ds1, src + i * ss0 + j * ss1, ds0, ds1, ss0, ss1);
+  for (int64_t j = 0; j < n1; ++j)
+    for (int64_t i = j < f1 ? f0 : 0; i < n0; ++i) std::memcpy(dst + i * ds0 + j * ds1, src + i * ss0 + j * ss1, z);
+}
+
+template <typename word_t>
+void copy_tiled(const TensorIter& it, int td) {
+  constexpr int64_t kTile = 64;
+  const int64_t n0 = it.shape(0), n1 = it.shape(td);
+  const int64_t tiles0 = (n0 + kTile - 1) / kTile, tiles1 = (n1 + kTile - 1) / kTile;
+  const int64_t batch = it.numel() / (n0 * n1);
+  const int64_t ds0 = it.stride(0, 0), ds1 = it.stride(td, 0), ss0 = it.stride(0, 1), ss1 = it.stride(td, 1);
+  // One task is a tile; the grain keeps a task at roughly kElementwiseGrain elements.
+  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / (kTile * kTile));
+  parallel_for(0, batch * tiles1 * tiles0, grain, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      const int64_t i0 = (t % tiles0) * kTile, i1 = (t / tiles0 % tiles1) * kTile;
+      int64_t rem = t / (tiles0 * tiles1);
+      char* dst = it.data(0) + i0 * ds0 + i1 * ds1;
+      const char* src = it.data(1) + i0 * ss0 + i1 * ss1;
+      for (int d = 1; d < it.ndim(); ++d) {  // the batch dims: every dim but 0 and td
+        if (d == td) continue;
+        const int64_t c = rem % it.shape(d);
+        rem /= it.shape(d);
+        dst += c * it.stride(d, 0);
+        src += c * it.stride(d, 1);
+      }
+      copy_tile<word_t>(dst, src, std::min(kTile, n0 - i0), std::min(kTile, n1 - i1), ds0, ds1, ss0, ss1);
+    }
+  });
+}
+
+template <typename word_t>
+void copy_words(const TensorIter& it) {
+  if (const int td = transposed_dim(it, sizeof(word_t)); td > 0 && it.numel() >= 4096) return copy_tiled<word_t>(it, td);
+  for_each(it, [](char** d, const int64_t* s, int64_t n) { copy_words_row<word_t>(d, s, n); });
+}
+
 void copy_kernel_impl(const TensorIter& iter, ScalarType dst, ScalarType src) {
   if (dst == src) {
-    size_t sz = itemsize(dst);
-    for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
-      if (s[0] == static_cast<int64_t>(sz) && s[1] == static_cast<int64_t>(sz)) {
-        std::memmove(d[0], d[1], n * sz);
-      } else {
-        for (int64_t i = 0; i < n; ++i) std::memcpy(d[0] + i * s[0], d[1] + i * s[1], sz);
-      }
-    });
-    return;
+    switch (itemsize(dst)) {
+      case 1: return copy_words<uint8_t>(iter);
+      case 2: return copy_words<uint16_t>(iter);
+      case 4: return copy_words<uint32_t>(iter);
+      case 8: return copy_words<uint64_t>(iter);
+      default: throw std::runtime_error(str("copy_: unexpected itemsize ", itemsize(dst)));
+    }
   }
   PYNN_DISPATCH_ALL_AND_REDUCED(dst, "copy_", [&] {
     using dst_t = scalar_t;
