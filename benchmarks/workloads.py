@@ -302,6 +302,10 @@ def all_workloads() -> List[Workload]:
     for key, target in (("batchnorm2d_train_fwd_bwd", 0.4), ("layernorm_fwd_bwd", 0.9),
                         ("groupnorm_fwd_bwd", 0.5), ("embedding_lookup_bwd", 0.2)):
         w.append(Workload(key, _from_table("bench_norm", key), "norm", target=target))
+    w.append(Workload("copy_head_split_32x128x8x64", _from_table("bench_copy", "head_split"), "elementwise",
+                      note="dst.copy_(x.permute(0, 2, 1, 3)) into a preallocated contiguous dst"))
+    w.append(Workload("copy_nchw_to_nhwc_32x64x28x28", _from_table("bench_copy", "nchw_to_nhwc"), "elementwise",
+                      note="dst.copy_(x.permute(0, 2, 3, 1))"))
     w.append(Workload("softmax_cross_entropy_4096x1000_fwd_bwd", _from_table("bench_simd", "cross_entropy_4096x1000_fwd_bwd"),
                       "softmax", target=0.5))
     for op, target in (("exp", None), ("tanh", None), ("sigmoid", 0.8), ("gelu", 0.8), ("silu", 0.8)):

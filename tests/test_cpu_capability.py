@@ -116,6 +116,15 @@ def _worker() -> None:
         # strided input (a transposed view) takes the non-contiguous loop
         m = rng.standard_normal((67, 61)).astype(dt)
         compare(f"exp_strided[{dt}]", pynn.exp(pynn.tensor(m).t()), torch.exp(torch.tensor(m).t()), rtol, atol)
+        # transposed copies: the 8x8 register-transpose blocks (AVX2 builds, 4-byte words) and their ragged edges
+        layout_rng = np.random.default_rng(1)  # its own stream: the draws below keep their samples
+        for shape, perm in (((67, 61), (1, 0)), ((3, 40, 37), (0, 2, 1)), ((2, 9, 5, 16), (0, 3, 1, 2))):
+            a = layout_rng.standard_normal(shape).astype(dt)
+            compare(f"transpose_copy{shape}{perm}[{dt}]", pynn.tensor(a).permute(*perm).contiguous(),
+                    torch.tensor(a).permute(*perm).contiguous(), 0.0, 0.0)
+        ai = layout_rng.integers(-9, 9, (50, 70)).astype("int32")
+        compare(f"transpose_copy_int32[{dt}]", pynn.tensor(ai).t().contiguous(), torch.tensor(ai).t().contiguous(),
+                0.0, 0.0)
 
         # Activations, forward and backward.
         x = (rng.standard_normal(5003) * 4).astype(dt)

@@ -1,5 +1,6 @@
 #include "iterator.h"
 
+#include <utility>
 #include <vector>
 
 #include "error.h"
@@ -44,13 +45,18 @@ void TensorIter::build(const TensorImpl* const* ops, int nops) {
     }
   }
   for (int k = 0; k < nops; ++k) base_[k] = static_cast<char*>(ops[k]->data());
+  ndim_ = nd;
+  coalesce();
+}
+
+void TensorIter::coalesce() {
   // Drop size-1 dims, then merge neighbours whose strides line up for every operand.
   int out = 0;
-  for (int d = 0; d < nd; ++d) {
+  for (int d = 0; d < ndim_; ++d) {
     if (shape_[d] == 1) continue;
     if (out > 0) {
       bool can_merge = true;
-      for (int k = 0; k < nops; ++k)
+      for (int k = 0; k < nops_; ++k)
         if (strides_[d][k] != strides_[out - 1][k] * shape_[out - 1]) can_merge = false;
       if (can_merge) {
         shape_[out - 1] *= shape_[d];
@@ -58,15 +64,25 @@ void TensorIter::build(const TensorImpl* const* ops, int nops) {
       }
     }
     shape_[out] = shape_[d];
-    for (int k = 0; k < nops; ++k) strides_[out][k] = strides_[d][k];
+    for (int k = 0; k < nops_; ++k) strides_[out][k] = strides_[d][k];
     ++out;
   }
   if (out == 0) {  // a single element
     shape_[0] = 1;
-    for (int k = 0; k < nops; ++k) strides_[0][k] = 0;
+    for (int k = 0; k < nops_; ++k) strides_[0][k] = 0;
     out = 1;
   }
   ndim_ = out;
+}
+
+void TensorIter::sort_outer_dims_by(int k) {
+  auto key = [&](int d) { return strides_[d][k] < 0 ? -strides_[d][k] : strides_[d][k]; };
+  for (int d = 2; d < ndim_; ++d)  // insertion sort of dims 1.., stable
+    for (int e = d; e > 1 && key(e) < key(e - 1); --e) {
+      std::swap(shape_[e], shape_[e - 1]);
+      for (int j = 0; j < nops_; ++j) std::swap(strides_[e][j], strides_[e - 1][j]);
+    }
+  coalesce();
 }
 
 bool TensorIter::can_use_32bit_indexing() const {

@@ -24,11 +24,16 @@ class TensorIter {
   int64_t shape(int d) const { return shape_[d]; }                   // d = 0 is the innermost dim
   int64_t stride(int d, int k) const { return strides_[d][k]; }      // bytes, operand k
   char* data(int k) const { return base_[k]; }
+  // Reorders dims 1.. by operand k's byte strides, smallest first (dim 0, the rows, stays), and merges what lines
+  // up after it: a copy then walks its source in memory order, which the prefetchers follow (measured 3x on
+  // attention's head split against walking the destination's order).
+  void sort_outer_dims_by(int k);
   // Every byte offset fits in 32 bits (GPU kernels index with int32 when it does).
   bool can_use_32bit_indexing() const;
 
  private:
   void build(const TensorImpl* const* ops, int nops);
+  void coalesce();
   int nops_ = 0;
   int ndim_ = 0;
   int64_t numel_ = 1;

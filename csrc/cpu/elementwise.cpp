@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "core/random.h"
 #include "cpu/loops.h"
@@ -300,16 +303,23 @@ void binary_kernel_impl(BinaryOp op, const TensorIter& iter, ScalarType dt, cons
   }
 }
 
-// Same-dtype copy of elements of `word_t`'s size (the bits move unchanged, so one unsigned word per itemsize).
+// Same-dtype copy of n1 rows of n0 elements of `word_t`'s size (the bits move unchanged, so one unsigned word per
+// itemsize). Strides come by value: read through pointers or captures, GCC reloaded them after every char store.
 template <typename word_t>
-void copy_words_row(char** d, const int64_t* s, int64_t n) {
+void copy_rows(char* dst, const char* src, int64_t n0, int64_t n1, int64_t ds0, int64_t ss0, int64_t ds1,
+               int64_t ss1) {
   constexpr int64_t z = sizeof(word_t);
-  if (s[0] == z && s[1] == z) {
-    std::memmove(d[0], d[1], n * z);
-    return;
+  if (dst == src && ds0 == ss0 && ds1 == ss1) return;
+  for (int64_t j = 0; j < n1; ++j, dst += ds1, src += ss1) {
+    if (ds0 == z && ss0 == z) {
+      // Operands never partially overlap (the iterator refuses it), so the rows are disjoint here.
+      word_t* __restrict o = reinterpret_cast<word_t*>(dst);
+      const word_t* __restrict a = reinterpret_cast<const word_t*>(src);
+      for (int64_t i = 0; i < n0; ++i) o[i] = a[i];
+    } else {
+      for (int64_t i = 0; i < n0; ++i) std::memcpy(dst + i * ds0, src + i * ss0, z);
+    }
   }
-  const int64_t s0 = s[0], s1 = s[1];  // locals: a char store may alias s[], which would be reloaded per element
-  for (int64_t i = 0; i < n; ++i) std::memcpy(d[0] + i * s0, d[1] + i * s1, z);
 }
 
 // A transposed copy: one operand is dense along dim 0 and the other is not, but is dense along some dim d > 0.
@@ -325,26 +335,40 @@ int transposed_dim(const TensorIter& it, int64_t z) {
   return 0;
 }
 
-// One 8x8 block of a transposed copy, element (a, b) at dst + a*ds0 + b*ds1 from src + a*ss0 + b*ss1. Each side
-// is walked along its dense dim, through registers. Strides come by value: read through the captured references
-// of a lambda they were reloaded after every store (a char store may alias them).
+// One 8x8 block of a transposed copy: 8 source rows (dense, each `src_outer` bytes apart) become 8 destination
+// rows (dense, `dst_outer` apart), row r of the source landing in column r. AVX2 builds move 4-byte words with
+// eight loads, the 24-shuffle register transpose and eight stores; GCC's own vectorization of the scalar loop
+// spilled to the stack and ran at scalar speed (3.4 ms against torch's 2.3 on a batch of 64x64 transposes).
 template <typename word_t>
-inline void copy_block8(char* dst, const char* src, int64_t ds0, int64_t ds1, int64_t ss0, int64_t ss1) {
-  constexpr int64_t z = sizeof(word_t);
-  word_t tmp[8][8];
-  if (ss0 == z) {
-    for (int b = 0; b < 8; ++b)
-      for (int a = 0; a < 8; ++a) std::memcpy(&tmp[a][b], src + a * ss0 + b * ss1, z);
-  } else {
-    for (int a = 0; a < 8; ++a)
-      for (int b = 0; b < 8; ++b) std::memcpy(&tmp[a][b], src + a * ss0 + b * ss1, z);
+inline void copy_block8(char* dst, const char* src, int64_t dst_outer, int64_t src_outer) {
+#if defined(__AVX2__)
+  if constexpr (sizeof(word_t) == 4) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(reinterpret_cast<const float*>(src + i * src_outer));
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+      r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+      r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+      r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+      r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+      t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+    for (int i = 0; i < 8; ++i) _mm256_storeu_ps(reinterpret_cast<float*>(dst + i * dst_outer), t[i]);
+    return;
   }
-  if (ds0 == z) {
-    for (int b = 0; b < 8; ++b)
-      for (int a = 0; a < 8; ++a) std::memcpy(dst + a * ds0 + b * ds1, &tmp[a][b], z);
-  } else {
-    for (int a = 0; a < 8; ++a)
-      for (int b = 0; b < 8; ++b) std::memcpy(dst + a * ds0 + b * ds1, &tmp[a][b], z);
+#endif
+  word_t tmp[8][8];
+  for (int r = 0; r < 8; ++r) std::memcpy(tmp[r], src + r * src_outer, sizeof tmp[r]);
+  for (int c = 0; c < 8; ++c) {
+    word_t row[8];
+    for (int r = 0; r < 8; ++r) row[r] = tmp[r][c];
+    std::memcpy(dst + c * dst_outer, row, sizeof row);
   }
 }
 
@@ -354,9 +378,11 @@ void copy_tile(char* dst, const char* src, int64_t n0, int64_t n1, int64_t ds0, 
                int64_t ss1) {
   constexpr int64_t z = sizeof(word_t);
   const int64_t f0 = n0 / 8 * 8, f1 = n1 / 8 * 8;
+  // The side dense along dim 0 is walked along it; the other one's rows are its dim-0 steps.
+  const int64_t dst_outer = ds0 == z ? ds1 : ds0, src_outer = ss0 == z ? ss1 : ss0;
   for (int64_t j = 0; j < f1; j += 8)
     for (int64_t i = 0; i < f0; i += 8)
-      copy_block8<word_t>(dst + i * ds0 + j * ds1, src + i * ss0 + j * ss1, ds0, ds1, ss0, ss1);
+      copy_block8<word_t>(dst + i * ds0 + j * ds1, src + i * ss0 + j * ss1, dst_outer, src_outer);
   for (int64_t j = 0; j < n1; ++j)
     for (int64_t i = j < f1 ? f0 : 0; i < n0; ++i) std::memcpy(dst + i * ds0 + j * ds1, src + i * ss0 + j * ss1, z);
 }
@@ -391,7 +417,11 @@ void copy_tiled(const TensorIter& it, int td) {
 template <typename word_t>
 void copy_words(const TensorIter& it) {
   if (const int td = transposed_dim(it, sizeof(word_t)); td > 0 && it.numel() >= 4096) return copy_tiled<word_t>(it, td);
-  for_each(it, [](char** d, const int64_t* s, int64_t n) { copy_words_row<word_t>(d, s, n); });
+  TensorIter src_order = it;  // the outer dims walked in the source's memory order
+  src_order.sort_outer_dims_by(1);
+  for_each_block(src_order, [](char** d, const int64_t* s0, const int64_t* s1, int64_t n0, int64_t n1) {
+    copy_rows<word_t>(d[0], d[1], n0, n1, s0[0], s0[1], s1[0], s1[1]);
+  });
 }
 
 void copy_kernel_impl(const TensorIter& iter, ScalarType dst, ScalarType src) {

@@ -35,6 +35,12 @@ using InnerLoop = FunctionRef<void(char** data, const int64_t* strides, int64_t 
 void for_each(const TensorIter& it, InnerLoop loop, int64_t grain = kElementwiseGrain);
 void serial_for_each(const TensorIter& it, InnerLoop loop, int64_t begin, int64_t end);
 
+// A block of n1 rows of n0 elements: operand k's element (i, j) is at data[k] + i * inner[k] + j * outer[k].
+using BlockLoop = FunctionRef<void(char** data, const int64_t* inner, const int64_t* outer, int64_t n0, int64_t n1)>;
+// Runs `loop` over every element, a block of dim-1 rows per call (one call per row costs as much as a short
+// row's work: a permuted copy of 32-element rows), splitting the rows across the pool when numel >= grain.
+void for_each_block(const TensorIter& it, BlockLoop loop, int64_t grain = kElementwiseGrain);
+
 // ---------------------------------------------------------------------------------------------------------
 // Same-dtype maps (added by the nn family for its kernels; meant to absorb the elementwise family's unary and
 // binary loops too): out[i] = f(in_1[i], ..., in_N[i]) over an iterator of N + 1 operands that all hold T.
