@@ -60,7 +60,7 @@ def main() -> None:
               f"{ms['torch_equiv']:.4f} ms = {row['torch_einsum_over_torch_equiv']:.2f}x")
     out = {"threads": args.threads, "rounds": args.rounds, "target_einsum_over_bmm": TARGET,
            "load_avg_1min": [load0, os.getloadavg()[0]],
-           "note": "loaded machine: other agents' builds and tests ran on the 2 cores during this run",
+           "note": "loaded machine" if max(load0, os.getloadavg()[0]) > 1.5 else "quiet machine",
            "results": rows}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "surface.json")
     with open(path, "w") as f:

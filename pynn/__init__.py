@@ -8,14 +8,16 @@ import numpy as _np
 
 
 def _load_openblas() -> None:
+    # OpenBLAS's idle threads spin for about 2^28 cycles before sleeping; when another process holds a core they
+    # steal its time and stall the next product (an MLP step went 1 ms -> 2 ms with a busy core; 2^4 cycles:
+    # 1.4 ms), and they take the core pynn's own pool needs between products (the CNN step at 2 threads: 50 ms
+    # -> 26). Read once, when the library loads, which importing scipy_openblas32 already does: so set first.
+    # A value the user set wins.
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     # OpenBLAS ships in the scipy-openblas32 wheel; loading it globally first lets _C resolve its symbols
     # without LD_LIBRARY_PATH or rpath tricks.
     import scipy_openblas32 as _sob
 
-    # OpenBLAS's idle threads spin for about 2^28 cycles before sleeping; when another process holds a core they
-    # steal its time and stall the next product (an MLP step went 1 ms -> 2 ms with a busy core; 2^4 cycles:
-    # 1.4 ms). Read once, when the library loads; a value the user set wins.
-    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     lib = _os.path.join(_sob.get_lib_dir(), "lib" + _sob.get_library() + ".so")
     _ctypes.CDLL(lib, mode=_ctypes.RTLD_GLOBAL)
 
