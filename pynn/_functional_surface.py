@@ -1,5 +1,5 @@
 """torch.nn.functional's margin, embedding, triplet, Gaussian/Poisson NLL and CTC losses and the shrink / rrelu /
-channel_shuffle activations, composed of pynn's C++ ops (the CTC recursion is one C++ op, pynn._C._ctc_loss_nll).
+channel_shuffle activations and affine_grid, composed of pynn's C++ ops (the CTC recursion is one C++ op, pynn._C._ctc_loss_nll).
 Re-exported by pynn.functional."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = [
     "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
     "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss", "softshrink", "hardshrink", "rrelu", "rrelu_",
-    "channel_shuffle",
+    "channel_shuffle", "affine_grid",
 ]
 
 
@@ -274,3 +274,61 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
     rest = list(input.shape[2:])
     return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+def _grid_axis(steps: int, align_corners: bool, like: Tensor) -> Tensor:
+    """Normalized pixel-centre coordinates along one axis: -1 .. 1 over the corner pixels' centres when
+    align_corners, over their outer edges otherwise; a single step is 0 (torch's linspace_from_neg_one)."""
+    from ._factories import linspace, zeros
+    if steps <= 1:
+        return zeros(steps, dtype=like.dtype)
+    axis = linspace(-1.0, 1.0, steps, dtype=like.dtype)
+    return axis if align_corners else axis * ((steps - 1) / steps)
+
+
+def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
+    """The sampling grid of a batch of affine maps for grid_sample: (N, H, W, 2) from theta (N, 2, 3) for a 4-D size,
+    (N, D, H, W, 3) from theta (N, 3, 4) for a 5-D one; each output point is theta @ (x, y[, z], 1) over the
+    normalized coordinates of the output pixels. Differentiable in theta (one batched matmul)."""
+    import warnings
+    if align_corners is None:
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = [int(v) for v in size]
+    shape = tuple(theta.shape)
+    if len(size) == 4:
+        if theta.dim() != 3 or shape[-2] != 2 or shape[-1] != 3:
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got "
+                             f"{theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or shape[-2] != 3 or shape[-1] != 4:
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. Got "
+                             f"{theta.shape}.")
+        spatial = size[-3:]
+    else:
+        # torch's own refusal: there is no 1-D or 4-D affine_grid
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {size}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation of "
+                      "affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    # base[..., :] = (x, y[, z], 1) with x along the last spatial dim, as torch orders the grid's channels
+    axes = [_grid_axis(n, align_corners, theta) for n in reversed(spatial)]  # x, y[, z]
+    k = len(spatial)
+    coords = []
+    for i, a in enumerate(axes):
+        view = [1] * k
+        view[k - 1 - i] = spatial[k - 1 - i]
+        coords.append(a.reshape(view).expand(*spatial))
+    coords.append(_full_like(coords[0], 1.0))
+    base = _C.stack(coords, -1).reshape(1, -1, k + 1)
+    grid = _C.matmul(base, theta.transpose(1, 2))
+    return grid.reshape(size[0], *spatial, k)

@@ -100,3 +100,24 @@ def tensor_type(self, dtype=None, non_blocking: bool = False, **kwargs):
     elif not isinstance(dtype, _C.dtype):
         raise TypeError(f"type() argument must be a dtype, a type name or a tensor type, not {type(dtype).__name__}")
     return self if dtype == self.dtype else self._to_dtype(dtype, False)
+
+
+def set_default_tensor_type(t) -> None:
+    """torch.set_default_tensor_type (deprecated in torch for set_default_dtype, and warned about as torch does):
+    a floating legacy type, as the class (pynn.DoubleTensor) or its name ('torch.DoubleTensor'), sets the default
+    dtype; CUDA type names raise on this CPU build."""
+    import warnings
+
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        if module in ("torch.cuda", "pynn.cuda") and name in _TYPES:
+            raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+        if module not in ("torch", "pynn") or name not in _TYPES:
+            raise TypeError(f"invalid type: '{t}'")
+        t = _TYPES[name]
+    if not (isinstance(t, type) and issubclass(t, _LegacyTensor)) or not t.dtype.is_floating_point:
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    _C._set_default_dtype(t.dtype)

@@ -27,7 +27,8 @@ def _ones_like(t):
     from ._factories import ones_like
     return ones_like(t)
 
-__all__ = ["inv", "inv_ex", "solve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
+__all__ = ["inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
+           "tensorsolve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "cross", "diagonal", "multi_dot"]
 
 slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
@@ -35,6 +36,16 @@ qr_result = namedtuple("qr", ["Q", "R"])
 eigh_result = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
 svd_result = namedtuple("svd", ["U", "S", "Vh"])
 inv_ex_result = namedtuple("inv_ex", ["inverse", "info"])
+solve_ex_result = namedtuple("solve_ex", ["result", "info"])
+cholesky_ex_result = namedtuple("cholesky_ex", ["L", "info"])
+
+
+def _raise_for_info(op: str, A: Tensor, info: Tensor, what: str) -> None:
+    """torch's check_errors: the first failing matrix, named by its batch index when A is batched."""
+    flat = info.reshape(-1).tolist()
+    b = next(i for i, v in enumerate(flat) if v)
+    where = f"(Batch element {b}): " if A.dim() > 2 else ""
+    raise RuntimeError(f"{op}: {where}{what.format(info=flat[b])}")
 
 
 @supports_out
@@ -42,6 +53,7 @@ def inv(A: Tensor, *, out=None) -> Tensor:
     return _C._linalg_inv(A)
 
 
+@supports_out
 def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     return inv_ex_result(*_lu.inv_ex(A, check_errors=check_errors))
 
@@ -49,6 +61,121 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
 @supports_out
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
     return _C._linalg_solve(A, B, left)
+
+
+@supports_out
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
+    """(result, info): info is getrf's per matrix (0, or the 1-based index of U's first zero pivot); a singular
+    matrix gives LAPACK's inf/nan in its result, as torch's, unless check_errors raises."""
+    _lu._check_matrix("linalg.solve_ex", A)
+    _, _, info = _C._linalg_lu_factor_ex(A.detach()) if A.shape[-1] == A.shape[-2] else (None, None, None)
+    if info is None or not bool(info.any()):
+        return solve_ex_result(solve(A, B, left=left), info)
+    if check_errors:
+        _raise_for_info("torch.linalg.solve_ex", A, info, "The solver failed because the input matrix is singular.")
+    # torch treats B as a batch of vectors when B.dim() == 1 or B's shape is A's batch shape plus n
+    vector = left and (B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1])))
+    Bm = B.unsqueeze(-1) if vector else B
+    inv = inv_ex(A).inverse  # singular: inf/nan where LAPACK's solve has them
+    X = _C.matmul(inv, Bm) if left else _C.matmul(Bm, inv)
+    return solve_ex_result(X.squeeze(-1) if vector else X, info)
+
+
+@supports_out
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+    """(L, info): info is potrf's per matrix (0, or the order of the first leading minor that is not
+    positive-definite, where L holds what potrf left), unless check_errors raises."""
+    L, info = _C._linalg_cholesky_ex(A, upper)
+    if check_errors and bool(info.any()):
+        _raise_for_info("linalg.cholesky_ex", A, info, "The factorization could not be completed because the input "
+                        "is not positive-definite (the leading minor of order {info} is not positive-definite).")
+    return cholesky_ex_result(L, info)
+
+
+def _eps(dtype) -> float:
+    return 2.220446049250313e-16 if dtype == _C.float64 else 1.1920928955078125e-07
+
+
+@supports_out
+def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None, out=None) -> Tensor:
+    """The number of singular values (eigenvalue magnitudes when hermitian) above max(atol, rtol * the largest).
+    Without rtol: 0 where atol > 0, eps * max(m, n) otherwise; `tol` is torch's older atol (with rtol 0)."""
+    _lu._check_matrix("linalg.matrix_rank", A)
+    if tol is not None:
+        atol, rtol = tol, 0.0 if rtol is None else rtol
+    S = _C.abs(eigvalsh(A)) if hermitian else svdvals(A)
+    column = lambda v: v.unsqueeze(-1) if isinstance(v, Tensor) else v  # noqa: E731  (per matrix of the batch)
+    if rtol is None:
+        default = _eps(A.dtype) * max(A.shape[-2], A.shape[-1])
+        if atol is None:
+            rtol = default
+        elif isinstance(atol, Tensor):
+            rtol = _C.where(_C.gt(atol, 0), _zeros_like(atol).to(S.dtype), _full_like(atol, default).to(S.dtype))
+        else:
+            rtol = 0.0 if atol > 0 else default
+    largest = S.amax(-1, keepdim=True) if S.shape[-1] > 0 else S.sum(-1, keepdim=True)
+    threshold = _C.maximum(_zeros_like(largest) + column(0.0 if atol is None else atol), largest * column(rtol))
+    return _C.gt(S, threshold).sum(-1)
+
+
+@supports_out
+def cond(A: Tensor, p=None, *, out=None) -> Tensor:
+    """The condition number: the ratio of extreme singular values for p None/2/-2 (any shape), otherwise
+    norm(A, p) * norm(inv(A), p) for square A (inf where A is singular), as torch."""
+    _lu._check_matrix("linalg.cond", A)
+    if p is None or p in (2, -2):
+        S = svdvals(A)
+        big, small = S.amax(-1), S.amin(-1)
+        return big / small if p in (None, 2) else small / big
+    if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    inverse, info = inv_ex(A)
+    value = matrix_norm(A, p) * matrix_norm(inverse, p)
+    return _C.where(_C.ne(info, 0), _full_like(value, math.inf), value)
+
+
+def vander(x: Tensor, *, N=None) -> Tensor:
+    """(..., n) -> (..., n, N) with columns x**0, x**1, ..., x**(N-1); N defaults to n."""
+    if x.dim() < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dimension")
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    if n == 1:
+        return _ones_like(x).unsqueeze(-1)
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1)
+    return _C.cat([_ones_like(x).unsqueeze(-1), powers.cumprod(-1)], -1)
+
+
+@supports_out
+def tensorinv(A: Tensor, ind: int = 2, *, out=None) -> Tensor:
+    """The inverse of A read as a linear map from its first `ind` dims' space to the rest: A.reshape(prod(A.shape[:ind]),
+    prod(A.shape[ind:])) inverted and shaped A.shape[ind:] + A.shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return inv(A.reshape(rows, cols)).reshape(*A.shape[ind:], *A.shape[:ind])
+
+
+@supports_out
+def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
+    """X with tensordot(A, X, X.dim()) == B: the dims in `dims` move to the end of A first; X has the shape of A's
+    trailing dims after B's."""
+    if dims is not None:
+        dims = [d % A.dim() for d in dims]
+        A = A.permute(*[d for d in range(A.dim()) if d not in dims], *dims)
+    result_shape = tuple(A.shape[B.dim():])
+    rows, cols = B.numel(), math.prod(result_shape)
+    if tuple(A.shape[:B.dim()]) != tuple(B.shape) or rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                           f"prod(self.shape[:other.ndim]), but got {cols} != {math.prod(A.shape[:B.dim()])}")
+    return solve(A.reshape(rows, cols), B.reshape(rows)).reshape(result_shape)
 
 
 @supports_out

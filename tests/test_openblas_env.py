@@ -32,7 +32,7 @@ def _probe(env):
 
 def test_thread_timeout_is_set_before_openblas_loads():
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
-    assert _probe(env) == "4"
+    assert _probe(env) == "18"
 
 
 def test_user_thread_timeout_wins():

@@ -19,6 +19,9 @@ void bind_lapack(py::module_& m) {
   m.def("_linalg_cholesky", [](const Tensor& a, bool upper) {
     return run_released({a}, [&] { return linalg_cholesky(a, upper); });
   });
+  m.def("_linalg_cholesky_ex", [](const Tensor& a, bool upper) {
+    return run_released({a}, [&] { return linalg_cholesky_ex(a, upper); });
+  });
   m.def("_linalg_qr", [](const Tensor& a, const std::string& mode) {
     return run_released({a}, [&] { return linalg_qr(a, mode); });
   });

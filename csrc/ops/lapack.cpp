@@ -240,22 +240,33 @@ std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a) {
   return {sign, logabs};
 }
 
-Tensor linalg_cholesky(const Tensor& a, bool upper) {
-  const char* op = "linalg.cholesky";
-  check_square(op, a);
+// The factor and potrf's info per matrix (0, or the order of the first leading minor that is not positive-definite,
+// where the factor holds what potrf left), raising nothing: torch.linalg.cholesky_ex.
+std::pair<Tensor, Tensor> linalg_cholesky_ex(const Tensor& a, bool upper) {
+  check_square("linalg.cholesky", a);
   const bool grad = autograd::needs_grad(a);
+  const Dims batch = batch_of(a);
+  std::vector<int32_t> codes(static_cast<size_t>(batch.prod()), 0);
   Tensor l = autograd::untracked([&] {
     const int64_t n = a->sizes()[a->dim() - 1];
     Tensor w = work_copy(a);
-    std::vector<int32_t> info(static_cast<size_t>(batch_of(a).prod()), 0);
-    cholesky_kernel(a->device(), a->dtype(), static_cast<int64_t>(info.size()), n, w->data(), upper, info.data());
-    for (size_t i = 0; i < info.size(); ++i)
-      PYNN_CHECK(info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)),
-                 "The factorization could not be completed because the input is not positive-definite (the leading "
-                 "minor of order ", info[i], " is not positive-definite).");
+    cholesky_kernel(a->device(), a->dtype(), static_cast<int64_t>(codes.size()), n, w->data(), upper, codes.data());
     return w;
   });
   if (grad) autograd::record_cholesky(a, l, upper);
+  Tensor info = empty(batch, ScalarType::Int32, a->device());
+  if (!codes.empty()) std::copy(codes.begin(), codes.end(), static_cast<int32_t*>(info->data()));
+  return {l, info};
+}
+
+Tensor linalg_cholesky(const Tensor& a, bool upper) {
+  const char* op = "linalg.cholesky";
+  auto [l, info] = linalg_cholesky_ex(a, upper);
+  const int32_t* codes = static_cast<const int32_t*>(info->data());
+  for (int64_t i = 0; i < info->numel(); ++i)
+    PYNN_CHECK(codes[i] == 0, op, op, ": ", batch_prefix(a, i),
+               "The factorization could not be completed because the input is not positive-definite (the leading "
+               "minor of order ", codes[i], " is not positive-definite).");
   return l;
 }
 

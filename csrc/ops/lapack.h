@@ -19,6 +19,7 @@ Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left = true);
 Tensor linalg_det(const Tensor& a);
 std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a);  // (sign, logabsdet)
 Tensor linalg_cholesky(const Tensor& a, bool upper = false);
+std::pair<Tensor, Tensor> linalg_cholesky_ex(const Tensor& a, bool upper = false);
 std::pair<Tensor, Tensor> linalg_qr(const Tensor& a, const std::string& mode = "reduced");
 std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo = "L");
 Tensor linalg_eigvalsh(const Tensor& a, const std::string& uplo = "L");
