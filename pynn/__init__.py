@@ -65,7 +65,7 @@ from . import optim  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from ._generator import Generator  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
-from . import accelerator, backends, jit  # noqa: E402,F401
+from . import accelerator, backends, hub, jit  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401,A004
 from ._inference_mode import inference_mode  # noqa: E402,F401
 from ._dlpack import from_dlpack  # noqa: E402,F401
