@@ -234,3 +234,11 @@ def test_out_arguments():
     c = pynn.empty((), dtype=pynn.float64)
     pynn.linalg.cond(pynn.eye(2, dtype=pynn.float64), "fro", out=c)
     assert float(c) == pytest.approx(float(torch.linalg.cond(torch.eye(2, dtype=torch.float64), "fro")), rel=1e-14)
+
+
+def test_inv_ex_writes_out():
+    A = pynn.tensor([[2.0, 0.0], [0.0, 4.0]], dtype=pynn.float64)
+    inv, info = pynn.empty(2, 2, dtype=pynn.float64), pynn.empty((), dtype=pynn.int32)
+    res = pynn.linalg.inv_ex(A, out=(inv, info))
+    want = torch.linalg.inv_ex(torch.tensor(A.numpy()))
+    assert res.inverse is inv and inv.tolist() == want.inverse.tolist() and int(info) == int(want.info) == 0
