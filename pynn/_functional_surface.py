@@ -13,7 +13,7 @@ __all__ = [
     "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
     "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss", "softshrink", "hardshrink", "rrelu", "rrelu_",
-    "channel_shuffle", "affine_grid",
+    "channel_shuffle", "affine_grid", "grid_sample",
 ]
 
 
@@ -332,3 +332,27 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     base = _C.stack(coords, -1).reshape(1, -1, k + 1)
     grid = _C.matmul(base, theta.transpose(1, 2))
     return grid.reshape(size[0], *spatial, k)
+
+
+_GRID_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+_GRID_PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners=None) -> Tensor:
+    """input (N, C, H, W) [or (N, C, D, H, W)] read at grid (N, OH, OW, 2) [(N, OD, OH, OW, 3)] points given in
+    [-1, 1] (x first): bilinear (trilinear for 5-D), nearest or bicubic (4-D), with zeros, border or reflection
+    padding. One C++ kernel and its backward (gradients for input and grid)."""
+    import warnings
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in _GRID_PADDINGS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=2)
+        align_corners = False
+    return _C._grid_sample(input, grid, _GRID_MODES[mode], _GRID_PADDINGS[padding_mode], bool(align_corners))

@@ -24,7 +24,33 @@ struct ResampleNode : Node {
     return {resample_backward(grad, g, input_sizes, spatial)};
   }
 };
+// F.grid_sample: the kernel's backward gives both gradients; it is not differentiated again (torch's isn't either
+// for the input's gradient through the grid).
+struct GridSampleNode : Node {
+  GridSampleArgs a;
+  SavedTensor input, grid;
+  std::string name() const override {
+    return a.dims == 2 ? "GridSampler2DBackward0" : "GridSampler3DBackward0";
+  }
+  void release_saved() override {
+    input.reset();
+    grid.reset();
+  }
+  std::vector<Tensor> apply(const Tensor& grad) override {
+    auto [gi, gg] = grid_sample_backward(grad, input.unpack(this), grid.unpack(this), a, next_edges[0].valid(),
+                                         next_edges[1].valid());
+    return {gi, gg};
+  }
+};
 }  // namespace
+
+void record_grid_sample(const Tensor& input, const Tensor& grid, const GridSampleArgs& a, const Tensor& out) {
+  auto node = std::make_shared<GridSampleNode>();
+  node->a = a;
+  node->input = SavedTensor(input, false);
+  node->grid = SavedTensor(grid, false);
+  record(node, {&input, &grid}, out);
+}
 
 void record_resample(const Tensor& input, const ResampleGeometry& g, int spatial, bool adjoint, const Tensor& out) {
   auto node = std::make_shared<ResampleNode>();

@@ -35,4 +35,22 @@ using resample_backward_fn = void (*)(const Tensor& grad_input, const Tensor& gr
 PYNN_DECLARE_KERNEL(resample_kernel, resample_fn);
 PYNN_DECLARE_KERNEL(resample_backward_kernel, resample_backward_fn);
 
+// F.grid_sample: input (N, C, D, H, W) read at grid (N, OD, OH, OW, dims) points, x first (dims 2 for 4-D inputs,
+// which the op passes with D = OD = 1). All operands contiguous, one floating dtype.
+enum class GridMode { Bilinear, Nearest, Bicubic };
+enum class GridPadding { Zeros, Border, Reflection };
+struct GridSampleArgs {
+  GridMode mode = GridMode::Bilinear;
+  GridPadding padding = GridPadding::Zeros;
+  bool align_corners = false;
+  int dims = 2;  // coordinates per grid point
+};
+// out (N, C, OD, OH, OW), every element written.
+using grid_sample_fn = void (*)(const Tensor& out, const Tensor& input, const Tensor& grid, const GridSampleArgs& a);
+// grad_input (zeroed and accumulated; null when not wanted) and grad_grid (null when not wanted).
+using grid_sample_backward_fn = void (*)(const Tensor& grad_input, const Tensor& grad_grid, const Tensor& grad_out,
+                                         const Tensor& input, const Tensor& grid, const GridSampleArgs& a);
+PYNN_DECLARE_KERNEL(grid_sample_kernel, grid_sample_fn);
+PYNN_DECLARE_KERNEL(grid_sample_backward_kernel, grid_sample_backward_fn);
+
 }  // namespace pynn

@@ -229,3 +229,74 @@ Tensor interpolate(const Tensor& input, const std::string& mode_name, const std:
 }
 
 }  // namespace pynn
+
+namespace pynn {
+
+PYNN_DEFINE_KERNEL(grid_sample_kernel, "grid_sampler");
+PYNN_DEFINE_KERNEL(grid_sample_backward_kernel, "grid_sampler_backward");
+
+namespace {
+// torch's check_grid_sampler_common / _2d / _3d, in its words.
+void check_grid_sample(const Tensor& input, const Tensor& grid, const GridSampleArgs& a) {
+  const char* op = "grid_sampler";
+  require_defined(op, input, "input");
+  require_defined(op, grid, "grid");
+  same_device(op, input, grid);
+  const int nd = input->dim();
+  PYNN_CHECK((nd == 4 || nd == 5) && grid->dim() == nd, op, "grid_sampler(): expected 4D or 5D input and grid with "
+             "same number of dimensions, but got input with sizes ", input->sizes().str(), " and grid with sizes ",
+             grid->sizes().str());
+  PYNN_CHECK(input->dtype() == grid->dtype(), op, "expected scalar type ", type_title(input->dtype()),
+             " but found ", type_title(grid->dtype()));
+  if (!is_floating(input->dtype()))
+    throw NotImplementedError(str("[", op, "] \"grid_sampler_", nd - 2, "d_cpu_kernel_impl\" not implemented for '",
+                                  type_title(input->dtype()), "'"));
+  for (int d = 2; d < nd; ++d)
+    PYNN_CHECK(input->sizes()[d] > 0, op, "grid_sampler(): expected input to have non-empty spatial dimensions, but "
+               "input has sizes ", input->sizes().str(), " with dimension ", d, " being empty");
+  PYNN_CHECK(grid->sizes()[0] == input->sizes()[0], op, "grid_sampler(): expected grid and input to have same batch "
+             "size, but got input with sizes ", input->sizes().str(), " and grid with sizes ", grid->sizes().str());
+  PYNN_CHECK(grid->sizes()[nd - 1] == nd - 2, op, "grid_sampler(): expected grid to have size ", nd - 2, " in last "
+             "dimension, but got grid with sizes ", grid->sizes().str());
+  PYNN_CHECK(nd == 4 || a.mode != GridMode::Bicubic, op, "grid_sampler(): bicubic interpolation only supports 4D "
+             "input");
+}
+
+Dims grid_sample_sizes(const Tensor& input, const Tensor& grid) {
+  std::vector<int64_t> s{input->sizes()[0], input->sizes()[1]};
+  for (int d = 1; d < grid->dim() - 1; ++d) s.push_back(grid->sizes()[d]);
+  return Dims(s);
+}
+}  // namespace
+
+Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleArgs& args) {
+  GridSampleArgs a = args;
+  check_grid_sample(input, grid, a);
+  a.dims = input->dim() - 2;
+  const Device dev = input->device();
+  Tensor out = empty(grid_sample_sizes(input, grid), input->dtype(), dev);
+  if (out->numel() > 0) grid_sample_kernel(dev, out, contiguous_untracked(input), contiguous_untracked(grid), a);
+  if (autograd::needs_grad(input, grid)) autograd::record_grid_sample(input, grid, a, out);
+  return out;
+}
+
+std::pair<Tensor, Tensor> grid_sample_backward(const Tensor& grad_out, const Tensor& input, const Tensor& grid,
+                                               const GridSampleArgs& a, bool want_input, bool want_grid) {
+  const char* op = "grid_sampler_backward";
+  require_defined(op, grad_out, "grad_output");
+  PYNN_CHECK(grad_out->sizes() == grid_sample_sizes(input, grid) && grad_out->dtype() == input->dtype(), op,
+             "grad_output of size ", grad_out->sizes().str(), " does not match the grid sampling's output");
+  const Device dev = input->device();
+  Tensor gi = want_input ? empty(input->sizes(), input->dtype(), dev) : Tensor();
+  Tensor gg = want_grid ? empty(grid->sizes(), grid->dtype(), dev) : Tensor();
+  autograd::untracked([&] {
+    if (gi && gi->numel() > 0 && grad_out->numel() == 0) fill_(gi, Scalar(0.0));
+    if (grad_out->numel() > 0)
+      grid_sample_backward_kernel(dev, gi, gg, contiguous_untracked(grad_out), contiguous_untracked(input),
+                                  contiguous_untracked(grid), a);
+    return 0;
+  });
+  return {gi, gg};
+}
+
+}  // namespace pynn

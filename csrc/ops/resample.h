@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -20,5 +21,11 @@ Tensor interpolate(const Tensor& input, const std::string& mode, const std::vect
 // of input_sizes: each is the other's backward.
 Tensor resample_geometry(const Tensor& input, int spatial, const ResampleGeometry& g);
 Tensor resample_backward(const Tensor& grad_out, const ResampleGeometry& g, const Dims& input_sizes, int spatial);
+
+// F.grid_sample of a 4-D or 5-D input at grid's points (torch's checks; args.dims is set from the rank), and its
+// backward: (grad_input, grad_grid), each null when not wanted. The backward is not differentiated again.
+Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleArgs& args);
+std::pair<Tensor, Tensor> grid_sample_backward(const Tensor& grad_out, const Tensor& input, const Tensor& grid,
+                                               const GridSampleArgs& args, bool want_input, bool want_grid);
 
 }  // namespace pynn
