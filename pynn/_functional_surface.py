@@ -276,6 +276,17 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
 
 
+def _default_align_corners(align_corners) -> bool:
+    """torch's align_corners=None for affine_grid and grid_sample: False, with its warning."""
+    if align_corners is None:
+        import warnings
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
 def _grid_axis(steps: int, align_corners: bool, like: Tensor) -> Tensor:
     """Normalized pixel-centre coordinates along one axis: -1 .. 1 over the corner pixels' centres when
     align_corners, over their outer edges otherwise; a single step is 0 (torch's linspace_from_neg_one)."""
@@ -291,11 +302,7 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     (N, D, H, W, 3) from theta (N, 3, 4) for a 5-D one; each output point is theta @ (x, y[, z], 1) over the
     normalized coordinates of the output pixels. Differentiable in theta (one batched matmul)."""
     import warnings
-    if align_corners is None:
-        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
-                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
-                      "grid_sample for details.", stacklevel=2)
-        align_corners = False
+    align_corners = _default_align_corners(align_corners)
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = [int(v) for v in size]
@@ -343,16 +350,11 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     """input (N, C, H, W) [or (N, C, D, H, W)] read at grid (N, OH, OW, 2) [(N, OD, OH, OW, 3)] points given in
     [-1, 1] (x first): bilinear (trilinear for 5-D), nearest or bicubic (4-D), with zeros, border or reflection
     padding. One C++ kernel and its backward (gradients for input and grid)."""
-    import warnings
     if mode not in _GRID_MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
                          f"got: '{mode}'")
     if padding_mode not in _GRID_PADDINGS:
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
-    if align_corners is None:
-        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
-                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
-                      "grid_sample for details.", stacklevel=2)
-        align_corners = False
+    align_corners = _default_align_corners(align_corners)
     return _C._grid_sample(input, grid, _GRID_MODES[mode], _GRID_PADDINGS[padding_mode], bool(align_corners))
