@@ -139,6 +139,38 @@ def test_norms_bitwise_across_threads(which):
         np.testing.assert_array_equal(a, b)
 
 
+# Outputs of 16 MiB and more are written with streaming stores (cpu/vec/stream.h); runs of 111 * 119 floats
+# start off the vector alignment. Samples are independent in layer/group norm and eval-mode batch norm, so the
+# large (streamed) results must equal, bit for bit, those of the first sample alone (plain stores).
+STREAMED = (5, 64, 111, 119)
+
+
+@pytest.mark.parametrize("which", ["layer", "group", "batch_eval", "batch_train"])
+def test_streamed_outputs_match_plain_stores(which):
+    x, dy, w = arr(*STREAMED, seed=16, shift=2.0), arr(*STREAMED, seed=17), arr(64, seed=18, shift=1.0)
+    assert x.nbytes >= 16 << 20
+    if which == "layer":
+        params = [arr(*STREAMED[1:], seed=19)]
+        fn = lambda t, wt: pynn.nn.functional.layer_norm(t, list(STREAMED[1:]), wt)  # noqa: E731
+    elif which == "group":
+        params = [w]
+        fn = lambda t, wt: pynn.nn.functional.group_norm(t, 8, wt)  # noqa: E731
+    else:
+        params = [w]
+        rm, rv = pynn.tensor(arr(64, seed=20)), pynn.tensor(arr(64, seed=21) ** 2 + 0.5)
+        training = which == "batch_train"
+        fn = lambda t, wt: pynn.nn.functional.batch_norm(t, rm, rv, wt, None, training)  # noqa: E731
+    y, dx, _ = run_pynn(fn, x, dy, params)
+    if which == "batch_train":  # channels sum over the batch: against the float64 reference instead
+        xhat, dx_ref = ref_norm(x, dy, (0, 2, 3), w.reshape(1, 64, 1, 1), 1e-5)
+        close(y, xhat * w.reshape(1, 64, 1, 1), scale_of=x * w.reshape(1, 64, 1, 1) / x.std(axis=(0, 2, 3)).max())
+        close(dx, dx_ref)
+        return
+    y1, dx1, _ = run_pynn(fn, x[:1], dy[:1], params)
+    np.testing.assert_array_equal(y[:1], y1)
+    np.testing.assert_array_equal(dx[:1], dx1)
+
+
 def ref_embedding_grad(idx, g, V, padding_idx=None, by_freq=False):
     """A zero table plus each index's gradient row in index order (np.add.at adds sequentially)."""
     flat, rows = idx.reshape(-1), g.reshape(-1, g.shape[-1])

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/parallel.h"
+#include "cpu/vec/stream.h"
 #include "cpu/vec/vec.h"
 #include "kernels/norm.h"
 
@@ -155,6 +156,15 @@ void channel_for(const ChannelGeom& g, int64_t c, const F& f) {
   }
 }
 
+// out[o] = f(o) for every offset of channel c, streamed when `stream` (vec::write_run).
+template <typename T, typename F>
+void channel_write(const ChannelGeom& g, int64_t c, T* out, bool stream, const F& f) {
+  for (int64_t n = 0; n < g.outer; ++n) {
+    const int64_t base = (n * g.channels + c) * g.inner;
+    vec::write_run(out + base, g.inner, stream, [&](int64_t i) { return f(base + i); });
+  }
+}
+
 // Channels per parallel chunk: about one elementwise grain of elements.
 int64_t channel_grain(const ChannelGeom& g) {
   return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(g.per_channel(), 1));
@@ -175,6 +185,7 @@ void batch_norm_typed(const BatchNormArgs& a) {
   T* sm = a.save_mean->data_ptr<T>();
   T* si = a.save_invstd->data_ptr<T>();
   const double n = static_cast<double>(g.per_channel());
+  const bool stream = vec::stream_output(a.out->numel() * a.out->itemsize());
   parallel_for(0, g.channels, channel_grain(g), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       double mean, invstd;
@@ -195,8 +206,9 @@ void batch_norm_typed(const BatchNormArgs& a) {
       const double scale = invstd * (w ? static_cast<double>(w[c]) : 1.0);
       const T k = static_cast<T>(scale);
       const T shift = static_cast<T>((b ? static_cast<double>(b[c]) : 0.0) - mean * scale);
-      channel_for(g, c, [&](int64_t o) { y[o] = x[o] * k + shift; });
+      channel_write(g, c, y, stream, [&](int64_t o) { return x[o] * k + shift; });
     }
+    if (stream) vec::stream_fence();
   });
 }
 
@@ -208,6 +220,7 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
   T *dx = d.dx, *dw = d.dw, *db = d.db;
   const bool need_sums = a.training ? dx || dw || db : dw || db;
   const double n = static_cast<double>(g.per_channel());
+  const bool stream = dx && vec::stream_output(a.out.input->numel() * a.out.input->itemsize());
   parallel_for(0, g.channels, channel_grain(g), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const T m = mean[c];
@@ -231,8 +244,9 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
       // dx = w * invstd * (dy - mean(dy) - (x - mean) * invstd^2 * mean(dy * (x - mean)))
       const T mean_g = static_cast<T>(sum_g / n);
       const T proj = static_cast<T>(sum_gx / n * is * is);
-      channel_for(g, c, [&](int64_t o) { dx[o] = (dy[o] - mean_g - (x[o] - m) * proj) * k; });
+      channel_write(g, c, dx, stream, [&](int64_t o) { return (dy[o] - mean_g - (x[o] - m) * proj) * k; });
     }
+    if (stream) vec::stream_fence();
   });
 }
 
@@ -274,6 +288,7 @@ void row_norm_typed(const RowNormArgs& a) {
   const T* b = opt_data<T>(a.bias);
   T* mean_out = opt_out<T>(a.mean);
   T* rstd_out = a.rstd->data_ptr<T>();
+  const bool stream = vec::stream_output(a.out->numel() * a.out->itemsize());
   parallel_for(0, a.rows, row_grain(n), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * n;
@@ -283,20 +298,12 @@ void row_norm_typed(const RowNormArgs& a) {
       if (mean_out) mean_out[r] = static_cast<T>(mean);
       rstd_out[r] = static_cast<T>(rstd);
       const T m = static_cast<T>(mean), s = static_cast<T>(rstd);
-      if (w && b) {
-#pragma GCC ivdep
-        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s * w[i] + b[i];
-      } else if (w) {
-#pragma GCC ivdep
-        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s * w[i];
-      } else if (b) {
-#pragma GCC ivdep
-        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s + b[i];
-      } else {
-#pragma GCC ivdep
-        for (int64_t i = 0; i < n; ++i) yr[i] = (xr[i] - m) * s;
-      }
+      if (w && b) vec::write_run(yr, n, stream, [&](int64_t i) { return (xr[i] - m) * s * w[i] + b[i]; });
+      else if (w) vec::write_run(yr, n, stream, [&](int64_t i) { return (xr[i] - m) * s * w[i]; });
+      else if (b) vec::write_run(yr, n, stream, [&](int64_t i) { return (xr[i] - m) * s + b[i]; });
+      else vec::write_run(yr, n, stream, [&](int64_t i) { return (xr[i] - m) * s; });
     }
+    if (stream) vec::stream_fence();
   });
 }
 
@@ -316,6 +323,7 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
   const int64_t block = std::max(row_grain(n), (rows + kMaxRowBlocks - 1) / kMaxRowBlocks);
   const int64_t nblocks = rows == 0 ? 0 : (rows + block - 1) / block;
   std::vector<double> pw(dw ? nblocks * n : 0, 0.0), pb(db ? nblocks * n : 0, 0.0);
+  const bool stream = dx && vec::stream_output(a.out.input->numel() * a.out.input->itemsize());
   parallel_for(0, nblocks, 1, [&](int64_t k0, int64_t k1) {
     // Runs of kSubRows rows accumulate in T (cheap), each run is then added into the block's double sums.
     std::vector<T> tw(dw ? n : 0), tb(db ? n : 0);
@@ -382,15 +390,13 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
         const T mean_g = static_cast<T>(sum_g / dn);
         const T proj = static_cast<T>(sum_gx / dn * sd * sd);
         T* dr = dx + r * n;
-        if (w) {
-#pragma GCC ivdep
-          for (int64_t i = 0; i < n; ++i) dr[i] = (gr[i] * w[i] - mean_g - (xr[i] - m) * proj) * s;
-        } else {
-#pragma GCC ivdep
-          for (int64_t i = 0; i < n; ++i) dr[i] = (gr[i] - mean_g - (xr[i] - m) * proj) * s;
-        }
+        if (w)
+          vec::write_run(dr, n, stream, [&](int64_t i) { return (gr[i] * w[i] - mean_g - (xr[i] - m) * proj) * s; });
+        else
+          vec::write_run(dr, n, stream, [&](int64_t i) { return (gr[i] - mean_g - (xr[i] - m) * proj) * s; });
       }
     }
+    if (stream) vec::stream_fence();
   });
   for (int64_t i = 0; i < n; ++i) {
     double sw = 0, sb = 0;
@@ -424,6 +430,7 @@ void group_norm_typed(const GroupNormArgs& a) {
   const T* b = opt_data<T>(a.bias);
   T* mean_out = a.mean->data_ptr<T>();
   T* rstd_out = a.rstd->data_ptr<T>();
+  const bool stream = vec::stream_output(a.out->numel() * a.out->itemsize());
   parallel_for(0, g.outer * a.groups, row_grain(len), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * len;
@@ -438,11 +445,10 @@ void group_norm_typed(const GroupNormArgs& a) {
         const T k = static_cast<T>(scale);
         const T shift = static_cast<T>((b ? static_cast<double>(b[c0 + j]) : 0.0) - mean * scale);
         const T* xc = xr + j * g.inner;
-        T* yc = yr + j * g.inner;
-#pragma GCC ivdep
-        for (int64_t i = 0; i < g.inner; ++i) yc[i] = xc[i] * k + shift;
+        vec::write_run(yr + j * g.inner, g.inner, stream, [&](int64_t i) { return xc[i] * k + shift; });
       }
     }
+    if (stream) vec::stream_fence();
   });
 }
 
@@ -457,6 +463,7 @@ void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
   // that the float lanes do not lose ds to cancellation against mean * dsum when the mean is large.
   std::vector<double> ds(N * C), dsum(N * C);
   const double cnt = static_cast<double>(len);
+  const bool stream = dx && vec::stream_output(a.out.input->numel() * a.out.input->itemsize());
   parallel_for(0, N * G, row_grain(len), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c0 = (r % G) * per_group;
@@ -486,11 +493,11 @@ void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
         const T k = static_cast<T>(rs * (w ? static_cast<double>(w[c0 + j]) : 1.0));
         const T* gc = dy + base + j * g.inner;
         const T* xc = x + base + j * g.inner;
-        T* dc = dx + base + j * g.inner;
-#pragma GCC ivdep
-        for (int64_t i = 0; i < g.inner; ++i) dc[i] = gc[i] * k + (xc[i] - m) * t2 + t3;
+        vec::write_run(dx + base + j * g.inner, g.inner, stream,
+                       [&](int64_t i) { return gc[i] * k + (xc[i] - m) * t2 + t3; });
       }
     }
+    if (stream) vec::stream_fence();
   });
   if (!dw && !db) return;
   for (int64_t c = 0; c < C; ++c) {
