@@ -361,6 +361,8 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
   m.def("_get_default_dtype", [] { return pynn_py::dtype_object(default_float()); });
   m.def("_set_default_dtype", [](ScalarType t) { set_default_float(t); }, py::arg("d"));
   m.def("_cpu_capability", [] { return capability_name(cpu_capability()); });  // "default", "avx2", "avx512"
+  // Outputs of kernels touching more than this are written with streaming stores (cpu/vec/stream.h).
+  m.def("_cpu_last_level_cache_bytes", [] { return cpu_last_level_cache_bytes(); });
   m.def("_empty_cache", [] { cpu_empty_cache(); });
   m.def("_cached_bytes", [] { return cpu_cached_bytes(); });
   m.def("_set_size_type", [](py::object t) { pynn_py::g_size_type = t.release().ptr(); });

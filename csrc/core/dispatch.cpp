@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "error.h"
 
@@ -47,6 +49,26 @@ CpuCapability parse_cpu_capability(const char* name) {
   for (int c = 0; c < kNumCpuCapabilities; ++c)
     if (std::strcmp(name, capability_name(static_cast<CpuCapability>(c))) == 0) return static_cast<CpuCapability>(c);
   throw ValueError(str("[cpu_capability] expected one of default, avx2, avx512, got '", name, "'"));
+}
+
+int64_t cpu_last_level_cache_bytes() {
+  static const int64_t bytes = [] {
+    int64_t best = 0;
+    for (int index = 0; index < 8; ++index) {
+      const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/";
+      std::ifstream level_file(dir + "level"), size_file(dir + "size");
+      int level = 0;
+      std::string size;
+      if (!(level_file >> level) || !(size_file >> size) || size.empty()) continue;
+      int64_t scale = 1;
+      if (size.back() == 'K') scale = 1024;
+      else if (size.back() == 'M') scale = 1024 * 1024;
+      const int64_t value = std::strtoll(size.c_str(), nullptr, 10) * scale;
+      if (level >= 2 && value > best) best = value;
+    }
+    return best > 0 ? best : int64_t(32) << 20;
+  }();
+  return bytes;
 }
 
 CpuCapability cpu_capability_supported() {

@@ -30,6 +30,9 @@ CpuCapability cpu_capability();
 // Tests sweep the capabilities in one process; asking for more than the CPU supports raises.
 void set_cpu_capability(CpuCapability c);
 CpuCapability parse_cpu_capability(const char* name);  // raises ValueError on an unknown name
+// The size of CPU 0's largest cache level (Linux sysfs: sysconf reports the whole package, 10x too much on
+// the VMs here), 32 MiB where it is not known. Kernels that stream their outputs compare against it.
+int64_t cpu_last_level_cache_bytes();
 
 enum class KernelSlot : int { CPU_DEFAULT = 0, CPU_AVX2 = 1, CPU_AVX512 = 2, CUDA = 3 };
 

@@ -10,6 +10,7 @@
 #include "core/random.h"
 #include "cpu/loops.h"
 #include "cpu/vec/math.h"
+#include "cpu/vec/stream.h"
 #include "kernels/elementwise.h"
 #include "kernels/special_math.h"
 
@@ -19,12 +20,15 @@ namespace PYNN_CPU_NS {
 namespace {
 
 // Inner loops: a contiguous path the compiler vectorizes, a scalar-operand path, and a strided fallback.
+// Contiguous outputs are stored with streaming stores when the op's operands exceed the last-level cache
+// (cpu/vec/stream.h).
 template <typename out_t, typename in_t, typename F>
-void unary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
+void unary_loop(char** d, const int64_t* s, int64_t n, const F& f, bool stream) {
   if (s[0] == sizeof(out_t) && s[1] == sizeof(in_t)) {
     out_t* o = reinterpret_cast<out_t*>(d[0]);
     const in_t* a = reinterpret_cast<const in_t*>(d[1]);
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+    vec::write_run(o, n, stream, [&](int64_t i) { return f(a[i]); });
+    if (stream) vec::stream_fence();
   } else {
     for (int64_t i = 0; i < n; ++i)
       *reinterpret_cast<out_t*>(d[0] + i * s[0]) = f(*reinterpret_cast<const in_t*>(d[1] + i * s[1]));
@@ -32,13 +36,14 @@ void unary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
 }
 
 template <typename out_t, typename in_t, typename F>
-void binary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
+void binary_loop(char** d, const int64_t* s, int64_t n, const F& f, bool stream) {
   const int64_t so = sizeof(out_t), si = sizeof(in_t);
   if (s[0] == so && s[1] == si && s[2] == si) {
     out_t* o = reinterpret_cast<out_t*>(d[0]);
     const in_t* a = reinterpret_cast<const in_t*>(d[1]);
     const in_t* b = reinterpret_cast<const in_t*>(d[2]);
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+    vec::write_run(o, n, stream, [&](int64_t i) { return f(a[i], b[i]); });
+    if (stream) vec::stream_fence();
   } else if (s[0] == so && s[1] == si && s[2] == 0) {
     out_t* o = reinterpret_cast<out_t*>(d[0]);
     const in_t* a = reinterpret_cast<const in_t*>(d[1]);
@@ -58,11 +63,13 @@ void binary_loop(char** d, const int64_t* s, int64_t n, const F& f) {
 
 template <typename out_t, typename in_t, typename F>
 void run_unary(const TensorIter& iter, const F& f) {
-  for_each(iter, [&](char** d, const int64_t* s, int64_t n) { unary_loop<out_t, in_t>(d, s, n, f); });
+  const bool stream = vec::stream_output(iter.numel() * static_cast<int64_t>(sizeof(out_t) + sizeof(in_t)));
+  for_each(iter, [&](char** d, const int64_t* s, int64_t n) { unary_loop<out_t, in_t>(d, s, n, f, stream); });
 }
 template <typename out_t, typename in_t, typename F>
 void run_binary(const TensorIter& iter, const F& f) {
-  for_each(iter, [&](char** d, const int64_t* s, int64_t n) { binary_loop<out_t, in_t>(d, s, n, f); });
+  const bool stream = vec::stream_output(iter.numel() * static_cast<int64_t>(sizeof(out_t) + 2 * sizeof(in_t)));
+  for_each(iter, [&](char** d, const int64_t* s, int64_t n) { binary_loop<out_t, in_t>(d, s, n, f, stream); });
 }
 
 // Integer power by squaring; floating types go to std::pow.

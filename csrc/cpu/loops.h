@@ -7,6 +7,7 @@
 
 #include "core/iterator.h"
 #include "core/parallel.h"
+#include "cpu/vec/stream.h"
 
 namespace pynn {
 namespace cpu {
@@ -46,14 +47,17 @@ void for_each_block(const TensorIter& it, BlockLoop loop, int64_t grain = kEleme
 // binary loops too): out[i] = f(in_1[i], ..., in_N[i]) over an iterator of N + 1 operands that all hold T.
 // A contiguous path the compiler vectorizes, a broadcast-scalar second operand path for N == 2, and a strided
 // fallback. Templates on the caller's lambda, so each capability build of a kernel file instantiates its own.
+// The contiguous path stores with streaming stores when the N + 1 operands exceed the last-level cache
+// (cpu/vec/stream.h; PYNN_CPU_NS is the including file's capability).
 namespace detail {
 template <typename T, typename F, size_t... K>
-void map_row(char** d, const int64_t* s, int64_t n, const F& f, std::index_sequence<K...>) {
+void map_row(char** d, const int64_t* s, int64_t n, const F& f, bool stream, std::index_sequence<K...>) {
   constexpr int64_t z = sizeof(T);
   T* o = reinterpret_cast<T*>(d[0]);
   const T* in[] = {reinterpret_cast<const T*>(d[K + 1])...};
   if (s[0] == z && ((s[K + 1] == z) && ...)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(in[K][i]...);
+    PYNN_CPU_NS::vec::write_run(o, n, stream, [&](int64_t i) { return f(in[K][i]...); });
+    if (stream) PYNN_CPU_NS::vec::stream_fence();
     return;
   }
   if constexpr (sizeof...(K) == 2) {
@@ -70,8 +74,9 @@ void map_row(char** d, const int64_t* s, int64_t n, const F& f, std::index_seque
 
 template <typename T, size_t N, typename F>
 void map_n(const TensorIter& iter, const F& f) {
+  const bool stream = PYNN_CPU_NS::vec::stream_output(iter.numel() * static_cast<int64_t>((N + 1) * sizeof(T)));
   for_each(iter, [&](char** d, const int64_t* s, int64_t n) {
-    detail::map_row<T>(d, s, n, f, std::make_index_sequence<N>());
+    detail::map_row<T>(d, s, n, f, stream, std::make_index_sequence<N>());
   });
 }
 template <typename T, typename F>

@@ -188,7 +188,7 @@ void batch_norm_typed(const BatchNormArgs& a) {
   T* sm = a.save_mean->data_ptr<T>();
   T* si = a.save_invstd->data_ptr<T>();
   const double n = static_cast<double>(g.per_channel());
-  const bool stream = vec::stream_output(a.out->numel() * a.out->itemsize());
+  const bool stream = vec::stream_output(2 * a.out->numel() * a.out->itemsize());
   parallel_for(0, g.channels, channel_grain(g), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       double mean, invstd;
@@ -223,7 +223,7 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
   T *dx = d.dx, *dw = d.dw, *db = d.db;
   const bool need_sums = a.training ? dx || dw || db : dw || db;
   const double n = static_cast<double>(g.per_channel());
-  const bool stream = dx && vec::stream_output(a.out.input->numel() * a.out.input->itemsize());
+  const bool stream = dx && vec::stream_output(3 * a.out.input->numel() * a.out.input->itemsize());
   parallel_for(0, g.channels, channel_grain(g), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const T m = mean[c];
@@ -291,7 +291,7 @@ void row_norm_typed(const RowNormArgs& a) {
   const T* b = opt_data<T>(a.bias);
   T* mean_out = opt_out<T>(a.mean);
   T* rstd_out = a.rstd->data_ptr<T>();
-  const bool stream = vec::stream_output(a.out->numel() * a.out->itemsize());
+  const bool stream = vec::stream_output(2 * a.out->numel() * a.out->itemsize());
   parallel_for(0, a.rows, row_grain(n), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * n;
@@ -326,7 +326,7 @@ void row_norm_backward_typed(const RowNormBackwardArgs& a) {
   const int64_t block = std::max(row_grain(n), (rows + kMaxRowBlocks - 1) / kMaxRowBlocks);
   const int64_t nblocks = rows == 0 ? 0 : (rows + block - 1) / block;
   std::vector<double> pw(dw ? nblocks * n : 0, 0.0), pb(db ? nblocks * n : 0, 0.0);
-  const bool stream = dx && vec::stream_output(a.out.input->numel() * a.out.input->itemsize());
+  const bool stream = dx && vec::stream_output(3 * a.out.input->numel() * a.out.input->itemsize());
   parallel_for(0, nblocks, 1, [&](int64_t k0, int64_t k1) {
     // Runs of kSubRows rows accumulate in T (cheap), each run is then added into the block's double sums.
     std::vector<T> tw(dw ? n : 0), tb(db ? n : 0);
@@ -433,7 +433,7 @@ void group_norm_typed(const GroupNormArgs& a) {
   const T* b = opt_data<T>(a.bias);
   T* mean_out = a.mean->data_ptr<T>();
   T* rstd_out = a.rstd->data_ptr<T>();
-  const bool stream = vec::stream_output(a.out->numel() * a.out->itemsize());
+  const bool stream = vec::stream_output(2 * a.out->numel() * a.out->itemsize());
   parallel_for(0, g.outer * a.groups, row_grain(len), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * len;
@@ -466,7 +466,7 @@ void group_norm_backward_typed(const GroupNormBackwardArgs& a) {
   // that the float lanes do not lose ds to cancellation against mean * dsum when the mean is large.
   std::vector<double> ds(N * C), dsum(N * C);
   const double cnt = static_cast<double>(len);
-  const bool stream = dx && vec::stream_output(a.out.input->numel() * a.out.input->itemsize());
+  const bool stream = dx && vec::stream_output(3 * a.out.input->numel() * a.out.input->itemsize());
   parallel_for(0, N * G, row_grain(len), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c0 = (r % G) * per_group;
