@@ -40,27 +40,29 @@ bool is_nan(T x) {
 template <typename T>
 void scan_line(ScanOp op, int64_t n, int64_t inner, const T* x, T* out, int64_t* idx) {
   if (n == 0) return;
-  if (op == ScanOp::LogSumExp) {
-    // Running (max, sum of exp(x - max)): stable for any spread of values.
-    T m = x[0];
-    T acc = T(1);
-    out[0] = x[0];
-    for (int64_t i = 1; i < n; ++i) {
-      const T v = x[i * inner];
-      if (std::isnan(v) || std::isnan(m)) {
-        m = std::numeric_limits<T>::quiet_NaN();
-        out[i * inner] = m;
-        continue;
+  if constexpr (std::is_floating_point<T>::value) {  // logcumsumexp is defined for floating types only
+    if (op == ScanOp::LogSumExp) {
+      // Running (max, sum of exp(x - max)): stable for any spread of values.
+      T m = x[0];
+      T acc = T(1);
+      out[0] = x[0];
+      for (int64_t i = 1; i < n; ++i) {
+        const T v = x[i * inner];
+        if (std::isnan(v) || std::isnan(m)) {
+          m = std::numeric_limits<T>::quiet_NaN();
+          out[i * inner] = m;
+          continue;
+        }
+        if (v > m) {
+          acc = (std::isinf(m) ? T(0) : acc * std::exp(m - v)) + T(1);
+          m = v;
+        } else {
+          acc += std::isinf(v) && v < 0 ? T(0) : std::exp(v - m);
+        }
+        out[i * inner] = std::isinf(m) ? m : m + std::log(acc);
       }
-      if (v > m) {
-        acc = (std::isinf(m) ? T(0) : acc * std::exp(m - v)) + T(1);
-        m = v;
-      } else {
-        acc += std::isinf(v) && v < 0 ? T(0) : std::exp(v - m);
-      }
-      out[i * inner] = std::isinf(m) ? m : m + std::log(acc);
+      return;
     }
-    return;
   }
   const bool is_max = op == ScanOp::Max;
   T best = x[0];
