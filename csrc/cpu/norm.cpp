@@ -149,16 +149,6 @@ void channel_sum2(const ChannelGeom& g, int64_t c, const F& f, double& s1, doubl
   }
 }
 
-// Calls f(offset) for every offset of channel c.
-template <typename F>
-void channel_for(const ChannelGeom& g, int64_t c, const F& f) {
-  for (int64_t n = 0; n < g.outer; ++n) {
-    const int64_t base = (n * g.channels + c) * g.inner;
-#pragma GCC ivdep
-    for (int64_t i = 0; i < g.inner; ++i) f(base + i);
-  }
-}
-
 // out[o] = f(o) for every offset of channel c, streamed when `stream` (vec::write_run).
 template <typename T, typename F>
 void channel_write(const ChannelGeom& g, int64_t c, T* out, bool stream, const F& f) {
@@ -241,7 +231,7 @@ void batch_norm_backward_typed(const BatchNormBackwardArgs& a) {
       const double scale = is * (w ? static_cast<double>(w[c]) : 1.0);
       const T k = static_cast<T>(scale);
       if (!a.training) {
-        channel_for(g, c, [&](int64_t o) { dx[o] = dy[o] * k; });
+        channel_write(g, c, dx, stream, [&](int64_t o) { return dy[o] * k; });
         continue;
       }
       // dx = w * invstd * (dy - mean(dy) - (x - mean) * invstd^2 * mean(dy * (x - mean)))
