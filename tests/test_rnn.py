@@ -171,6 +171,32 @@ def test_float64_layers_match_torch():
         assert_close(p, t, rtol=1e-10, atol=1e-12)
 
 
+# Sizes at which float32 takes the packed AVX-512 kernel for the sequence-wide products too (input projection,
+# input gradient, weight gradients: 4M multiply-adds and more), with every packing case: transposed weights whose
+# k (99, 70) leaves 16 x 16 register-transposed tiles and a scalar remainder, panels whose last one is partial
+# (396 = 8 * 48 + 12 columns for 32-wide panels: 12 * 32 + 12), and plain sources (W_hh, W_ih, the inputs).
+# The reference is torch in float64 (its own kernels), so the packed path is checked against independent sums.
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_sequence_wide_packed_products_match_float64(mode):
+    T, B, I, H = 12, 40, 70, 99
+    pm, tm = make_layers(mode, I, H, num_layers=2)
+    tm.double()
+    x = arr(T, B, I, seed=21)
+    px = pynn.tensor(x, requires_grad=True)
+    tx = torch.tensor(x.astype(np.float64), requires_grad=True)
+    p_out, _ = pm(px)
+    t_out, _ = tm(tx)
+    g = arr(T, B, H, seed=22)
+    p_out.backward(pynn.tensor(g))
+    t_out.backward(torch.tensor(g.astype(np.float64)))
+    tol = dict(rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(p_out.detach().numpy(), t_out.detach().numpy(), **tol)
+    np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), **tol)
+    tp = dict(tm.named_parameters())
+    for name, p in pm.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), err_msg=name, **tol)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # a plain numpy reference of the time loop (what the fused C++ loop must reproduce)
 

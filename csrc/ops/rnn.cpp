@@ -254,7 +254,9 @@ RnnGrads rnn_layer_backward(const RnnSpec& s, const Tensor& grad_in, const Tenso
       weight_grad(c, dgh, dgh_t, sv.hprev, gw.w_hh);
     }
     if (m[2]) gw.b_ih = sum(dgi, {0});
-    if (m[3]) gw.b_hh = sum(dgh, {0});
+    // RNN / LSTM: both biases see the same pre-activation gradient; one column sum (13 MB read at
+    // LSTM(256, 512)) serves both, and the copy keeps the two .grad tensors distinct.
+    if (m[3]) gw.b_hh = m[2] && !gru ? clone(gw.b_ih) : sum(dgh, {0});
     if (m[4]) {
       gw.w_hr = empty(Dims{Hout, H}, c.dt, c.dev);
       c.gemm(Hout, H, s.total, transposed(dhs), plain(sv.r), false, c.at(gw.w_hr, 0, H));
