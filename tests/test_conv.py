@@ -142,6 +142,35 @@ def test_conv2d_threads_and_batch_sizes_agree():
         pynn.set_num_threads(prev)
 
 
+@pytest.mark.parametrize("stride,pad,dil", [(1, 1, 1), (2, 0, 1), (1, 2, 2)])
+def test_float32_packed_kernel_matches_direct_reference(stride, pad, dil):
+    """float32 with one group runs on the packed AVX-512 kernel where the CPU has it: sizes whose pixel panels
+    (11 x 13 = 143 = 4 * 32 + 15 at stride 1), weight columns (37 * 9 = 333 = 10 * 32 + 13) and output channels
+    (45 = 5 * 8 + 5) all end in partial blocks, samples over 1-3 threads (3 > batch: the tiled fallback); input
+    and weight gradients against the same direct reference's adjoint (torch in float64)."""
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((3, 37, 11, 13))
+    w = rng.standard_normal((45, 37, 3, 3)) * 0.1
+    b = rng.standard_normal(45)
+    g = rng.standard_normal(ref_conv2d(x, w, b, _pair(stride), _pair(pad), _pair(dil), 1).shape)
+    expect = ref_conv2d(x, w, b, _pair(stride), _pair(pad), _pair(dil), 1)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    TF.conv2d(xt, wt, torch.tensor(b), stride, pad, dil).backward(torch.tensor(g))
+    prev = pynn.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            pynn.set_num_threads(threads)
+            xs = pynn.tensor(x.astype(np.float32)).requires_grad_(True)
+            ws = pynn.tensor(w.astype(np.float32)).requires_grad_(True)
+            out = F.conv2d(xs, ws, pynn.tensor(b.astype(np.float32)), stride, pad, dil)
+            np.testing.assert_allclose(out.detach().numpy(), expect, rtol=1e-4, atol=1e-4)
+            out.backward(pynn.tensor(g.astype(np.float32)))
+            np.testing.assert_allclose(xs.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+            np.testing.assert_allclose(ws.grad.numpy(), wt.grad.numpy(), rtol=1e-4, atol=1e-3)
+    finally:
+        pynn.set_num_threads(prev)
+
+
 def test_conv2d_sample_blocks_with_a_partial_last_block():
     """Small images share GEMMs in blocks of samples (16 of 8x8 here); 37 samples end in a partial block."""
     rng = np.random.default_rng(13)

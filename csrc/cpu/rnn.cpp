@@ -4,11 +4,8 @@
 // Rows are split over the pool; each element's arithmetic is the same whatever the split.
 #include <algorithm>
 
-#if defined(PYNN_CPU_CAPABILITY_AVX512)
-#include <immintrin.h>
-#endif
-
 #include "core/parallel.h"
+#include "cpu/packed_gemm.h"
 #include "cpu/vec/math.h"
 #include "kernels/rnn.h"
 
@@ -205,9 +202,10 @@ void rnn_rows_impl(ScalarType dt, int64_t rows, int64_t cols, RowsRef dst, RowsR
 }
 
 #if defined(PYNN_CPU_CAPABILITY_AVX512)
-// Packed step products (float, AVX-512): B in panels of 32 columns, each panel k-major (32 contiguous floats per
-// k, zero-padded past n); C is computed in blocks of up to 8 rows x one panel, 16 accumulators in registers.
-constexpr int64_t kPanel = 32, kRows = 8;
+// Packed products (cpu/packed_gemm.h): the step weights packed once per sequence, the sequence-wide products'
+// operands once per product.
+using packed::kPanel;
+using packed::kRows;
 
 // dst row c (c < 16, ld floats apart) = column c of the 16 x 16 tile whose row r starts at src + r * lds:
 // 32-bit, 64-bit, then two 128-bit lane interleaves.
@@ -275,35 +273,6 @@ bool pack_impl(ScalarType dt, int64_t k, int64_t n, const void* b, int64_t sk, i
   return true;
 }
 
-template <int MR>
-void micro(int64_t k, const float* a, int64_t lda, const float* panel, bool accumulate, float* c, int64_t ldc,
-           int64_t cols) {
-  __m512 acc[MR][2];
-  const __mmask16 m0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
-  const __mmask16 m1 = cols >= 32 ? __mmask16(0xffff) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1);
-  for (int r = 0; r < MR; ++r) {
-    acc[r][0] = accumulate ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
-    acc[r][1] = accumulate ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
-  }
-  for (int64_t kk = 0; kk < k; ++kk) {
-    const __m512 b0 = _mm512_loadu_ps(panel + kk * kPanel);
-    const __m512 b1 = _mm512_loadu_ps(panel + kk * kPanel + 16);
-    for (int r = 0; r < MR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * lda + kk]);
-      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-    }
-  }
-  for (int r = 0; r < MR; ++r) {
-    _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
-    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
-  }
-}
-
-using micro_fn = void (*)(int64_t, const float*, int64_t, const float*, bool, float*, int64_t, int64_t);
-constexpr micro_fn kMicro[kRows + 1] = {nullptr, micro<1>, micro<2>, micro<3>, micro<4>,
-                                        micro<5>, micro<6>, micro<7>, micro<8>};
-
 void packed_gemm_impl(ScalarType, int64_t m, int64_t n, int64_t k, RowsRef a, const Tensor& packed, bool accumulate,
                       RowsRef c) {
   const int64_t panels = (n + kPanel - 1) / kPanel;
@@ -320,10 +289,7 @@ void packed_gemm_impl(ScalarType, int64_t m, int64_t n, int64_t k, RowsRef a, co
       const int64_t i1 = std::min<int64_t>(m, i0 + block_rows);
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t cols = std::min<int64_t>(kPanel, n - p * kPanel);
-        for (int64_t i = i0; i < i1; i += kRows) {
-          const int64_t mr = std::min<int64_t>(kRows, i1 - i);
-          kMicro[mr](k, A + i * a.ld, a.ld, P + p * k * kPanel, accumulate, C + i * c.ld + p * kPanel, c.ld, cols);
-        }
+        packed::panel_rows(i0, i1, k, A, a.ld, P + p * k * kPanel, accumulate, C + p * kPanel, c.ld, cols);
       }
     }
   });
