@@ -64,6 +64,37 @@ inline void panel_rows(int64_t i0, int64_t i1, int64_t k, const float* a, int64_
   }
 }
 
+// dst row c (c < 16, ld floats apart) = column c of the 16 x 16 tile whose row r starts at src + r * lds:
+// 32-bit, 64-bit, then two 128-bit lane interleaves.
+inline void transpose16(const float* src, int64_t lds, float* dst, int64_t ld) {
+  // The zero-masked forms with every lane on are the plain instructions; the unmasked intrinsics' undefined
+  // source trips GCC 12's -Wuninitialized.
+  constexpr __mmask16 kAll = 0xffff;
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_maskz_unpacklo_ps(kAll, r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[2 * i], r[2 * i + 1]);
+  }
+  // r[4i + q], lane L: column 4L + q of rows 4i..4i+3.
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int q = 0; q < 4; ++q) {
+    const __m512 x0 = _mm512_maskz_shuffle_f32x4(kAll, r[q], r[4 + q], 0x44);
+    const __m512 x1 = _mm512_maskz_shuffle_f32x4(kAll, r[q], r[4 + q], 0xEE);
+    const __m512 x2 = _mm512_maskz_shuffle_f32x4(kAll, r[8 + q], r[12 + q], 0x44);
+    const __m512 x3 = _mm512_maskz_shuffle_f32x4(kAll, r[8 + q], r[12 + q], 0xEE);
+    _mm512_storeu_ps(dst + q * ld, _mm512_maskz_shuffle_f32x4(kAll, x0, x2, 0x88));
+    _mm512_storeu_ps(dst + (4 + q) * ld, _mm512_maskz_shuffle_f32x4(kAll, x0, x2, 0xDD));
+    _mm512_storeu_ps(dst + (8 + q) * ld, _mm512_maskz_shuffle_f32x4(kAll, x1, x3, 0x88));
+    _mm512_storeu_ps(dst + (12 + q) * ld, _mm512_maskz_shuffle_f32x4(kAll, x1, x3, 0xDD));
+  }
+}
+
 }  // namespace
 }  // namespace packed
 }  // namespace PYNN_CPU_NS
