@@ -24,6 +24,21 @@ def test_unary_gradcheck(name):
     assert gradcheck(lambda x: getattr(pynn, name)(x), (leaf(3, 4),))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_at_special_values_matches_torch(dtype):
+    """relu's backward (one fused pass when no graph is built, the op formula under create_graph) is torch's
+    threshold_backward: the gradient passes at NaN and +inf, stops at zeros of either sign and below."""
+    torch = pytest.importorskip("torch")
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 3.0, 1e-30, -1e-30], dtype=dtype)
+    g = np.array([1, 2, 3, 4, 5, np.inf, np.nan, -1, 7, 8], dtype=dtype)
+    tx = torch.tensor(x, requires_grad=True)
+    torch.relu(tx).backward(torch.tensor(g))
+    for create_graph in (False, True):
+        px = pynn.tensor(x, requires_grad=True)
+        pynn.relu(px).backward(pynn.tensor(g), create_graph=create_graph)
+        np.testing.assert_array_equal(px.grad.detach().numpy(), tx.grad.numpy())
+
+
 @pytest.mark.parametrize("name", ["log", "sqrt", "rsqrt", "reciprocal", "log1p"])
 def test_unary_positive_gradcheck(name):
     assert gradcheck(lambda x: getattr(pynn, name)(x), (leaf(3, 4, positive=True),))

@@ -1,8 +1,10 @@
 // Backward of the elementwise family: unary, binary, where, clamp, casts and copies.
 #include <cmath>
+#include <limits>
 
 #include "autograd/functions.h"
 #include "autograd/functions_common.h"
+#include "ops/nn.h"
 
 namespace pynn {
 namespace autograd {
@@ -50,9 +52,21 @@ struct UnaryBackward : Node {
       case UnaryOp::Neg: gx = neg(g); break;
       case UnaryOp::Abs: gx = mul(g, unary(UnaryOp::Sign, x.unpack(this))); break;
       // !(y <= 0), not y > 0: the gradient passes at NaN, as torch's threshold_backward
-      case UnaryOp::Relu:
-        gx = mul(g, mask_as(unary(UnaryOp::LogicalNot, binary(BinaryOp::Le, result.unpack(this), num(0))), g));
+      case UnaryOp::Relu: {
+        const Tensor y = result.unpack(this);
+        if (!autograd::needs_grad(g, y) && g->dtype() == y->dtype() &&
+            (y->dtype() == ScalarType::Float32 || y->dtype() == ScalarType::Float64)) {
+          // One fused pass instead of four (compare, not, cast, multiply): hardtanh's gradient on y with the
+          // bounds (0, NaN) is exactly threshold_backward, (y <= 0 || y >= NaN) ? 0 : g, the upper test never
+          // true. Measured: 6% of a CNN training step at 2 threads went to the four passes.
+          gx = activation_backward(Activation::Hardtanh, g, y,
+                                   HardtanhParams{0.0, std::numeric_limits<double>::quiet_NaN()});
+        } else {
+          // where, not a multiply by the mask: a NaN gradient stops at y <= 0 too.
+          gx = where(unary(UnaryOp::LogicalNot, binary(BinaryOp::Le, y, num(0))), g, zeros_like(g));
+        }
         break;
+      }
       case UnaryOp::Square: gx = mul(mul(g, x.unpack(this)), 2.0); break;
       case UnaryOp::Exp: gx = mul(g, result.unpack(this)); break;
       case UnaryOp::Expm1: gx = mul(g, add(result.unpack(this), num(1))); break;
