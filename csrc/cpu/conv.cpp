@@ -207,7 +207,7 @@ void over_samples(int64_t n, F f) {
   else f(0, n);
 }
 
-int64_t panel_count(int64_t n) { return (n + packed::kPanel - 1) / packed::kPanel; }
+using packed::panel_count;
 
 // Panels whose last one is partial read zeros past the real columns (the kernel masks those lanes' results, but
 // the buffer should hold no stale values).

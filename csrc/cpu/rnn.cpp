@@ -213,31 +213,10 @@ bool pack_impl(ScalarType dt, int64_t k, int64_t n, const void* b, int64_t sk, i
   *packed = empty(Dims{panels, k, kPanel}, dt, Device{});
   const float* src = static_cast<const float*>(b);
   float* dst = (*packed)->data_ptr<float>();
-  // Tiles of kPackTile k by the panel's columns, each read along the source's contiguous direction. A transposed
-  // weight (sk == 1) read column-first instead had every panel's 32 source rows 2 KiB apart, in two L1 sets:
-  // measured, packing W_hh took 3.5 ms a sequence, a tenth of the LSTM step products it serves.
-  constexpr int64_t kPackTile = 16;
   parallel_for(0, panels, 1, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      const int64_t cols = std::min<int64_t>(kPanel, n - p * kPanel);
-      const float* sp = src + p * kPanel * sn;
-      float* dp = dst + p * k * kPanel;
-      for (int64_t k0 = 0; k0 < k; k0 += kPackTile) {
-        const int64_t k1 = std::min<int64_t>(k, k0 + kPackTile);
-        if (sk == 1) {
-          int64_t j = 0;
-          // Whole 16 x 16 tiles in registers (measured: the scalar loop left packing at 0.75 ns an element).
-          if (k1 - k0 == kPackTile)
-            for (; j + 16 <= cols; j += 16) packed::transpose16(sp + k0 + j * sn, sn, dp + k0 * kPanel + j, kPanel);
-          for (; j < cols; ++j)
-            for (int64_t kk = k0; kk < k1; ++kk) dp[kk * kPanel + j] = sp[kk + j * sn];
-        } else {
-          for (int64_t kk = k0; kk < k1; ++kk)
-            for (int64_t j = 0; j < cols; ++j) dp[kk * kPanel + j] = sp[kk * sk + j * sn];
-        }
-        for (int64_t kk = k0; kk < k1; ++kk) std::fill(dp + kk * kPanel + cols, dp + (kk + 1) * kPanel, 0.0f);
-      }
-    }
+    for (int64_t p = p0; p < p1; ++p)
+      packed::pack_panel(k, std::min<int64_t>(kPanel, n - p * kPanel), src + p * kPanel * sn, sk, sn,
+                         dst + p * k * kPanel);
   });
   return true;
 }
