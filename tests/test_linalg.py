@@ -143,6 +143,44 @@ def test_addmm_beta_zero_ignores_nan():
     check_op(lambda m, c, x, y: m.addmm(c, x, y, beta=0), inp, randn(2, 3, seed=1), randn(3, 2, seed=2), **RT)
 
 
+def _f64(t):
+    return t.numpy().astype(np.float64)
+
+
+@pytest.mark.parametrize("rows", [127, 160, 301])
+def test_big_float32_products_on_the_packed_kernel(rows):
+    """float32 products of 4M multiply-adds and 128 rows or more run on the packed AVX-512 kernel where the CPU
+    has one (127 rows stays with OpenBLAS): B transposed (a Linear's weight), plain and strided, A a slice with a
+    longer row, C accumulated into (addmm's beta 1) and overwritten over NaN (beta 0); odd n and k leave partial
+    panels and pack tiles. float64 numpy is the reference."""
+    import pynn
+    rng = np.random.default_rng(7)
+    k, n = 203, 157
+    a_wide = rng.standard_normal((rows, k + 9)).astype(np.float32)
+    w = rng.standard_normal((n, k)).astype(np.float32)
+    b_big = rng.standard_normal((2 * k, n + 5)).astype(np.float32)
+    a = pynn.tensor(a_wide)[:, 4:4 + k]
+    ref_a = a_wide[:, 4:4 + k].astype(np.float64)
+    cases = [(pynn.tensor(w).t(), w.T), (pynn.tensor(np.ascontiguousarray(w.T)), w.T),
+             (pynn.tensor(b_big)[::2, 3:3 + n], b_big[::2, 3:3 + n])]
+    for b, ref_b in cases:
+        expect = ref_a @ ref_b.astype(np.float64)
+        np.testing.assert_allclose(_f64(a @ b), expect, rtol=1e-4, atol=1e-3)
+        bias = rng.standard_normal((rows, n)).astype(np.float32)
+        np.testing.assert_allclose(_f64(pynn.addmm(pynn.tensor(bias), a, b)), expect + bias, rtol=1e-4, atol=1e-3)
+        nan = pynn.tensor(np.full((rows, n), np.nan, np.float32))
+        np.testing.assert_allclose(_f64(pynn.addmm(nan, a, b, beta=0)), expect, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(_f64(pynn.addmm(pynn.tensor(bias), a, b, beta=0.5, alpha=2.0)),
+                                   2 * expect + 0.5 * bias, rtol=1e-4, atol=1e-3)
+    prev = pynn.get_num_threads()
+    try:
+        for threads in (1, 2):
+            pynn.set_num_threads(threads)
+            np.testing.assert_allclose(_f64(a @ cases[0][0]), ref_a @ w.T.astype(np.float64), rtol=1e-4, atol=1e-3)
+    finally:
+        pynn.set_num_threads(prev)
+
+
 @pytest.mark.parametrize("shape", [(3, 4), (1, 5), (4,), ()], ids=str)
 def test_t(shape):
     x = randn(*shape, seed=1)

@@ -5,6 +5,7 @@
 
 #include "core/dispatch.h"
 #include "core/scalar.h"
+#include "core/tensor.h"
 
 namespace pynn {
 
@@ -23,7 +24,24 @@ using gemm_fn = void (*)(ScalarType dtype, int64_t batch, int64_t m, int64_t n, 
 using dot_fn = void (*)(ScalarType dtype, int64_t n, const void* x, int64_t incx, const void* y, int64_t incy,
                         void* out);
 
+// Row-major rows of a bigger buffer: row r starts at data + r * ld (in elements), its columns contiguous.
+struct RowsRef {
+  void* data = nullptr;
+  int64_t ld = 0;
+};
+
+// Products C (m x n) (+)= A (m x k) @ B (k x n) against B packed into the CPU kernel's panels
+// (cpu/packed_gemm.h): by the RNN time loop (a weight packed once per sequence) and by gemm_kernel for big
+// float32 products. Element (k, n) of the source is at b + k * sk + n * sn. A capability (or dtype) without a
+// packed kernel returns false from pack_b and the caller uses gemm_kernel's BLAS path.
+using pack_b_fn = bool (*)(ScalarType dtype, int64_t k, int64_t n, const void* b, int64_t sk, int64_t sn,
+                           Tensor* packed);
+using packed_gemm_fn = void (*)(ScalarType dtype, int64_t m, int64_t n, int64_t k, RowsRef a, const Tensor& packed,
+                                bool accumulate, RowsRef c);
+
 PYNN_DECLARE_KERNEL(gemm_kernel, gemm_fn);
 PYNN_DECLARE_KERNEL(dot_kernel, dot_fn);
+PYNN_DECLARE_KERNEL(pack_b_kernel, pack_b_fn);
+PYNN_DECLARE_KERNEL(packed_gemm_kernel, packed_gemm_fn);
 
 }  // namespace pynn

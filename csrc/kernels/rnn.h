@@ -9,6 +9,7 @@
 #include "core/dispatch.h"
 #include "core/dtype.h"
 #include "core/tensor.h"
+#include "kernels/linalg.h"
 
 namespace pynn {
 
@@ -20,10 +21,6 @@ inline int64_t rnn_gates(RnnMode m) { return m == RnnMode::LSTM ? 4 : m == RnnMo
 // RNN: h'; LSTM: i, f, g, o (activated) and tanh(c'); GRU: r, z, n and the hidden side of n's pre-activation.
 inline int64_t rnn_saved_width(RnnMode m) { return m == RnnMode::LSTM ? 5 : m == RnnMode::GRU ? 4 : 1; }
 
-struct RowsRef {
-  void* data = nullptr;
-  int64_t ld = 0;
-};
 
 struct RnnCellArgs {
   RnnMode mode = RnnMode::Tanh;
@@ -60,18 +57,7 @@ using rnn_cell_backward_fn = void (*)(const RnnCellBackwardArgs& a);
 // dst = a + b over rows x cols, a or b null meaning 0 (both null: a zero fill). ld 0 repeats one row (biases).
 using rnn_rows_fn = void (*)(ScalarType dtype, int64_t rows, int64_t cols, RowsRef dst, RowsRef a, RowsRef b);
 
-// The per-step products C (m x n) (+)= A (m x k) @ B (k x n) with the weight B fixed over the sequence: B is
-// packed once per layer and direction (element (k, n) of the source at b + k * sk + n * sn), so the many small
-// products skip BLAS's per-call packing of the big operand. A kernel without a packed path (or for this dtype)
-// returns false from pack and the op uses gemm_kernel instead.
-using rnn_pack_fn = bool (*)(ScalarType dtype, int64_t k, int64_t n, const void* b, int64_t sk, int64_t sn,
-                             Tensor* packed);
-using rnn_packed_gemm_fn = void (*)(ScalarType dtype, int64_t m, int64_t n, int64_t k, RowsRef a,
-                                    const Tensor& packed, bool accumulate, RowsRef c);
-
 PYNN_DECLARE_KERNEL(rnn_cell_kernel, rnn_cell_fn);
-PYNN_DECLARE_KERNEL(rnn_pack_kernel, rnn_pack_fn);
-PYNN_DECLARE_KERNEL(rnn_packed_gemm_kernel, rnn_packed_gemm_fn);
 PYNN_DECLARE_KERNEL(rnn_cell_backward_kernel, rnn_cell_backward_fn);
 PYNN_DECLARE_KERNEL(rnn_rows_kernel, rnn_rows_fn);
 

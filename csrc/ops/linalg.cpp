@@ -14,6 +14,8 @@
 namespace pynn {
 
 PYNN_DEFINE_KERNEL(gemm_kernel, "mm");
+PYNN_DEFINE_KERNEL(pack_b_kernel, "mm");
+PYNN_DEFINE_KERNEL(packed_gemm_kernel, "mm");
 PYNN_DEFINE_KERNEL(dot_kernel, "dot");
 
 namespace {

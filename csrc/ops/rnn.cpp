@@ -23,8 +23,6 @@ namespace pynn {
 PYNN_DEFINE_KERNEL(rnn_cell_kernel, "rnn_cell");
 PYNN_DEFINE_KERNEL(rnn_cell_backward_kernel, "rnn_cell_backward");
 PYNN_DEFINE_KERNEL(rnn_rows_kernel, "rnn");
-PYNN_DEFINE_KERNEL(rnn_pack_kernel, "rnn");
-PYNN_DEFINE_KERNEL(rnn_packed_gemm_kernel, "rnn");
 
 namespace {
 
@@ -77,11 +75,11 @@ struct StepWeight {
   MatRef b;
   int64_t k = 0, n = 0;
   StepWeight(const Ctx& c, int64_t k_, int64_t n_, MatRef b_, bool pack) : b(b_), k(k_), n(n_) {
-    if (pack && !rnn_pack_kernel(c.dev, c.dt, k, n, b.data, b.si, b.sj, &packed)) packed = nullptr;
+    if (pack && !pack_b_kernel(c.dev, c.dt, k, n, b.data, b.si, b.sj, &packed)) packed = nullptr;
   }
   void run(const Ctx& c, int64_t m, RowsRef a, bool accumulate, RowsRef out) const {
     if (m == 0 || n == 0) return;
-    if (packed) rnn_packed_gemm_kernel(c.dev, c.dt, m, n, k, a, packed, accumulate, out);
+    if (packed) packed_gemm_kernel(c.dev, c.dt, m, n, k, a, packed, accumulate, out);
     else c.gemm(m, n, k, plain(a), b, accumulate, out);
   }
 };
