@@ -187,6 +187,30 @@ void from_channel_major(const T* src, int64_t count, int64_t channels, int64_t P
 }
 
 
+// A weight gradient as a sum over the batch: contiguous runs of samples, one per pool task, each summed by
+// run(s_begin, s_end, acc) into its own zeroed accumulator (the first into grad_weight itself), then added up
+// in order, so the result does not depend on how the pool schedules them.
+template <typename T, typename Run>
+void sum_over_sample_runs(int64_t n, int64_t w_numel, T* grad_weight, Run run) {
+  const int64_t parts = samples_in_parallel(n) ? std::min<int64_t>(n, get_num_threads()) : 1;
+  std::vector<std::unique_ptr<T[]>> partial(static_cast<size_t>(parts));
+  for (int64_t p = 1; p < parts; ++p) partial[p].reset(new T[static_cast<size_t>(std::max<int64_t>(1, w_numel))]);
+  auto run_part = [&](int64_t part) {
+    T* acc = part == 0 ? grad_weight : partial[part].get();
+    std::fill(acc, acc + w_numel, T(0));
+    run(n * part / parts, n * (part + 1) / parts, acc);
+  };
+  if (parts == 1) run_part(0);
+  else
+    parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) run_part(p);
+    });
+  for (int64_t p = 1; p < parts; ++p) {
+    const T* src = partial[p].get();
+    for (int64_t i = 0; i < w_numel; ++i) grad_weight[i] += src[i];
+  }
+}
+
 #if defined(PYNN_CPU_CAPABILITY_AVX512)
 // float32, one group, AVX-512: the products run on cpu/packed_gemm.h's kernel, with im2col writing each
 // sample's columns straight into the panels the kernel reads and the products writing their final layout, so
@@ -401,17 +425,12 @@ void conv2d_backward_weight_packed(const Tensor& grad_weight, const Tensor& grad
   const float* G = grad_out->data_ptr<float>();
   const float* X = x->data_ptr<float>();
   float* GW = grad_weight->data_ptr<float>();
-  const int64_t parts = samples_in_parallel(g.n) ? std::min<int64_t>(g.n, get_num_threads()) : 1;
-  std::vector<std::unique_ptr<float[]>> partial(static_cast<size_t>(parts));
-  for (int64_t p = 1; p < parts; ++p) partial[p].reset(new float[static_cast<size_t>(std::max<int64_t>(1, w_numel))]);
-  auto run_part = [&](int64_t part) {
-    float* acc = part == 0 ? GW : partial[part].get();
-    std::fill(acc, acc + w_numel, 0.0f);
+  sum_over_sample_runs(g.n, w_numel, GW, [&](int64_t s_begin, int64_t s_end, float* acc) {
     const auto panels = panel_buffer(nk, P);
     const bool padded = padded_rows_case(g);
     PaddedPlane xp(padded ? g : ConvGeometry{});
     std::vector<float> tile(padded ? static_cast<size_t>(W * P) : 0);
-    for (int64_t s = g.n * part / parts; s < g.n * (part + 1) / parts; ++s) {
+    for (int64_t s = s_begin; s < s_end; ++s) {
       if (padded) {
         xp.load(g, X + s * x_stride);
         padded_panels_transposed(g, xp, tile.data(), panels.get());
@@ -422,16 +441,7 @@ void conv2d_backward_weight_packed(const Tensor& grad_weight, const Tensor& grad
         packed::panel_rows(0, C, P, G + s * out_stride, P, panels.get() + q * P * W, true, acc + q * W, K,
                            std::min(W, K - q * W));
     }
-  };
-  if (parts == 1) run_part(0);
-  else
-    parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
-      for (int64_t p = b; p < e; ++p) run_part(p);
-    });
-  for (int64_t p = 1; p < parts; ++p) {
-    const float* src = partial[p].get();
-    for (int64_t i = 0; i < w_numel; ++i) GW[i] += src[i];
-  }
+  });
 }
 #endif
 
@@ -517,15 +527,7 @@ void conv2d_backward_weight_typed(const Tensor& grad_weight, const Tensor& grad_
   T* GW = grad_weight->data_ptr<T>();
   const gemm_fn gemm = gemm_kernel.at(grad_out->device(), "conv2d_backward_weight");
   const int64_t per = blocking(g).samples;
-  // Contiguous runs of samples, each summed into its own accumulator (the first into grad_weight itself), then
-  // added up: the result does not depend on how the pool schedules them.
-  const int64_t parts = samples_in_parallel(g.n) ? std::min<int64_t>(g.n, get_num_threads()) : 1;
-  std::vector<std::unique_ptr<T[]>> partial(static_cast<size_t>(parts));
-  for (int64_t p = 1; p < parts; ++p) partial[p].reset(new T[static_cast<size_t>(std::max<int64_t>(1, w_numel))]);
-  auto run_part = [&](int64_t part) {
-    const int64_t s_begin = g.n * part / parts, s_end = g.n * (part + 1) / parts;
-    T* acc = part == 0 ? GW : partial[part].get();
-    std::fill(acc, acc + w_numel, T(0));
+  sum_over_sample_runs(g.n, w_numel, GW, [&](int64_t s_begin, int64_t s_end, T* acc) {
     BlockBuffers<T> buf(g, per);
     for (int64_t s0 = s_begin; s0 < s_end; s0 += per) {
       const int64_t count = std::min(per, s_end - s0), ld = count * P;
@@ -541,16 +543,7 @@ void conv2d_backward_weight_typed(const Tensor& grad_weight, const Tensor& grad_
       gemm(grad_out->dtype(), g.groups, Og, K, ld, Scalar(1.0), MatRef{const_cast<T*>(go), Og * ld, ld, 1},
            MatRef{col, K * ld, 1, ld}, Scalar(1.0), MatRef{acc, Og * K, K, 1});
     }
-  };
-  if (parts == 1) run_part(0);
-  else
-    parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
-      for (int64_t p = b; p < e; ++p) run_part(p);
-    });
-  for (int64_t p = 1; p < parts; ++p) {
-    const T* src = partial[p].get();
-    for (int64_t i = 0; i < w_numel; ++i) GW[i] += src[i];
-  }
+  });
 }
 
 // The samples of an unfold / fold over the pool, several per task when they are small.
