@@ -11,6 +11,7 @@
 
 #include "core/parallel.h"
 #include "cpu/packed_gemm.h"
+#include "cpu/short_runs.h"
 #include "kernels/conv.h"
 #include "kernels/linalg.h"
 
@@ -67,44 +68,6 @@ void walk_columns(const ConvGeometry& g, Run run, Zero zero) {
         }
 }
 
-// Small images make im2col's runs short (16 pixels and a padding column or two per row at 16x16, 3x3): as
-// memcpy / memset calls they cost more than the copying (measured: 300 k memset calls per forward of a
-// 32 x 32 x 16 x 16 batch, 3% of it, and as much again in memcpy). Short runs are copied in line, in
-// 16-byte pieces; the empty asm keeps GCC from turning the loops back into those library calls.
-constexpr int64_t kShortRun = 64;
-
-template <typename T>
-inline void copy_run(T* d, const T* s, int64_t count, int64_t step) {
-  constexpr int64_t kPiece = 16 / sizeof(T) > 0 ? 16 / sizeof(T) : 1;
-  if (step != 1) {
-    for (int64_t k = 0; k < count; ++k) d[k] = s[k * step];
-  } else if (count > kShortRun) {
-    std::memcpy(d, s, static_cast<size_t>(count) * sizeof(T));
-  } else {
-    int64_t k = 0;
-    for (; k + kPiece <= count; k += kPiece) {
-      std::memcpy(d + k, s + k, kPiece * sizeof(T));
-      asm volatile("" ::: "memory");
-    }
-    for (; k < count; ++k) {
-      d[k] = s[k];
-      asm volatile("" ::: "memory");
-    }
-  }
-}
-
-template <typename T>
-inline void zero_run(T* d, int64_t count) {
-  if (count > kShortRun) {
-    std::fill(d, d + count, T(0));
-    return;
-  }
-  for (int64_t k = 0; k < count; ++k) {
-    d[k] = T(0);
-    asm volatile("" ::: "memory");
-  }
-}
-
 template <typename T>
 void im2col(const ConvGeometry& g, const T* x, T* col, int64_t ld) {
   walk_columns(
@@ -112,7 +75,7 @@ void im2col(const ConvGeometry& g, const T* x, T* col, int64_t ld) {
       [&](int64_t row, int64_t at, int64_t src, int64_t count, int64_t step) {
         copy_run(col + row * ld + at, x + src, count, step);
       },
-      [&](int64_t row, int64_t at, int64_t count) { zero_run(col + row * ld + at, count); });
+      [&](int64_t row, int64_t at, int64_t count) { fill_run(col + row * ld + at, count, T(0)); });
 }
 
 // x += col2im(col); padding reads contribute nothing.
@@ -261,7 +224,7 @@ void im2col_panels(const ConvGeometry& g, const float* x, float* panels) {
                   [&](float* d, int64_t done, int64_t len) { copy_run(d, x + src + done * step, len, step); });
       },
       [&](int64_t row, int64_t at, int64_t count) {
-        piecewise(row, at, count, [&](float* d, int64_t, int64_t len) { zero_run(d, len); });
+        piecewise(row, at, count, [&](float* d, int64_t, int64_t len) { fill_run(d, len, 0.0f); });
       });
 }
 
