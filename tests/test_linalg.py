@@ -151,7 +151,7 @@ def _f64(t):
 def test_big_float32_products_on_the_packed_kernel(rows):
     """float32 products of 4M multiply-adds and 128 rows or more run on the packed AVX-512 kernel where the CPU
     has one (127 rows stays with OpenBLAS): B transposed (a Linear's weight), plain and strided, A a slice with a
-    longer row, C accumulated into (addmm's beta 1) and overwritten over NaN (beta 0); odd n and k leave partial
+    longer row (a column-major A stays with OpenBLAS, checked beside it), C accumulated into (addmm's beta 1) and overwritten over NaN (beta 0); odd n and k leave partial
     panels and pack tiles. float64 numpy is the reference."""
     import pynn
     rng = np.random.default_rng(7)
@@ -163,9 +163,13 @@ def test_big_float32_products_on_the_packed_kernel(rows):
     ref_a = a_wide[:, 4:4 + k].astype(np.float64)
     cases = [(pynn.tensor(w).t(), w.T), (pynn.tensor(np.ascontiguousarray(w.T)), w.T),
              (pynn.tensor(b_big)[::2, 3:3 + n], b_big[::2, 3:3 + n])]
+    # A column-major (a weight gradient's dY^T), in a buffer with a longer column
+    a_colbuf = np.ascontiguousarray(np.concatenate([a_wide[:, 4:4 + k], a_wide[:5, 4:4 + k]]).T)
+    a_col = pynn.tensor(a_colbuf).t()[:rows]
     for b, ref_b in cases:
         expect = ref_a @ ref_b.astype(np.float64)
         np.testing.assert_allclose(_f64(a @ b), expect, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(_f64(a_col @ b), expect, rtol=1e-4, atol=1e-3)
         bias = rng.standard_normal((rows, n)).astype(np.float32)
         np.testing.assert_allclose(_f64(pynn.addmm(pynn.tensor(bias), a, b)), expect + bias, rtol=1e-4, atol=1e-3)
         nan = pynn.tensor(np.full((rows, n), np.nan, np.float32))

@@ -363,8 +363,8 @@ void conv2d_packed(const Tensor& out, const Tensor& x, const Tensor& weight, con
   });
 }
 
-// grad_input: per sample, grad_col (K x P) = W^T (K x C) @ G_s (C x P), the output gradient packed over its
-// pixels, then col2im.
+// grad_input: per sample, grad_col (K x P) = W^T (K x C) @ G_s (C x P), W^T read in place as a column-major A,
+// the output gradient packed over its pixels, then col2im.
 void conv2d_backward_input_packed(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
                                   const ConvGeometry& g) {
   const int64_t K = g.col_rows(), P = g.col_cols(), C = g.c_out, np = panel_count(P), W = packed::kPanel;
@@ -372,9 +372,6 @@ void conv2d_backward_input_packed(const Tensor& grad_input, const Tensor& grad_o
   const float* G = grad_out->data_ptr<float>();
   const float* Wd = weight->data_ptr<float>();
   float* GI = grad_input->data_ptr<float>();
-  std::vector<float> wt(static_cast<size_t>(K * C));
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t k = 0; k < K; ++k) wt[k * C + c] = Wd[c * K + k];
   over_samples(g.n, [&](int64_t s0, int64_t s1) {
     const auto panels = panel_buffer(np, C);
     std::unique_ptr<float[]> col(new float[static_cast<size_t>(std::max<int64_t>(1, K * P))]);
@@ -385,8 +382,8 @@ void conv2d_backward_input_packed(const Tensor& grad_input, const Tensor& grad_o
         for (int64_t c = 0; c < C; ++c) std::memcpy(panels.get() + (q * C + c) * W, gs + c * P + q * W, cols * sizeof(float));
       }
       for (int64_t q = 0; q < np; ++q)
-        packed::panel_rows(0, K, C, wt.data(), C, panels.get() + q * C * W, false, col.get() + q * W, P,
-                           std::min(W, P - q * W));
+        packed::panel_rows(0, K, C, Wd, K, panels.get() + q * C * W, false, col.get() + q * W, P,
+                           std::min(W, P - q * W), /*col_major_a=*/true);
       float* gi = GI + s * x_stride;
       std::fill(gi, gi + x_stride, 0.0f);
       col2im_add(g, col.get(), P, gi);
