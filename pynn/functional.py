@@ -122,6 +122,11 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
             out = None  # report the shape error in torch's words (below)
         if out is not None:
             return out if bias is None else _C.add(out, bias)
+    if bias is not None and input.dim() > 2 and weight.dim() == 2 and bias.dim() <= 1:
+        # Batch dims folded into rows and the bias added inside the product (addmm), as torch does: one pass
+        # over the output instead of a matmul and a separate broadcast add (a GPT block's projections).
+        rows = _C.reshape(input, [-1, input.shape[-1]])
+        return _C.reshape(_C.addmm(bias, rows, weight.t()), list(input.shape[:-1]) + [weight.shape[0]])
     out = _C.matmul(input, weight.t())
     return out if bias is None else _C.add(out, bias)
 
