@@ -335,7 +335,8 @@ void padded_panels_transposed(const ConvGeometry& g, const PaddedInput& xp, floa
   }
 }
 
-void conv2d_packed(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
+void conv2d_packed(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   const ConvGeometry& g) {
   const int64_t K = g.col_rows(), P = g.col_cols(), C = g.c_out, np = panel_count(P);
   const int64_t x_stride = g.c_in * g.in_pixels(), out_stride = C * P;
   const float* X = x->data_ptr<float>();
@@ -379,7 +380,8 @@ void conv2d_backward_input_packed(const Tensor& grad_input, const Tensor& grad_o
       const float* gs = G + s * out_stride;
       for (int64_t q = 0; q < np; ++q) {
         const int64_t cols = std::min(W, P - q * W);
-        for (int64_t c = 0; c < C; ++c) std::memcpy(panels.get() + (q * C + c) * W, gs + c * P + q * W, cols * sizeof(float));
+        for (int64_t c = 0; c < C; ++c)
+          std::memcpy(panels.get() + (q * C + c) * W, gs + c * P + q * W, cols * sizeof(float));
       }
       for (int64_t q = 0; q < np; ++q)
         packed::panel_rows(0, K, C, Wd, K, panels.get() + q * C * W, false, col.get() + q * W, P,

@@ -214,18 +214,15 @@ T dot_impl(int64_t n, const T* X, int64_t incx, const T* Y, int64_t incy) {
 }
 
 // Big single float32 products with row-major A and C, alpha 1 and beta 0 or 1 (a Linear's forward and input
-// gradient, the attention projections) go to the packed-panel kernel where the CPU has one (AVX-512): measured
-// on this machine at 1 thread, 2048 x 256 x 768 and 2048 x 768 x 256 run at 108-112 GFLOP/s there against
-// OpenBLAS's 96-102, packing included. From kPackedGemmMin multiply-adds and kPackedGemmMinRows rows, so that B's
-// packing is shared by enough rows; everything else stays with OpenBLAS.
-constexpr double kPackedGemmMin = double(1 << 22);
-constexpr int64_t kPackedGemmMinRows = 128;
+// gradient, the attention projections, the RNN loop's sequence-wide products) go to the packed-panel kernel
+// where the CPU has one (AVX-512), from kPackedGemmMinMacs multiply-adds and kPackedGemmMinRows rows
+// (kernels/linalg.h); everything else stays with OpenBLAS.
 
 bool packed_gemm(int64_t m, int64_t n, int64_t k, const Scalar& alpha, MatRef a, MatRef b, const Scalar& beta,
                  MatRef c) {
   const double a_val = alpha.to<double>(), b_val = beta.to<double>();
   if (a_val != 1.0 || !(b_val == 0.0 || b_val == 1.0) || a.sj != 1 || c.sj != 1 || a.si < k || c.si < n ||
-      m < kPackedGemmMinRows || static_cast<double>(m) * n * k < kPackedGemmMin)
+      m < kPackedGemmMinRows || static_cast<double>(m) * n * k < kPackedGemmMinMacs)
     return false;
   Tensor panels;
   if (!pack_b_kernel(Device{}, ScalarType::Float32, k, n, b.data, b.si, b.sj, &panels)) return false;

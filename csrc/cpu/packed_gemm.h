@@ -1,7 +1,8 @@
-// Products against B packed in column panels (float, AVX-512), shared by the kernels that own their operands'
-// layout: the RNN time loop (weights packed once per sequence) and the convolution (im2col writes its columns
-// straight into panels). Include only from the per-capability kernel files (CMake's PYNN_CPU_ISA_SOURCES) and
-// only under PYNN_CPU_CAPABILITY_AVX512.
+// Products against B packed in column panels (float, AVX-512): the micro-kernel and panel layout behind
+// cpu/packed_gemm.cpp's pack_b / packed_gemm kernels (big float32 gemm_kernel products, the RNN time loop's
+// weights packed once per sequence) and the convolution, whose im2col writes its columns straight into panels.
+// Include only from the per-capability kernel files (CMake's PYNN_CPU_ISA_SOURCES); the code exists only under
+// PYNN_CPU_CAPABILITY_AVX512.
 //
 // Layout: B (k x n) as ceil(n / kPanel) panels, each k-major: kPanel contiguous floats per k, zero past n.
 // C is computed in blocks of up to kRows rows x one panel, 16 accumulators in registers; A is read row-major
@@ -102,7 +103,6 @@ inline void transpose16(const float* src, int64_t lds, float* dst, int64_t ld) {
     _mm512_storeu_ps(dst + (12 + q) * ld, _mm512_maskz_shuffle_f32x4(kAll, x1, x3, 0xDD));
   }
 }
-
 
 // One panel of B: its cols (<= kPanel) columns, element (kk, j) at src[kk * sk + j * sn], zero past cols. Tiles
 // of kPackTile k by the panel's columns, each read along the source's contiguous direction: a transposed

@@ -1,8 +1,8 @@
 // Kernel interface of the recurrent layers, shared by csrc/cpu and csrc/cuda: the pointwise part of one time step
-// (forward and backward) for rows [0, rows) of the batch. The matrix products around it go to gemm_kernel
-// (kernels/linalg.h); the time loop itself lives in csrc/ops/rnn.cpp. Operands are row-major slices of bigger
-// buffers: row r of an operand starts at ptr + r * ld (ld in elements, columns contiguous), so the loop hands the
-// kernel a step's rows without copying. All operands share one floating dtype.
+// (forward and backward) for rows [0, rows) of the batch. The matrix products around it go to gemm_kernel and
+// the packed-panel kernels (kernels/linalg.h); the time loop itself lives in csrc/ops/rnn.cpp. Operands are
+// row-major slices of bigger buffers: row r of an operand starts at ptr + r * ld (ld in elements, columns
+// contiguous), so the loop hands the kernel a step's rows without copying. All operands share one floating dtype.
 #pragma once
 #include <cstdint>
 
@@ -20,7 +20,6 @@ inline int64_t rnn_gates(RnnMode m) { return m == RnnMode::LSTM ? 4 : m == RnnMo
 // Width (in units of H) of the per-step values the forward saves for the backward:
 // RNN: h'; LSTM: i, f, g, o (activated) and tanh(c'); GRU: r, z, n and the hidden side of n's pre-activation.
 inline int64_t rnn_saved_width(RnnMode m) { return m == RnnMode::LSTM ? 5 : m == RnnMode::GRU ? 4 : 1; }
-
 
 struct RnnCellArgs {
   RnnMode mode = RnnMode::Tanh;

@@ -84,23 +84,14 @@ struct StepWeight {
   }
 };
 
-// Sequence-wide products (every step's rows at once) go through the packed kernel too from this many
-// multiply-adds on: measured at LSTM(256, 512), 1600 rows, it runs them at 105-110 GFLOP/s against gemm_kernel's
-// (OpenBLAS) 94-100 in the loop, packing included. Small ones stay with gemm_kernel, whose call costs less.
-constexpr int64_t kPackedProductMin = int64_t(1) << 22;
-
-// out (m x n) (+)= a (m x k rows) @ b, one sequence-wide product.
-void wide_product(const Ctx& c, int64_t m, int64_t n, int64_t k, RowsRef a, MatRef b, bool accumulate, RowsRef out) {
-  const StepWeight w(c, k, n, b, m * n * k >= kPackedProductMin);
-  w.run(c, m, a, accumulate, out);
-}
-
 // A weight gradient out (n_rows x n) = grads^T @ x over the sequence's rows: grads (rows x n_rows), x (rows x n).
-// The packed kernel wants A row-major, so grads^T is materialised once (grads_t) and shared by the products
-// that need it.
+// gemm_kernel would take grads^T as a transposed operand, which its packed path does not (cpu/packed_gemm.h
+// measures why); where the packed kernel exists and the product is big enough, grads^T is materialised once
+// (grads_t, shared by the products that need it) and x packed here.
 void weight_grad(const Ctx& c, const Tensor& grads, Tensor& grads_t, const Tensor& x, const Tensor& out) {
   const int64_t rows = grads->size(0), m = grads->size(1), n = x->size(1);
-  const StepWeight w(c, rows, n, plain(x), m * n * rows >= kPackedProductMin);
+  const bool big = m >= kPackedGemmMinRows && static_cast<double>(m) * n * rows >= kPackedGemmMinMacs;
+  const StepWeight w(c, rows, n, plain(x), big);
   if (!w.packed) {
     c.gemm(m, n, rows, transposed(grads), plain(x), false, c.at(out, 0, n));
     return;
@@ -120,7 +111,7 @@ void direction_forward(const Ctx& c, const RnnSpec& s, bool reverse, const Tenso
   const RowsRef gi = c.at(gi_all, 0, GH);
   // The input projection of every step at once; RNN and LSTM fold both biases in here.
   if (bias) c.rows(s.total, GH, gi, c.at(w.b_ih, 0, 0), gru ? RowsRef{} : c.at(w.b_hh, 0, 0));
-  wide_product(c, s.total, GH, s.input_size, c.at(x, 0, s.input_size), transposed(w.w_ih), bias, gi);
+  c.gemm(s.total, GH, s.input_size, plain(x), transposed(w.w_ih), bias, gi);
   Tensor gh_buf = gru ? empty(Dims{s.batch, GH}, c.dt, c.dev) : nullptr;
   Tensor r_buf = s.proj > 0 && !sv ? empty(Dims{s.batch, H}, c.dt, c.dev) : nullptr;
   const rnn_cell_fn kernel = rnn_cell_kernel.at(c.dev, mode_name(s.mode));
@@ -238,7 +229,7 @@ RnnGrads rnn_layer_backward(const RnnSpec& s, const Tensor& grad_in, const Tenso
     const RowsRef dy = s.cell ? RowsRef{} : c.at(grad, d * Hout, s.dirs * Hout);
     direction_backward(c, s, d == 1, wd, sv, dy, state_rows(c, dh0, d, B, Hout), state_rows(c, dc0, d, B, H), dgi,
                        dgh, dhs);
-    if (mask.input) wide_product(c, s.total, I, GH, c.at(dgi, 0, GH), plain(wd.w_ih), d > 0, c.at(g.input, 0, I));
+    if (mask.input) c.gemm(s.total, I, GH, plain(dgi), plain(wd.w_ih), d > 0, c.at(g.input, 0, I));
     const auto& m = mask.weights[d];
     RnnWeights& gw = g.weights[d];
     Tensor dgi_t, dgh_t;
