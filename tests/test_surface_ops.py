@@ -99,6 +99,33 @@ def test_einsum_forms_and_views():
     close(pynn.einsum("ij,jk->ik", pynn.tensor(ia), pynn.tensor(ib)), torch.einsum("ij,jk->ik", torch.tensor(ia), torch.tensor(ib)))
 
 
+def test_einsum_one_operand_plans_cached_per_equation_and_rank():
+    # einsum(eq, x) keeps the permutation of each (equation, rank) it has seen: the same equation at another rank,
+    # equations that sum or take diagonals, and more equations than the cache holds must still plan afresh.
+    eqs = ["ij->ji", "...ij->...ji", "ij", "ji", "ii->i", "ij->i", "...i->...", "abc->cab", "i->i", "ba", "...",
+           "ijk->kji", "ij->ij"]
+    shapes = {"ij->ji": [(3, 4)], "...ij->...ji": [(3, 4), (2, 3, 4), (2, 2, 3, 4)], "ij": [(3, 4)],
+              "ji": [(3, 4)], "ii->i": [(3, 3)], "ij->i": [(3, 4)], "...i->...": [(4,), (3, 4)],
+              "abc->cab": [(2, 3, 4)], "i->i": [(5,)], "ba": [(3, 4)], "...": [(), (3,), (3, 4)],
+              "ijk->kji": [(2, 3, 4)], "ij->ij": [(3, 4)]}
+    for rnd in range(3):  # the second and third rounds hit (or, past the cache's size, replace) cached plans
+        for eq in eqs:
+            for shape in shapes[eq]:
+                a = arr(*shape, seed=rnd) if shape else np.array(1.5, dtype=np.float32)
+                (pa,), (ta,) = both(a)
+                got, want = pynn.einsum(eq, pa), torch.einsum(eq, ta)
+                close(got, want)
+                assert got.shape == tuple(want.shape) and got.stride() == want.stride(), (eq, shape)
+        with pytest.raises(RuntimeError, match="number of subscripts"):  # a known equation at a wrong rank
+            pynn.einsum("ij->ji", pynn.tensor(arr(2, 3, 4)))
+        with pytest.raises(RuntimeError, match="appears more than once"):  # never cached as a plan
+            pynn.einsum("ij->jj", pynn.tensor(arr(2, 3)))
+    x = pynn.tensor(arr(3, 4), requires_grad=True)
+    pynn.einsum("ij->ji", x).sum().backward()
+    close(x.grad, torch.ones(3, 4))
+    assert pynn.einsum("ij->ji", x).requires_grad
+
+
 @pytest.mark.parametrize("eq,shapes,match", [
     ("ij,jk->ik", [(2, 3)], "fewer operands"),
     ("ij->ij", [(2, 3), (3, 2)], "more operands"),

@@ -1,6 +1,11 @@
 // einsum (equation and sublist forms), tensordot, inner, kron.
 #include "bindings/bindings.h"
 #include "ops/einsum.h"
+#include "ops/shape.h"
+
+#include <array>
+#include <optional>
+#include <string_view>
 
 using namespace pynn;
 using pynn_py::run_released;
@@ -24,7 +29,41 @@ std::string sublist_term(py::handle sub) {
   return s;
 }
 
+// einsum(equation, x) that only permutes x ('ij->ji'): the permutation cached per (equation, rank), so the view
+// costs what x.permute() does instead of a parse per call. Empty when the call is not of that kind.
+std::optional<Tensor> einsum_cached_view(const py::args& args) {
+  if (args.size() != 2 || !PyUnicode_Check(args[0].ptr())) return std::nullopt;
+  py::detail::make_caster<Tensor> operand;  // one type lookup (is_tensor and then cast would make two)
+  if (!operand.load(args[1], false)) return std::nullopt;
+  const Tensor x = py::detail::cast_op<Tensor>(operand);
+  if (!x) return std::nullopt;
+  struct Plan {
+    std::string equation;
+    int64_t rank = -1;
+    std::optional<std::vector<int64_t>> perm;
+  };
+  thread_local std::array<Plan, 8> plans;
+  thread_local size_t next_slot = 0;
+  Py_ssize_t len = 0;
+  const char* eq = PyUnicode_AsUTF8AndSize(args[0].ptr(), &len);
+  if (!eq) throw py::error_already_set();
+  const int64_t rank = x->dim();
+  const std::string_view key(eq, static_cast<size_t>(len));
+  for (const Plan& p : plans)
+    if (p.rank == rank && p.equation == key) {
+      if (!p.perm) return std::nullopt;
+      return permute(x, *p.perm);
+    }
+  Plan& p = plans[next_slot++ % plans.size()];
+  p.perm = einsum_permutation(std::string(key), rank);  // an invalid equation raises here, before it is cached
+  p.equation = std::string(key);
+  p.rank = rank;
+  if (!p.perm) return std::nullopt;
+  return permute(x, *p.perm);
+}
+
 py::object einsum_py(py::args args) {
+  if (std::optional<Tensor> view = einsum_cached_view(args)) return py::cast(std::move(*view));
   PYNN_CHECK_TYPE(args.size() >= 1, "einsum", "einsum(): must specify the equation string and at least one operand, or "
                   "at least one operand and its subscripts list");
   std::string eq;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "core/error.h"
 #include "ops/common.h"
@@ -159,12 +160,15 @@ Labeled take_diagonals(Labeled x, int operand) {
   }
 }
 
-}  // namespace
+// The equation's labels for operands of the given ranks: one label per dim of each operand (ellipsis dims are
+// right-aligned across operands and labelled kLetters..), the output's labels, and how many ellipsis dims there are.
+struct EquationLabels {
+  std::vector<std::vector<int>> operands;
+  std::vector<int> out;
+  int ell_dims = 0;
+};
 
-Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) {
-  PYNN_CHECK(!operands.empty(), "einsum", "einsum(): must provide at least one operand");
-  for (const Tensor& t : operands) require_defined("einsum", t, "operand");
-  same_device("einsum", operands);
+EquationLabels label_equation(const std::string& equation, const std::vector<int64_t>& ranks) {
   const size_t arrow = equation.find("->");
   const std::string lhs = equation.substr(0, arrow);
   std::vector<Term> terms;
@@ -175,61 +179,87 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  PYNN_CHECK(terms.size() <= operands.size(), "einsum",
+  PYNN_CHECK(terms.size() <= ranks.size(), "einsum",
              "einsum(): fewer operands were provided than specified in the equation");
-  PYNN_CHECK(terms.size() >= operands.size(), "einsum",
+  PYNN_CHECK(terms.size() >= ranks.size(), "einsum",
              "einsum(): more operands were provided than specified in the equation");
 
-  // Label the dims of each operand; ellipsis dims are right-aligned across operands.
-  int ell_dims = 0;
+  EquationLabels r;
   for (size_t i = 0; i < terms.size(); ++i) {
-    const int n = static_cast<int>(terms[i].labels.size()), d = operands[i]->dim();
+    const int n = static_cast<int>(terms[i].labels.size()), d = static_cast<int>(ranks[i]);
     if (terms[i].ellipsis_at < 0) {
       PYNN_CHECK(n == d, "einsum", "einsum(): the number of subscripts in the equation (", n,
                  ") does not match the number of dimensions (", d, ") for operand ", i, " and no ellipsis was given");
     } else {
       PYNN_CHECK(n <= d, "einsum", "einsum(): the number of subscripts in the equation (", n,
                  ") is more than the number of dimensions (", d, ") for operand ", i);
-      ell_dims = std::max(ell_dims, d - n);
+      r.ell_dims = std::max(r.ell_dims, d - n);
     }
   }
-  std::vector<Labeled> ops;
   std::array<int, kLetters> count{};
   for (size_t i = 0; i < terms.size(); ++i) {
     const Term& tm = terms[i];
-    Labeled x{operands[i], {}};
-    const int e = operands[i]->dim() - static_cast<int>(tm.labels.size());
+    std::vector<int> labels;
+    const int e = static_cast<int>(ranks[i]) - static_cast<int>(tm.labels.size());
     for (size_t j = 0; j <= tm.labels.size(); ++j) {
       if (static_cast<int>(j) == tm.ellipsis_at)
-        for (int k = 0; k < e; ++k) x.labels.push_back(kLetters + ell_dims - e + k);
+        for (int k = 0; k < e; ++k) labels.push_back(kLetters + r.ell_dims - e + k);
       if (j < tm.labels.size()) {
-        x.labels.push_back(tm.labels[j]);
+        labels.push_back(tm.labels[j]);
         ++count[tm.labels[j]];
       }
     }
-    ops.push_back(take_diagonals(std::move(x), static_cast<int>(i)));
+    r.operands.push_back(std::move(labels));
   }
 
-  std::vector<int> out;
   if (arrow == std::string::npos) {
-    for (int k = 0; k < ell_dims; ++k) out.push_back(kLetters + k);
+    for (int k = 0; k < r.ell_dims; ++k) r.out.push_back(kLetters + k);
     for (int l = 0; l < kLetters; ++l)
-      if (count[l] == 1) out.push_back(l);
+      if (count[l] == 1) r.out.push_back(l);
   } else {
     Term o = parse_term(equation, arrow + 2, equation.size());
     std::array<bool, kLetters> seen{};
     for (size_t j = 0; j <= o.labels.size(); ++j) {
       if (static_cast<int>(j) == o.ellipsis_at)
-        for (int k = 0; k < ell_dims; ++k) out.push_back(kLetters + k);
+        for (int k = 0; k < r.ell_dims; ++k) r.out.push_back(kLetters + k);
       if (j == o.labels.size()) break;
       const int l = o.labels[j];
       PYNN_CHECK(!seen[l], "einsum", "einsum(): output subscript ", label_name(l), " appears more than once in the output");
       PYNN_CHECK(count[l] > 0, "einsum", "einsum(): output subscript ", label_name(l),
                  " does not appear in the equation for any input operand");
       seen[l] = true;
-      out.push_back(l);
+      r.out.push_back(l);
     }
   }
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::vector<int64_t>> einsum_permutation(const std::string& equation, int64_t rank) {
+  const EquationLabels el = label_equation(equation, {rank});
+  const std::vector<int>& in = el.operands[0];
+  if (el.out.size() != in.size()) return std::nullopt;  // a label summed out or a diagonal taken
+  std::vector<int64_t> perm;
+  for (int l : el.out) perm.push_back(position(in, l));
+  for (size_t i = 0; i < in.size(); ++i)
+    for (size_t j = i + 1; j < in.size(); ++j)
+      if (in[i] == in[j]) return std::nullopt;
+  return perm;
+}
+
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) {
+  PYNN_CHECK(!operands.empty(), "einsum", "einsum(): must provide at least one operand");
+  for (const Tensor& t : operands) require_defined("einsum", t, "operand");
+  same_device("einsum", operands);
+  std::vector<int64_t> ranks;
+  for (const Tensor& t : operands) ranks.push_back(t->dim());
+  EquationLabels el = label_equation(equation, ranks);
+  std::vector<Labeled> ops;
+  for (size_t i = 0; i < operands.size(); ++i)
+    ops.push_back(take_diagonals(Labeled{operands[i], std::move(el.operands[i])}, static_cast<int>(i)));
+  const std::vector<int>& out = el.out;
+  const int ell_dims = el.ell_dims;
 
   const int nlabels = kLetters + ell_dims;
   // needed_after[i]: labels used by operands i.. (and the output)

@@ -90,11 +90,12 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   PYNN_CHECK(static_cast<int>(dims.size()) == n, "permute",
              "number of dims don't match in permute (input has ", n, " dims, but got ", dims.size(), ")");
   Dims sizes(n), strides(n);
-  std::vector<bool> seen(n, false);
+  uint32_t seen = 0;  // a bit per dim (at most kMaxDims)
+  static_assert(kMaxDims <= 32, "permute's seen mask holds one bit per dim");
   for (int i = 0; i < n; ++i) {
     int d = wrap_dim(dims[i], n, "permute");
-    PYNN_CHECK(!seen[d], "permute", "repeated dim in permute");
-    seen[d] = true;
+    PYNN_CHECK(!(seen >> d & 1u), "permute", "repeated dim in permute");
+    seen |= 1u << d;
     sizes[i] = x->sizes()[d];
     strides[i] = x->strides()[d];
   }
