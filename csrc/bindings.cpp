@@ -372,9 +372,14 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
 PYBIND11_MODULE(_C, m) {
   m.doc() = "pynn C++ core";
   py::register_exception<IndexError>(m, "_IndexError", PyExc_IndexError);
+  // torch._C._LinAlgError, which torch.linalg exposes as LinAlgError. Created once; the module keeps a reference.
+  static PyObject* lin_alg_error = PyErr_NewException("pynn._C._LinAlgError", PyExc_RuntimeError, nullptr);
+  m.attr("_LinAlgError") = py::handle(lin_alg_error);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const LinAlgError& e) {
+      PyErr_SetString(lin_alg_error, e.what());
     } catch (const IndexError& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
     } catch (const TypeError& e) {

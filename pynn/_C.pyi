@@ -479,6 +479,9 @@ class Tensor:
 class _IndexError:
     ...
 
+class _LinAlgError:
+    ...
+
 class _max_result:
     def _asdict(self) -> Any: ...
     _field_defaults: Any

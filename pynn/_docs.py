@@ -1270,8 +1270,15 @@ _doc("pynn.linalg.eigvalsh", """
 _doc("pynn.linalg.inv_ex", """
     inv_ex(A, *, check_errors=False) -> (Tensor, Tensor)
 
-    Returns the named tuple (inverse, info). pynn: a singular matrix raises as linalg.inv does, so info is always
-    zero.
+    Returns the named tuple (inverse, info): info is getrf's per matrix (0, or the 1-based index of U's first zero
+    pivot), and where it is not 0 the inverse holds LAPACK's inf/nan; check_errors=True raises LinAlgError instead.
+    """)
+_doc("pynn.linalg.LinAlgError", """
+    LinAlgError(*args)
+
+    The RuntimeError subclass (torch.linalg.LinAlgError) raised where LAPACK fails on the values: a singular matrix
+    for inv, solve and their _ex forms with check_errors, a matrix that is not positive-definite for cholesky, no
+    convergence for svd and eigh. Shape and dtype errors stay plain RuntimeErrors.
     """)
 _doc("pynn.linalg.matmul", """
     matmul(input, other, *, out=None) -> Tensor

@@ -316,7 +316,7 @@ def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
         flat = info.reshape(-1).tolist()
         b = next(i for i, v in enumerate(flat) if v)
         where = f"(Batch element {b}): " if A.dim() > 2 else ""
-        raise RuntimeError(f"linalg.inv_ex: {where}The diagonal element {flat[b]} is zero, the inversion could not "
+        raise _C._LinAlgError(f"linalg.inv_ex: {where}The diagonal element {flat[b]} is zero, the inversion could not "
                            "be completed because the input matrix is singular.")
     n = A.shape[-1]
     eye = _eye_like(A, n).expand(*A.shape[:-2], n, n).contiguous()

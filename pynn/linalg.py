@@ -27,7 +27,11 @@ def _ones_like(t):
     from ._factories import ones_like
     return ones_like(t)
 
-__all__ = ["inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
+# torch.linalg.LinAlgError (torch._C._LinAlgError): a RuntimeError subclass raised where LAPACK fails on the values
+# (a singular matrix for inv/solve, one that is not positive-definite for cholesky, no convergence for svd/eigh).
+LinAlgError = _C._LinAlgError
+
+__all__ = ["LinAlgError", "inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
            "tensorsolve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "cross", "diagonal", "multi_dot"]
 
@@ -45,7 +49,7 @@ def _raise_for_info(op: str, A: Tensor, info: Tensor, what: str) -> None:
     flat = info.reshape(-1).tolist()
     b = next(i for i, v in enumerate(flat) if v)
     where = f"(Batch element {b}): " if A.dim() > 2 else ""
-    raise RuntimeError(f"{op}: {where}{what.format(info=flat[b])}")
+    raise LinAlgError(f"{op}: {where}{what.format(info=flat[b])}")
 
 
 @supports_out

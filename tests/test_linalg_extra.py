@@ -242,3 +242,48 @@ def test_inv_ex_writes_out():
     res = pynn.linalg.inv_ex(A, out=(inv, info))
     want = torch.linalg.inv_ex(torch.tensor(A.numpy()))
     assert res.inverse is inv and inv.tolist() == want.inverse.tolist() and int(info) == int(want.info) == 0
+
+
+# ---- linalg.LinAlgError: the RuntimeError subclass torch raises where LAPACK fails on the values ----
+
+def _lin_alg_cases(lib):
+    S, N = lib.zeros(3, 3, dtype=lib.float64), -lib.eye(3, dtype=lib.float64)
+    b = lib.ones(3, 1, dtype=lib.float64)
+    return {
+        "inv": lambda: lib.linalg.inv(S),
+        "inverse": lambda: lib.inverse(S),
+        "inv batched": lambda: lib.linalg.inv(lib.zeros(2, 3, 3)),
+        "inv_ex check_errors": lambda: lib.linalg.inv_ex(S, check_errors=True),
+        "solve": lambda: lib.linalg.solve(S, b),
+        "solve_ex check_errors": lambda: lib.linalg.solve_ex(S, b, check_errors=True),
+        "cholesky": lambda: lib.linalg.cholesky(N),
+        "cholesky_ex check_errors": lambda: lib.linalg.cholesky_ex(N, check_errors=True),
+        "matrix_power -1": lambda: lib.linalg.matrix_power(S, -1),
+        "tensorinv": lambda: lib.linalg.tensorinv(S, 1),
+        "tensorsolve": lambda: lib.linalg.tensorsolve(S, lib.ones(3, dtype=lib.float64)),
+        # torch raises a plain RuntimeError for lu_factor's zero pivot
+        "lu_factor": lambda: lib.linalg.lu_factor(S),
+        "lu_factor_ex check_errors": lambda: lib.linalg.lu_factor_ex(S, check_errors=True),
+    }
+
+
+@pytest.mark.parametrize("case", list(_lin_alg_cases(torch)))
+def test_lin_alg_error_class_as_torch(case):
+    with pytest.raises(RuntimeError) as want:
+        _lin_alg_cases(torch)[case]()
+    with pytest.raises(RuntimeError) as got:
+        _lin_alg_cases(pynn)[case]()
+    assert isinstance(got.value, pynn.linalg.LinAlgError) == isinstance(want.value, torch.linalg.LinAlgError), case
+    tail = str(want.value).split(": ", 1)[-1][:40]  # the reason torch gives, after its op prefix
+    assert tail in str(got.value), (str(got.value), str(want.value))
+
+
+def test_lin_alg_error_is_a_runtime_error_subclass():
+    assert issubclass(pynn.linalg.LinAlgError, RuntimeError) and pynn.linalg.LinAlgError is not RuntimeError
+    assert pynn._C._LinAlgError is pynn.linalg.LinAlgError
+    with pytest.raises(pynn.linalg.LinAlgError, match="singular"):
+        pynn.linalg.solve(pynn.zeros(2, 3, 3), pynn.ones(2, 3, 1))
+    # shape errors stay plain RuntimeErrors, as torch's
+    with pytest.raises(RuntimeError) as e:
+        pynn.linalg.inv(pynn.zeros(2, 3))
+    assert not isinstance(e.value, pynn.linalg.LinAlgError)

@@ -10,6 +10,9 @@ struct IndexError : std::runtime_error { using std::runtime_error::runtime_error
 struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct NotImplementedError : std::runtime_error { using std::runtime_error::runtime_error; };
+// A LAPACK routine's failure on the values (singular, not positive-definite, no convergence): torch's
+// linalg.LinAlgError, a RuntimeError subclass.
+struct LinAlgError : std::runtime_error { using std::runtime_error::runtime_error; };
 
 namespace detail {
 inline void append(std::ostringstream&) {}
@@ -32,6 +35,8 @@ std::string str(const Args&... args) {
 // PYNN_CHECK(cond, "op", message parts...) -> RuntimeError "[op] message"
 #define PYNN_CHECK(cond, op, ...) \
   do { if (!(cond)) throw std::runtime_error(::pynn::str("[", op, "] ", __VA_ARGS__)); } while (0)
+#define PYNN_CHECK_LINALG(cond, op, ...) \
+  do { if (!(cond)) throw ::pynn::LinAlgError(::pynn::str("[", op, "] ", __VA_ARGS__)); } while (0)
 #define PYNN_CHECK_INDEX(cond, op, ...) \
   do { if (!(cond)) throw ::pynn::IndexError(::pynn::str("[", op, "] ", __VA_ARGS__)); } while (0)
 #define PYNN_CHECK_TYPE(cond, op, ...) \

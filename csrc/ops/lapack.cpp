@@ -114,7 +114,7 @@ Tensor solve_core(const Tensor& a, const Tensor& b) {
   Tensor x = autograd::untracked([&] {
     LU f = lu_factor(a);
     for (size_t i = 0; i < f.info.size(); ++i)
-      PYNN_CHECK(f.info[i] == 0, "linalg.solve", "torch.linalg.solve: ", batch_prefix(a, static_cast<int64_t>(i)),
+      PYNN_CHECK_LINALG(f.info[i] == 0, "linalg.solve", "torch.linalg.solve: ", batch_prefix(a, static_cast<int64_t>(i)),
                  "The solver failed because the input matrix is singular.");
     return lu_solve(f, b);
   });
@@ -171,7 +171,7 @@ Tensor linalg_inv(const Tensor& a) {
     const int64_t n = a->sizes()[a->dim() - 1];
     LU f = lu_factor(a);
     for (size_t i = 0; i < f.info.size(); ++i)
-      PYNN_CHECK(f.info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)), "The diagonal element ",
+      PYNN_CHECK_LINALG(f.info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)), "The diagonal element ",
                  f.info[i], " is zero, the inversion could not be completed because the input matrix is singular.");
     return lu_solve(f, identity_batch(batch_of(a), n, a->dtype(), a->device()));
   });
@@ -264,7 +264,7 @@ Tensor linalg_cholesky(const Tensor& a, bool upper) {
   auto [l, info] = linalg_cholesky_ex(a, upper);
   const int32_t* codes = static_cast<const int32_t*>(info->data());
   for (int64_t i = 0; i < info->numel(); ++i)
-    PYNN_CHECK(codes[i] == 0, op, op, ": ", batch_prefix(a, i),
+    PYNN_CHECK_LINALG(codes[i] == 0, op, op, ": ", batch_prefix(a, i),
                "The factorization could not be completed because the input is not positive-definite (the leading "
                "minor of order ", codes[i], " is not positive-definite).");
   return l;
@@ -310,7 +310,7 @@ std::pair<Tensor, Tensor> eigh_impl(const char* op, const Tensor& a, const std::
     eigh_kernel(a->device(), a->dtype(), static_cast<int64_t>(info.size()), n, v->data(), w->data(), vectors,
                 uplo == "L" || uplo == "l", info.data());
     for (size_t i = 0; i < info.size(); ++i)
-      PYNN_CHECK(info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)),
+      PYNN_CHECK_LINALG(info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)),
                  "The algorithm failed to converge because the input matrix is ill-conditioned or has too many "
                  "repeated eigenvalues (error code: ", info[i], ").");
     return 0;
@@ -335,7 +335,7 @@ std::tuple<Tensor, Tensor, Tensor> svd_impl(const char* op, const Tensor& a, boo
     svd_kernel(a->device(), a->dtype(), batch.prod(), m, n, w->data(), s->data(), compute_uv ? u->data() : nullptr,
                compute_uv ? vh->data() : nullptr, compute_uv, full, info.data());
     for (size_t i = 0; i < info.size(); ++i)
-      PYNN_CHECK(info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)),
+      PYNN_CHECK_LINALG(info[i] == 0, op, op, ": ", batch_prefix(a, static_cast<int64_t>(i)),
                  "The algorithm failed to converge because the input matrix is ill-conditioned or has too many "
                  "repeated singular values (error code: ", info[i], ").");
     return 0;
