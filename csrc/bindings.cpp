@@ -40,6 +40,17 @@ Tensor to_tensor_operand(py::handle obj, const char* op) {
   throw TypeError(str("[", op, "] expected a Tensor or a number, got ", type_name(obj)));
 }
 
+Tensor out_argument(py::handle out, const char* op, std::initializer_list<const Tensor*> inputs) {
+  PYNN_CHECK_TYPE(is_tensor(out), op, op, "(): argument 'out' must be Tensor, not ", type_name(out));
+  Tensor o = out.cast<Tensor>();
+  check_out_autograd(op, o, inputs);
+  return o;
+}
+
+Tensor write_out_released(const char* op, const Tensor& out, const Tensor& result) {
+  return run_released({out, result}, [&] { return pynn::write_out(op, out, result); });
+}
+
 std::vector<int64_t> int_list(py::handle obj, const char* op) {
   if (PyLong_Check(obj.ptr())) return {obj.cast<int64_t>()};
   if (is_tensor(obj)) {
@@ -366,6 +377,10 @@ void bind_tensor_core(py::module_& m, TensorClass& cls) {
   m.def("_empty_cache", [] { cpu_empty_cache(); });
   m.def("_cached_bytes", [] { return cpu_cached_bytes(); });
   m.def("_set_size_type", [](py::object t) { pynn_py::g_size_type = t.release().ptr(); });
+  // pynn/_out.py's out= for the functions written in Python: the same checks and copy as the C++ bindings'.
+  m.def("_write_out", [](const Tensor& result, py::handle out, const std::string& op) {
+    return pynn_py::write_out_released(op.c_str(), pynn_py::out_argument(out, op.c_str(), {}), result);
+  });
   m.def("_is_wrapped_number", [](const Tensor& t) { return t->is_wrapped_number; });
 }
 

@@ -100,3 +100,95 @@ def test_module_level_clone_records_autograd():
         assert y.data_ptr() != x.data_ptr()
         (y * 2).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), 2 * np.ones(3))
+
+
+# ---- out= on the C++-bound functions (a second pybind overload per name; ops' write_out) ----
+
+P = np.abs(np.random.default_rng(2).standard_normal((3, 4))) + 0.5
+Q = np.random.default_rng(3).standard_normal((3, 4))
+M = np.random.default_rng(4).standard_normal((4, 5))
+BATCH = np.random.default_rng(5).standard_normal((2, 3, 4))
+BATCH2 = np.random.default_rng(6).standard_normal((2, 4, 5))
+
+BOUND_CASES = [
+    # unary table (one overload covers every entry: a sample of them)
+    ("exp", lambda L, p, q, **k: L.exp(q, **k)),
+    ("sigmoid", lambda L, p, q, **k: L.sigmoid(q, **k)),
+    ("sqrt", lambda L, p, q, **k: L.sqrt(p, **k)),
+    ("neg", lambda L, p, q, **k: L.neg(q, **k)),
+    ("floor", lambda L, p, q, **k: L.floor(q, **k)),
+    # binary table, add/sub with alpha, div with rounding_mode
+    ("mul", lambda L, p, q, **k: L.mul(p, q, **k)),
+    ("maximum", lambda L, p, q, **k: L.maximum(p, q, **k)),
+    ("pow scalar", lambda L, p, q, **k: L.pow(p, 2.5, **k)),
+    ("atan2", lambda L, p, q, **k: L.atan2(q, p, **k)),
+    ("add alpha", lambda L, p, q, **k: L.add(p, q, alpha=2, **k)),
+    ("sub", lambda L, p, q, **k: L.sub(p, q, **k)),
+    ("div floor", lambda L, p, q, **k: L.div(q, p, rounding_mode="floor", **k)),
+    ("div", lambda L, p, q, **k: L.div(q, p, **k)),
+    ("clamp", lambda L, p, q, **k: L.clamp(q, -0.5, 0.5, **k)),
+    ("where", lambda L, p, q, **k: L.where(q > 0, p, q, **k)),
+    # products
+    ("mm", lambda L, p, q, **k: L.mm(q, L.tensor(M), **k)),
+    ("matmul", lambda L, p, q, **k: L.matmul(q, L.tensor(M), **k)),
+    ("bmm", lambda L, p, q, **k: L.bmm(L.tensor(BATCH), L.tensor(BATCH2), **k)),
+    ("addmm", lambda L, p, q, **k: L.addmm(L.ones(3, 5, dtype=L.float64), q, L.tensor(M), beta=0.5, alpha=2, **k)),
+    ("baddbmm", lambda L, p, q, **k: L.baddbmm(L.ones(2, 3, 5, dtype=L.float64), L.tensor(BATCH), L.tensor(BATCH2),
+                                               **k)),
+    ("mv", lambda L, p, q, **k: L.mv(q, L.tensor(M[:, 0]), **k)),
+    ("dot", lambda L, p, q, **k: L.dot(q[0], p[0], **k)),
+    # joins
+    ("cat", lambda L, p, q, **k: L.cat([p, q], 1, **k)),
+    ("concat", lambda L, p, q, **k: L.concat([p, q], dim=0, **k)),
+    ("stack", lambda L, p, q, **k: L.stack([p, q], 1, **k)),
+]
+
+
+@pytest.mark.parametrize("name, fn", BOUND_CASES, ids=[c[0] for c in BOUND_CASES])
+def test_out_on_bound_functions(name, fn):
+    got = {}
+    for L in (pynn, torch):
+        p, q = L.tensor(P), L.tensor(Q)
+        expected = fn(L, p, q)
+        out = L.empty(tuple(expected.shape), dtype=L.float64)
+        assert fn(L, p, q, out=out) is out
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+        assert fn(L, p, q, out=None).shape == expected.shape  # out=None computes as usual
+        got[L.__name__] = out.numpy().copy()
+    np.testing.assert_allclose(got["pynn"], got["torch"], rtol=1e-12, atol=1e-12)
+
+
+def test_out_on_bound_functions_casts_and_aliases_as_torch():
+    for L in (pynn, torch):
+        i = L.tensor([1, 2, 3])
+        f32 = L.empty(3)
+        L.add(i, i, out=f32)  # an int64 result into a float32 out: cast
+        assert f32.dtype == L.float32 and f32.tolist() == [2.0, 4.0, 6.0]
+        d = L.tensor([1.0, 2.0], dtype=L.float64)
+        h = L.empty(2)
+        L.mul(d, 1.0 / 3.0, out=h)  # float64 into float32: rounded once
+        assert h.tolist() == L.tensor([1.0 / 3.0, 2.0 / 3.0]).tolist()
+        x = L.tensor(Q)
+        L.exp(x, out=x)  # out aliasing the input
+        np.testing.assert_allclose(x.numpy(), np.exp(Q), rtol=1e-15)
+        a = L.tensor(P)
+        L.cat([a[:1], a[1:]], out=L.empty(3, 4, dtype=L.float64))
+
+
+def test_out_errors_on_bound_functions_like_torch():
+    for L in (pynn, torch):
+        q = L.tensor(Q)
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+            L.exp(q, out=L.empty(3, 4, dtype=L.int64))
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type Bool"):
+            L.add(L.tensor([1]), 1, out=L.empty(1, dtype=L.bool))
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            L.mul(L.tensor(Q, requires_grad=True), q, out=L.empty(3, 4, dtype=L.float64))
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            L.cat([q, L.tensor(Q, requires_grad=True)], out=L.empty(6, 4, dtype=L.float64))
+        with pytest.raises(TypeError, match="argument 'out' must be Tensor"):
+            L.exp(q, out=3)
+    with pytest.raises(RuntimeError, match="does not resize"):  # torch resizes here; pynn refuses
+        pynn.exp(pynn.tensor(Q), out=pynn.empty(2, 4, dtype=pynn.float64))
+    with pytest.raises(RuntimeError, match="does not resize"):
+        pynn.mm(pynn.tensor(Q), pynn.tensor(M), out=pynn.empty(3, 4, dtype=pynn.float64))

@@ -77,6 +77,18 @@ auto run_released(std::initializer_list<Work> operands, F&& f) {
   return without_gil_if(n > kReleaseGilAbove, std::forward<F>(f));
 }
 
+// torch's out= keyword on a binding. None: compute() as usual. A tensor: refused while autograd would record
+// (checked before computing), then it receives the result (ops' write_out: device, shape, castable dtype) and
+// is what the call returns (the same Python object). Anything else: TypeError.
+pynn::Tensor out_argument(py::handle out, const char* op, std::initializer_list<const pynn::Tensor*> inputs);
+pynn::Tensor write_out_released(const char* op, const pynn::Tensor& out, const pynn::Tensor& result);
+template <typename F>
+py::object with_out(const char* op, py::handle out, std::initializer_list<const pynn::Tensor*> inputs, F&& compute) {
+  if (out.is_none()) return py::cast(compute());
+  const pynn::Tensor o = out_argument(out, op, inputs);
+  return py::cast(write_out_released(op, o, compute()));
+}
+
 // A Python object owned from C++ (a hook inside an autograd node or a tensor's meta). Its owner can die
 // inside a GIL-free op or backward, and a reference may only be dropped with the GIL held.
 class GilSafeObject {

@@ -63,6 +63,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     UnaryOp op = e.op;
     auto fn = [op](const Tensor& x) { return run_released({x}, [&] { return unary(op, x); }); };
     m.def(e.name, fn, py::arg("input"));
+    // out= as a second overload: calls without it resolve on the first and pay nothing for it.
+    m.def(e.name, [op, fn](const Tensor& x, py::handle out) {
+      return pynn_py::with_out(op_name(op), out, {&x}, [&] { return fn(x); });
+    }, py::arg("input"), py::kw_only(), py::arg("out"));
     cls.def(e.name, fn);
     if (e.inplace)
       cls.def((std::string(e.name) + "_").c_str(), [op](py::object self) {
@@ -99,6 +103,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     m.def(e.name, [op](py::handle a, py::handle b) {
       return run_binary(op, to_tensor_operand(a, op_name(op)), to_tensor_operand(b, op_name(op)));
     }, py::arg("input"), py::arg("other"));
+    m.def(e.name, [op](py::handle a, py::handle b, py::handle out) {
+      const Tensor ta = to_tensor_operand(a, op_name(op)), tb = to_tensor_operand(b, op_name(op));
+      return pynn_py::with_out(op_name(op), out, {&ta, &tb}, [&] { return run_binary(op, ta, tb); });
+    }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out"));
     cls.def(e.name, [op](const Tensor& a, py::handle b) { return run_binary(op, a, to_tensor_operand(b, op_name(op))); },
             py::arg("other"));
     cls.def((std::string(e.name) + "_").c_str(), [op](py::object self, py::handle b) {
@@ -112,6 +120,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     m.def(name, [op](py::handle a, py::handle b, Scalar alpha) {
       return run_binary(op, to_tensor_operand(a, op_name(op)), to_tensor_operand(b, op_name(op)), alpha);
     }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
+    m.def(name, [op](py::handle a, py::handle b, Scalar alpha, py::handle out) {
+      const Tensor ta = to_tensor_operand(a, op_name(op)), tb = to_tensor_operand(b, op_name(op));
+      return pynn_py::with_out(op_name(op), out, {&ta, &tb}, [&] { return run_binary(op, ta, tb, alpha); });
+    }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)), py::arg("out"));
     cls.def(name, [op](const Tensor& a, py::handle b, Scalar alpha) {
       return run_binary(op, a, to_tensor_operand(b, op_name(op)), alpha);
     }, py::arg("other"), py::kw_only(), py::arg("alpha") = Scalar(int64_t(1)));
@@ -129,6 +141,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     m.def(name, [divide](py::handle a, py::handle b, const std::optional<std::string>& mode) {
       return divide(to_tensor_operand(a, "div"), to_tensor_operand(b, "div"), mode);
     }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+    m.def(name, [divide](py::handle a, py::handle b, const std::optional<std::string>& mode, py::handle out) {
+      const Tensor ta = to_tensor_operand(a, "div"), tb = to_tensor_operand(b, "div");
+      return pynn_py::with_out("div", out, {&ta, &tb}, [&] { return divide(ta, tb, mode); });
+    }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(), py::arg("out"));
     cls.def(name, [divide](const Tensor& a, py::handle b, const std::optional<std::string>& mode) {
       return divide(a, to_tensor_operand(b, "div"), mode);
     }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
@@ -173,6 +189,12 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     Tensor ta = to_tensor_operand(a, "where"), tb = to_tensor_operand(b, "where");
     return run_released({cond, ta, tb}, [&] { return where(cond, ta, tb); });
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b, py::handle out) {
+    const Tensor ta = to_tensor_operand(a, "where"), tb = to_tensor_operand(b, "where");
+    return pynn_py::with_out("where", out, {&ta, &tb}, [&] {
+      return run_released({cond, ta, tb}, [&] { return where(cond, ta, tb); });
+    });
+  }, py::arg("condition"), py::arg("input"), py::arg("other"), py::kw_only(), py::arg("out"));
   cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
     Tensor to = to_tensor_operand(other, "where");
     return run_released({cond, self, to}, [&] { return where(cond, self, to); });
@@ -190,6 +212,9 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   };
   for (const char* name : {"clamp", "clip"}) {
     m.def(name, clamp_fn, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+    m.def(name, [clamp_fn](const Tensor& x, py::handle lo, py::handle hi, py::handle out) {
+      return pynn_py::with_out("clamp", out, {&x}, [&] { return clamp_fn(x, lo, hi); });
+    }, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none(), py::kw_only(), py::arg("out"));
     cls.def(name, clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
     cls.def((std::string(name) + "_").c_str(), clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
   }

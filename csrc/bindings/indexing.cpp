@@ -226,10 +226,24 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
       if (t) n += t->numel();
     return without_gil_if(n > pynn_py::kReleaseGilAbove, [&] { return cat(ts, dim); });
   };
-  for (const char* name : {"cat", "concat", "concatenate"})
+  // out= for the joins: every input is checked against autograd, then out receives the result.
+  auto join_out = [](const char* op, const std::vector<Tensor>& ts, py::handle out, auto&& compute) {
+    if (out.is_none()) return py::cast(compute());
+    const Tensor o = pynn_py::out_argument(out, op, {});
+    for (const Tensor& t : ts) check_out_autograd(op, o, {&t});
+    return py::cast(pynn_py::write_out_released(op, o, compute()));
+  };
+  for (const char* name : {"cat", "concat", "concatenate"}) {
     m.def(name, cat_fn, py::arg("tensors"), py::arg("dim") = 0);
+    m.def(name, [cat_fn, join_out](const std::vector<Tensor>& ts, int64_t dim, py::handle out) {
+      return join_out("cat", ts, out, [&] { return cat_fn(ts, dim); });
+    }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out"));
+  }
   m.def("stack", [](const std::vector<Tensor>& ts, int64_t dim) { return stack(ts, dim); }, py::arg("tensors"),
         py::arg("dim") = 0);
+  m.def("stack", [join_out](const std::vector<Tensor>& ts, int64_t dim, py::handle out) {
+    return join_out("stack", ts, out, [&] { return stack(ts, dim); });
+  }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out"));
   m.def("split", [](const Tensor& x, py::handle s, int64_t dim) { return to_py_tuple(split_any(x, s, dim)); },
         py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
   cls.def("split", [](const Tensor& x, py::handle s, int64_t dim) { return to_py_tuple(split_any(x, s, dim)); },

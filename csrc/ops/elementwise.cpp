@@ -380,6 +380,27 @@ void div_(const Tensor& self, const Tensor& other, RoundingMode mode) {
   copy_(self, trunc_divide_integral(to_dtype(self, common), to_dtype(other, common)));
 }
 
+void check_out_autograd(const char* op, const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  require_defined(op, out, "out");
+  bool any = autograd::needs_grad(out);
+  for (const Tensor* t : inputs) any = any || (*t && autograd::needs_grad(*t));
+  PYNN_CHECK(!any, op, op, "(): functions with out=... arguments don't support automatic differentiation, but one "
+             "of the arguments requires grad.");
+}
+
+Tensor write_out(const char* op, const Tensor& out, const Tensor& result) {
+  require_defined(op, out, "out");
+  PYNN_CHECK(out->device() == result->device(), op, "Expected out tensor to have device ", result->device().str(),
+             ", but got ", out->device().str(), " instead");
+  PYNN_CHECK(out->sizes() == result->sizes(), op, op, "(): out= has shape ", out->sizes().str(),
+             " but the result has shape ", result->sizes().str(), "; pynn does not resize out tensors");
+  PYNN_CHECK(dtype_category(result->dtype()) <= dtype_category(out->dtype()), op, "result type ",
+             type_title(result->dtype()), " can't be cast to the desired output type ", type_title(out->dtype()));
+  autograd::GradModeGuard no_grad(false);
+  copy_(out, result);
+  return out;
+}
+
 void copy_(const Tensor& dst, const Tensor& src) {
   require_defined("copy_", dst);
   require_defined("copy_", src, "src");

@@ -1,5 +1,6 @@
 // Elementwise ops, casts and copies: check -> promote -> allocate -> TensorIter -> the device's kernel.
 #pragma once
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -36,6 +37,12 @@ void clamp_(const Tensor& x, const Tensor& min, const Tensor& max);
 
 // Copies src into dst, broadcasting src and casting its dtype.
 void copy_(const Tensor& dst, const Tensor& src);
+// torch's out= argument: refuses it while autograd would record (an input or out requires grad, grad mode on),
+// which the caller checks before computing, then writes the result into out and returns out. out must be on
+// the result's device with its shape (pynn does not resize out tensors), of a dtype the result casts to
+// (torch's canCast: no float -> integer, no number -> bool).
+void check_out_autograd(const char* op, const Tensor& out, std::initializer_list<const Tensor*> inputs);
+Tensor write_out(const char* op, const Tensor& out, const Tensor& result);
 void fill_(const Tensor& dst, const Scalar& value);
 Tensor to_dtype(const Tensor& x, ScalarType dtype, bool copy = false);  // returns x itself when no cast is needed
 // The 16-bit floats have no arithmetic kernels: ops run on a float32 copy of them and round the result back
