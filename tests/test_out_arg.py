@@ -137,6 +137,15 @@ BOUND_CASES = [
                                                **k)),
     ("mv", lambda L, p, q, **k: L.mv(q, L.tensor(M[:, 0]), **k)),
     ("dot", lambda L, p, q, **k: L.dot(q[0], p[0], **k)),
+    # reductions and scans
+    ("sum dim", lambda L, p, q, **k: L.sum(q, 1, keepdim=True, **k)),
+    ("mean dim", lambda L, p, q, **k: L.mean(q, dim=(0, 1), **k)),
+    ("prod dim", lambda L, p, q, **k: L.prod(p, 0, **k)),
+    ("amax", lambda L, p, q, **k: L.amax(q, 1, **k)),
+    ("amin", lambda L, p, q, **k: L.amin(q, (0, 1), **k)),
+    ("logsumexp", lambda L, p, q, **k: L.logsumexp(q, 1, **k)),
+    ("cumsum", lambda L, p, q, **k: L.cumsum(q, 1, **k)),
+    ("cumprod", lambda L, p, q, **k: L.cumprod(p, 0, **k)),
     # joins
     ("cat", lambda L, p, q, **k: L.cat([p, q], 1, **k)),
     ("concat", lambda L, p, q, **k: L.concat([p, q], dim=0, **k)),
@@ -173,6 +182,11 @@ def test_out_on_bound_functions_casts_and_aliases_as_torch():
         np.testing.assert_allclose(x.numpy(), np.exp(Q), rtol=1e-15)
         a = L.tensor(P)
         L.cat([a[:1], a[1:]], out=L.empty(3, 4, dtype=L.float64))
+        idx = L.empty(3, dtype=L.int64)
+        assert L.argmax(a, 1, out=idx) is idx and idx.tolist() == np.argmax(P, 1).tolist()
+        flags = L.empty(4, dtype=L.bool)
+        assert L.any(a > 1.5, 0, out=flags) is flags and flags.tolist() == (P > 1.5).any(0).tolist()
+        assert L.all(a > 0.5, 1, out=L.empty(3, dtype=L.bool)).tolist() == (P > 0.5).all(1).tolist()
 
 
 def test_out_errors_on_bound_functions_like_torch():

@@ -128,6 +128,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   };
   m.def("sum", sum_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
+  m.def("sum", [sum_fn](const Tensor& x, const py::object& dim, bool keepdim, std::optional<ScalarType> dtype,
+                       py::handle out) {
+    return pynn_py::with_out("sum", out, {&x}, [&] { return sum_fn(x, dim, keepdim, dtype); });
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+     py::arg("dtype") = py::none(), py::arg("out"));
   cls.def("sum", sum_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = py::none());
 
@@ -137,6 +142,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   };
   m.def("mean", mean_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
+  m.def("mean", [mean_fn](const Tensor& x, const py::object& dim, bool keepdim, std::optional<ScalarType> dtype,
+                       py::handle out) {
+    return pynn_py::with_out("mean", out, {&x}, [&] { return mean_fn(x, dim, keepdim, dtype); });
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+     py::arg("dtype") = py::none(), py::arg("out"));
   cls.def("mean", mean_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = py::none());
 
@@ -146,6 +156,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   };
   m.def("prod", prod_fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
         py::arg("dtype") = py::none());
+  m.def("prod", [prod_fn](const Tensor& x, const py::object& dim, bool keepdim, std::optional<ScalarType> dtype,
+                       py::handle out) {
+    return pynn_py::with_out("prod", out, {&x}, [&] { return prod_fn(x, dim, keepdim, dtype); });
+  }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+     py::arg("dtype") = py::none(), py::arg("out"));
   cls.def("prod", prod_fn, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = py::none());
 
@@ -165,6 +180,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     };
     const char* aname = is_max ? "amax" : "amin";
     m.def(aname, afn, py::arg("input"), py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
+    m.def(aname, [afn, aname](const Tensor& x, const py::object& dim, bool keepdim, py::handle out) {
+      return pynn_py::with_out(aname, out, {&x}, [&] { return afn(x, dim, keepdim); });
+    }, py::arg("input"), py::arg("dim") = py::tuple(), py::arg("keepdim") = false, py::kw_only(), py::arg("out"));
     cls.def(aname, afn, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
 
     auto argfn = [is_max](const Tensor& x, const py::object& dim, bool keepdim) {
@@ -173,6 +191,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     };
     const char* argname = is_max ? "argmax" : "argmin";
     m.def(argname, argfn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    m.def(argname, [argfn, argname](const Tensor& x, const py::object& dim, bool keepdim, py::handle out) {
+      return pynn_py::with_out(argname, out, {&x}, [&] { return argfn(x, dim, keepdim); });
+    }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("out"));
     cls.def(argname, argfn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
@@ -207,6 +228,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     return run_released({x}, [&] { return logsumexp(x, dims, keepdim); });
   };
   m.def("logsumexp", lse_fn, py::arg("input"), py::arg("dim"), py::arg("keepdim") = false);
+  m.def("logsumexp", [lse_fn](const Tensor& x, const py::object& dim, bool keepdim, py::handle out) {
+    return pynn_py::with_out("logsumexp", out, {&x}, [&] { return lse_fn(x, dim, keepdim); });
+  }, py::arg("input"), py::arg("dim"), py::arg("keepdim") = false, py::kw_only(), py::arg("out"));
   cls.def("logsumexp", lse_fn, py::arg("dim"), py::arg("keepdim") = false);
 
   // ---- all / any --------------------------------------------------------------------------------------
@@ -217,6 +241,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     };
     const char* name = is_all ? "all" : "any";
     m.def(name, fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    m.def(name, [fn, name](const Tensor& x, const py::object& dim, bool keepdim, py::handle out) {
+      return pynn_py::with_out(name, out, {&x}, [&] { return fn(x, dim, keepdim); });
+    }, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("out"));
     cls.def(name, fn, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
@@ -227,6 +254,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     };
     const char* name = is_prod ? "cumprod" : "cumsum";
     m.def(name, fn, py::arg("input"), py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+    m.def(name, [fn, name](const Tensor& x, int64_t dim, std::optional<ScalarType> dtype, py::handle out) {
+      return pynn_py::with_out(name, out, {&x}, [&] { return fn(x, dim, dtype); });
+    }, py::arg("input"), py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("out"));
     cls.def(name, fn, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   }
 }
