@@ -48,6 +48,14 @@ Tensor out_argument(py::handle out, const char* op, std::initializer_list<const 
 }
 
 Tensor write_out_released(const char* op, const Tensor& out, const Tensor& result) {
+  if (out->sizes() != result->sizes() && out->numel() != 0) {
+    const std::string msg = str(
+        "An output with one or more elements was resized since it had shape ", out->sizes().str(),
+        ", which does not match the required output shape ", result->sizes().str(), ". This behavior is deprecated, "
+        "and in a future PyTorch release outputs will not be resized unless they have zero elements. You can "
+        "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).");
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  }
   return run_released({out, result}, [&] { return pynn::write_out(op, out, result); });
 }
 

@@ -153,7 +153,37 @@ def to_format(t: Tensor, fmt, op: str = "to") -> Tensor:
     return _contiguous(t, fmt)
 
 
+def _dense_strides(shape: Sequence[int], order: Sequence[int]) -> Tuple[int, ...]:
+    """The strides of a dense tensor of `shape` whose dims are stored in `order` (outermost first)."""
+    strides = [0] * len(shape)
+    step = 1
+    for d in builtins.reversed(order):
+        strides[d] = step
+        step *= builtins.max(shape[d], 1)
+    return tuple(strides)
+
+
+def _resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
+    """resize_(*sizes, memory_format=pynn.contiguous_format) -> Tensor
+
+    self with the new sizes, dense in memory_format's order at its offset; the storage grows when it must (the
+    elements it held stay at the start of it; new ones are uninitialised), views sharing it see the same block."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+    fmt = _check(memory_format, "resize_", contiguous_format)
+    if fmt is preserve_format:
+        raise RuntimeError("Unsupported memory format preserve_format")
+    strides = None if fmt is contiguous_format else _dense_strides(shape, _channels_last_order(fmt, len(shape)))
+    return _C._resize_(self, shape, strides)
+
+
+def _resize_as_(self: Tensor, other: Tensor, memory_format=None) -> Tensor:
+    """resize_as_(other, memory_format=pynn.contiguous_format) -> Tensor: self.resize_(other.shape)."""
+    return _resize_(self, tuple(other.shape), memory_format=memory_format)
+
+
 def _install() -> None:
+    Tensor.resize_ = _resize_
+    Tensor.resize_as_ = _resize_as_
     Tensor.contiguous = _contiguous
     Tensor.is_contiguous = _is_contiguous
     Tensor.clone = _clone

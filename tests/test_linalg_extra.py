@@ -226,7 +226,7 @@ def test_set_default_tensor_type_matches_torch():
 
 def test_out_arguments():
     pa, ta = _both(np.diag([3.0, 2.0, 0.0]))
-    r = pynn.empty((), dtype=pynn.int64)  # pynn does not resize out= tensors: given in the result's shape
+    r = pynn.empty((), dtype=pynn.int64)
     assert pynn.linalg.matrix_rank(pa, out=r) is r and int(r) == int(torch.linalg.matrix_rank(ta)) == 2
     L, info = pynn.empty(3, 3, dtype=pynn.float64), pynn.empty((), dtype=pynn.int32)
     res = pynn.linalg.cholesky_ex(pynn.eye(3, dtype=pynn.float64) * 4, out=(L, info))

@@ -59,8 +59,6 @@ def test_out_errors_like_torch():
         pynn.addcmul(v, v, v, out=pynn.empty(3, dtype=pynn.int64))
     with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
         pynn.addcmul(pynn.tensor(V, requires_grad=True), v, v, out=pynn.empty(3, dtype=pynn.float64))
-    with pytest.raises(RuntimeError, match="does not resize"):
-        pynn.addcmul(v, v, v, out=pynn.empty(4, dtype=pynn.float64))
     with pytest.raises(TypeError, match="argument 'out' must be Tensor"):
         pynn.addcmul(v, v, v, out=[1, 2, 3])
     # torch raises the same two
@@ -202,7 +200,48 @@ def test_out_errors_on_bound_functions_like_torch():
             L.cat([q, L.tensor(Q, requires_grad=True)], out=L.empty(6, 4, dtype=L.float64))
         with pytest.raises(TypeError, match="argument 'out' must be Tensor"):
             L.exp(q, out=3)
-    with pytest.raises(RuntimeError, match="does not resize"):  # torch resizes here; pynn refuses
-        pynn.exp(pynn.tensor(Q), out=pynn.empty(2, 4, dtype=pynn.float64))
-    with pytest.raises(RuntimeError, match="does not resize"):
-        pynn.mm(pynn.tensor(Q), pynn.tensor(M), out=pynn.empty(3, 4, dtype=pynn.float64))
+
+
+@pytest.mark.parametrize("make_out", ["empty", "other shape", "same numel"])
+def test_out_of_another_shape_is_resized_as_torch(make_out):
+    import warnings
+
+    for L in (pynn, torch):
+        q, m, v = L.tensor(Q), L.tensor(M), L.tensor(V)
+        shape = {"empty": (0,), "other shape": (2, 2), "same numel": (5, 3)}[make_out]
+        for call in (lambda o: L.exp(q, out=o), lambda o: L.mm(q, m, out=o), lambda o: L.cat([q, q], out=o),
+                     lambda o: L.addcmul(v, v, v, out=o)):  # the last is written in Python (pynn/_out.py)
+            out = L.empty(shape, dtype=L.float64)
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                r = call(out)
+            assert r is out
+            expected = call(None)
+            assert out.shape == expected.shape and out.is_contiguous()
+            np.testing.assert_array_equal(out.numpy(), expected.numpy())
+            resized = [x for x in w if "was resized" in str(x.message)]
+            assert len(resized) == (0 if make_out == "empty" else 1), (L.__name__, make_out, [str(x.message) for x in w])
+
+
+def test_resize_as_torch():
+    for L in (pynn, torch):
+        x = L.arange(6.0)
+        view = x[2:]
+        assert x.resize_(2, 5) is x and x.shape == (2, 5) and x.stride() == (5, 1)
+        assert x.flatten()[:6].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # the old elements stay in front
+        assert view.tolist() == [2.0, 3.0, 4.0, 5.0]  # a view of the grown storage still reads its elements
+        x[1, 4] = 7.0
+        assert x.resize_((3,)).tolist() == [0.0, 1.0, 2.0]  # shrinking keeps the storage
+        assert x.resize_(10)[9].item() == 7.0
+        y = L.zeros(2, 3, 4, 5).resize_(2, 3, 4, 6, memory_format=L.channels_last)
+        assert y.stride() == (72, 1, 18, 3) and y.is_contiguous(memory_format=L.channels_last)
+        assert L.zeros(2, 3).resize_as_(L.zeros(4, 1)).shape == (4, 1)
+        assert L.zeros(2).resize_([]).shape == ()
+        with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+            L.zeros(2, requires_grad=True).resize_(3)
+        with pytest.raises(RuntimeError, match="Unsupported memory format"):
+            L.zeros(2).resize_(3, memory_format=L.preserve_format)
+        with pytest.raises(RuntimeError, match="not resizable"):
+            L.from_numpy(np.zeros(2, dtype=np.float32)).resize_(10)
+        with pytest.raises(RuntimeError):
+            L.zeros(2).resize_(-1)

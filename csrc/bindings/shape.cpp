@@ -67,6 +67,13 @@ void bind_shape(py::module_& m, TensorClass& cls) {
           py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
   cls.def("unfold", [](const Tensor& x, int64_t d, int64_t size, int64_t step) { return unfold(x, d, size, step); },
           py::arg("dimension"), py::arg("size"), py::arg("step"));
+  m.def("_resize_", [](py::object self, py::handle sizes, py::handle strides) {
+    const Tensor x = self.cast<Tensor>();
+    std::optional<Dims> st;
+    if (!strides.is_none()) st = Dims(int_list(strides, "resize_"));
+    resize_(x, Dims(int_list(sizes, "resize_")), st);
+    return self;
+  });
   auto as_strided_fn = [](const Tensor& x, py::handle size, py::handle stride, int64_t offset) {
     return as_strided(x, Dims(int_list(size, "as_strided")), Dims(int_list(stride, "as_strided")), offset);
   };

@@ -9,6 +9,7 @@
 #include "core/shape.h"
 #include "core/random.h"
 #include "ops/common.h"
+#include "ops/shape.h"
 
 namespace pynn {
 
@@ -392,8 +393,7 @@ Tensor write_out(const char* op, const Tensor& out, const Tensor& result) {
   require_defined(op, out, "out");
   PYNN_CHECK(out->device() == result->device(), op, "Expected out tensor to have device ", result->device().str(),
              ", but got ", out->device().str(), " instead");
-  PYNN_CHECK(out->sizes() == result->sizes(), op, op, "(): out= has shape ", out->sizes().str(),
-             " but the result has shape ", result->sizes().str(), "; pynn does not resize out tensors");
+  if (out->sizes() != result->sizes()) resize_(out, result->sizes());  // torch resizes (and warns, if it held elements)
   PYNN_CHECK(dtype_category(result->dtype()) <= dtype_category(out->dtype()), op, "result type ",
              type_title(result->dtype()), " can't be cast to the desired output type ", type_title(out->dtype()));
   autograd::GradModeGuard no_grad(false);

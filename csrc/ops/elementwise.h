@@ -39,8 +39,8 @@ void clamp_(const Tensor& x, const Tensor& min, const Tensor& max);
 void copy_(const Tensor& dst, const Tensor& src);
 // torch's out= argument: refuses it while autograd would record (an input or out requires grad, grad mode on),
 // which the caller checks before computing, then writes the result into out and returns out. out must be on
-// the result's device with its shape (pynn does not resize out tensors), of a dtype the result casts to
-// (torch's canCast: no float -> integer, no number -> bool).
+// the result's device, of a dtype the result casts to (torch's canCast: no float -> integer, no number -> bool);
+// an out of another shape is resized to the result's (resize_; torch's deprecation warning is the binding's).
 void check_out_autograd(const char* op, const Tensor& out, std::initializer_list<const Tensor*> inputs);
 Tensor write_out(const char* op, const Tensor& out, const Tensor& result);
 void fill_(const Tensor& dst, const Scalar& value);

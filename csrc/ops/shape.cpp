@@ -85,6 +85,31 @@ Tensor t(const Tensor& x) {
   return transpose(x, 0, 1);
 }
 
+void resize_(const Tensor& x, const Dims& sizes, std::optional<Dims> dense_strides) {
+  require_defined("resize_", x);
+  PYNN_CHECK(!x->autograd_meta || !autograd::requires_grad(x), "resize_", "cannot resize variables that require grad");
+  for (int64_t s : sizes) PYNN_CHECK(s >= 0, "resize_", "Trying to create tensor with negative dimension ", s, ": ", sizes.str());
+  checked_numel(sizes);
+  const Dims strides = dense_strides ? *dense_strides : contiguous_strides(sizes);
+  PYNN_CHECK(strides.size() == sizes.size(), "resize_", "strides do not match the sizes");
+  const size_t needed = static_cast<size_t>(required_storage_elems(sizes, strides, x->offset())) * x->itemsize();
+  const std::shared_ptr<Storage>& storage = x->storage();
+  if (needed > storage->nbytes) {
+    PYNN_CHECK(storage->allocator, "resize_", "Trying to resize storage that is not resizable");
+    // A new block holding the old bytes, whose memory then moves into the storage every view shares.
+    const ScalarType dt = x->dtype();
+    const int64_t old_elems = static_cast<int64_t>(storage->nbytes / x->itemsize());
+    auto grown = Storage::allocate(needed, storage->device);
+    Tensor from = std::make_shared<TensorImpl>(storage, Dims{old_elems}, Dims{1}, 0, dt);
+    Tensor to = std::make_shared<TensorImpl>(grown, Dims{old_elems}, Dims{1}, 0, dt);
+    if (old_elems > 0) copy_(to, from);
+    std::swap(storage->data, grown->data);
+    std::swap(storage->nbytes, grown->nbytes);
+  }
+  x->set_geometry(sizes, strides, x->offset());
+  x->bump_version();
+}
+
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   int n = x->dim();
   PYNN_CHECK(static_cast<int>(dims.size()) == n, "permute",

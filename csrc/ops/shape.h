@@ -27,5 +27,10 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
 Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t d1 = 0, int64_t d2 = 1);
 Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step);
 Tensor alias(const Tensor& x);  // a new TensorImpl over the same geometry (detach, Parameter)
+// torch's Tensor.resize_: x becomes contiguous with `sizes` at its offset; the storage grows (in place, so views
+// sharing it see the new block; the old bytes are kept) when the new geometry needs more. Refused for tensors
+// that require grad and for memory pynn does not own (numpy's).
+// `strides` (dense, e.g. channels-last) default to contiguous ones.
+void resize_(const Tensor& x, const Dims& sizes, std::optional<Dims> strides = std::nullopt);
 
 }  // namespace pynn
