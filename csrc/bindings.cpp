@@ -59,6 +59,28 @@ Tensor write_out_released(const char* op, const Tensor& out, const Tensor& resul
   return run_released({out, result}, [&] { return pynn::write_out(op, out, result); });
 }
 
+void check_out_object(py::handle out, const char* op, std::initializer_list<const Tensor*> inputs) {
+  if (!PyTuple_Check(out.ptr()) && !PyList_Check(out.ptr())) {
+    out_argument(out, op, inputs);
+    return;
+  }
+  for (py::handle o : out) out_argument(o, op, inputs);
+}
+
+py::object write_out_object(const char* op, py::handle out, const py::object& result) {
+  if (!PyTuple_Check(result.ptr())) return py::cast(write_out_released(op, out_argument(out, op, {}), result.cast<Tensor>()));
+  const py::tuple results = py::reinterpret_borrow<py::tuple>(result);
+  PYNN_CHECK_TYPE((PyTuple_Check(out.ptr()) || PyList_Check(out.ptr())) && py::len(out) == results.size(), op, op,
+                  "(): argument 'out' must be a tuple of ", results.size(), " Tensors");
+  py::list outs;
+  for (size_t i = 0; i < results.size(); ++i) {
+    py::handle o = py::reinterpret_borrow<py::sequence>(out)[i];
+    outs.append(py::cast(write_out_released(op, out_argument(o, op, {}), results[i].cast<Tensor>())));
+  }
+  if (Py_TYPE(result.ptr()) == &PyTuple_Type) return py::tuple(outs);
+  return py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(Py_TYPE(result.ptr())))(*outs);
+}
+
 std::vector<int64_t> int_list(py::handle obj, const char* op) {
   if (PyLong_Check(obj.ptr())) return {obj.cast<int64_t>()};
   if (is_tensor(obj)) {

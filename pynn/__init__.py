@@ -57,10 +57,12 @@ from ._functions import (  # noqa: E402,F401
 __version__ = "0.1.0"
 
 from . import functional, nn  # noqa: E402,F401
+from ._out import supports_out as _supports_out  # noqa: E402
 from ._argcheck import dim_required as _dim_required, wrap_tensor_inputs as _wrap_tensor_inputs  # noqa: E402
 _wrap_tensor_inputs(functional)  # F.f(None): TypeError, as torch's parser, not an AttributeError from inside
 from .functional import bilinear, celu, cosine_similarity, log_softmax, prelu, selu, softmax  # noqa: E402,F401
-softmax, log_softmax = _dim_required(softmax), _dim_required(log_softmax)
+# torch.softmax / log_softmax (not F's) take out=
+softmax, log_softmax = _supports_out(_dim_required(softmax)), _supports_out(_dim_required(log_softmax))
 from . import optim  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from ._generator import Generator  # noqa: E402,F401

@@ -7,6 +7,7 @@ torch's canCast). As in torch, out= does not record autograd history.
 from __future__ import annotations
 
 import functools
+import inspect
 
 from . import _C
 
@@ -42,4 +43,16 @@ def supports_out(fn):
                                "differentiation, but one of the arguments requires grad.")
         return write_out(fn(*args, **kwargs), out, name)
 
+    wrapper.__signature__ = _with_out_parameter(fn)
     return wrapper
+
+
+def _with_out_parameter(fn) -> inspect.Signature:
+    """fn's own signature (not the one it wraps) with the keyword-only out=None that the wrapper adds."""
+    sig = inspect.signature(fn, follow_wrapped=False)
+    params = list(sig.parameters.values())
+    if "out" in sig.parameters:
+        return sig
+    at = len(params) - (1 if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD else 0)
+    params.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    return sig.replace(parameters=params)

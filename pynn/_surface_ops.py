@@ -468,6 +468,7 @@ def xlogy(input, other) -> Tensor:
     return _C.where(_C.logical_and(_C.eq(input, 0), _C.logical_not(_C.isnan(other))), _zeros_like(r), r)
 
 
+@supports_out
 def frac(input: Tensor) -> Tensor:
     if not input.is_floating_point():
         raise NotImplementedError(f"[frac] not implemented for dtype {str(input.dtype).split('.')[-1]}")
@@ -623,15 +624,18 @@ def _select_sorted(input: Tensor, dim: Optional[int], keepdim: bool, pick, name:
     return _values_indices[name](v, idx)
 
 
+@supports_out
 def median(input: Tensor, dim: Optional[int] = None, keepdim: bool = False):
     return _select_sorted(input, dim, keepdim, lambda n: (n - 1) // 2, "median")
 
 
+@supports_out
 def nanmedian(input: Tensor, dim: Optional[int] = None, keepdim: bool = False):
     return _select_sorted(input, dim, keepdim, lambda n: _C.floor_divide(n - 1, 2) if isinstance(n, Tensor) else builtins.max((n - 1) // 2, 0),
                           "nanmedian", nan_aware=True)
 
 
+@supports_out
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     n = input.shape[_wrap(dim, input.dim(), "kthvalue")] if input.dim() else 1
     if not 1 <= k <= n:
@@ -639,6 +643,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     return _select_sorted(input, dim, keepdim, lambda n: k - 1, "kthvalue", nan_wins=False)
 
 
+@supports_out
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """Most frequent value along dim (the smallest among ties), index of its last occurrence, as torch CPU."""
     d = _wrap(dim, input.dim(), "mode")
@@ -661,6 +666,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     return _values_indices["mode"](v, idx)
 
 
+@supports_out
 def quantile(input: Tensor, q, dim: Optional[int] = None, keepdim: bool = False, *, interpolation: str = "linear",
              _ignore_nan: bool = False) -> Tensor:
     name = "nanquantile" if _ignore_nan else "quantile"
@@ -670,7 +676,7 @@ def quantile(input: Tensor, q, dim: Optional[int] = None, keepdim: bool = False,
         raise ValueError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
                          f"Got {interpolation}")
     scalar_q = not isinstance(q, Tensor)
-    qt = _as_tensor([q] if scalar_q else q, input).to(input.dtype) if scalar_q else q
+    qt = _as_tensor(q, input).reshape(1) if scalar_q else q  # q in input's dtype (float64 keeps 0.3 exact)
     if qt.dim() > 1:
         raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
     if qt.dtype != input.dtype:
@@ -721,6 +727,7 @@ def quantile(input: Tensor, q, dim: Optional[int] = None, keepdim: bool = False,
     return out[0] if scalar_q else out
 
 
+@supports_out
 def nanquantile(input: Tensor, q, dim: Optional[int] = None, keepdim: bool = False, *,
                 interpolation: str = "linear") -> Tensor:
     return quantile(input, q, dim, keepdim, interpolation=interpolation, _ignore_nan=True)

@@ -245,3 +245,60 @@ def test_resize_as_torch():
             L.from_numpy(np.zeros(2, dtype=np.float32)).resize_(10)
         with pytest.raises(RuntimeError):
             L.zeros(2).resize_(-1)
+
+
+TUPLE_CASES = [
+    ("max dim", lambda L, x, **k: L.max(x, 1, **k)),
+    ("min dim keepdim", lambda L, x, **k: L.min(x, 0, keepdim=True, **k)),
+    ("sort", lambda L, x, **k: L.sort(x, 1, descending=True, **k)),
+    ("topk", lambda L, x, **k: L.topk(x, 2, **k)),
+    ("cummax", lambda L, x, **k: L.cummax(x, 1, **k)),
+    ("cummin", lambda L, x, **k: L.cummin(x, 0, **k)),
+    ("median dim", lambda L, x, **k: L.median(x, 1, **k)),
+    ("kthvalue", lambda L, x, **k: L.kthvalue(x, 2, 0, **k)),
+]
+SINGLE_CASES = [
+    ("max all", lambda L, x, **k: L.max(x, **k)),
+    ("max other", lambda L, x, **k: L.max(x, other=-x, **k)),
+    ("std", lambda L, x, **k: L.std(x, 1, **k)),
+    ("var correction", lambda L, x, **k: L.var(x, 0, correction=0, **k)),
+    ("norm", lambda L, x, **k: L.norm(x, 1, **k)),
+    ("norm dim", lambda L, x, **k: L.norm(x, 2, 1, **k)),
+    ("nonzero", lambda L, x, **k: L.nonzero(x > 0, **k)),
+    ("frac", lambda L, x, **k: L.frac(x * 3, **k)),
+    ("softmax", lambda L, x, **k: L.softmax(x, 1, **k)),
+    ("log_softmax", lambda L, x, **k: L.log_softmax(x, 0, **k)),
+    ("quantile", lambda L, x, **k: L.quantile(x, 0.3, 1, **k)),
+]
+
+
+@pytest.mark.parametrize("name, fn", TUPLE_CASES, ids=[c[0] for c in TUPLE_CASES])
+def test_out_tuple_on_bound_and_python_functions(name, fn):
+    got = {}
+    for L in (pynn, torch):
+        x = L.tensor(Q)
+        expected = fn(L, x)
+        outs = tuple(L.empty(tuple(e.shape), dtype=e.dtype) for e in expected)
+        r = fn(L, x, out=outs)
+        assert len(r) == 2 and all(a is b for a, b in zip(r, outs))  # torch names the type max_out
+        assert r.values is outs[0] and r.indices is outs[1]
+        for o, e in zip(outs, expected):
+            np.testing.assert_array_equal(o.numpy(), e.numpy())
+        got[L.__name__] = [o.numpy().copy() for o in outs]
+    for p, t in zip(got["pynn"], got["torch"]):
+        np.testing.assert_allclose(p, t, rtol=1e-12)
+    with pytest.raises(TypeError, match="tuple of 2 Tensors"):
+        fn(pynn, pynn.tensor(Q), out=(pynn.empty(1, dtype=pynn.float64),))
+
+
+@pytest.mark.parametrize("name, fn", SINGLE_CASES, ids=[c[0] for c in SINGLE_CASES])
+def test_out_on_object_results(name, fn):
+    got = {}
+    for L in (pynn, torch):
+        x = L.tensor(Q)
+        expected = fn(L, x)
+        out = L.empty(tuple(expected.shape), dtype=expected.dtype)
+        assert fn(L, x, out=out) is out
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+        got[L.__name__] = out.numpy().copy()
+    np.testing.assert_allclose(got["pynn"], got["torch"], rtol=1e-12, atol=1e-15)

@@ -88,6 +88,17 @@ py::object with_out(const char* op, py::handle out, std::initializer_list<const 
   const pynn::Tensor o = out_argument(out, op, inputs);
   return py::cast(write_out_released(op, o, compute()));
 }
+// The same for bindings whose result is a Python object: a tensor, or a (named) tuple of tensors that a tuple
+// or list of as many out tensors receives (the result keeps its namedtuple type, holding the out tensors).
+void check_out_object(py::handle out, const char* op, std::initializer_list<const pynn::Tensor*> inputs);
+py::object write_out_object(const char* op, py::handle out, const py::object& result);
+template <typename F>
+py::object with_out_object(const char* op, py::handle out, std::initializer_list<const pynn::Tensor*> inputs,
+                           F&& compute) {
+  if (out.is_none()) return compute();
+  check_out_object(out, op, inputs);
+  return write_out_object(op, out, compute());
+}
 
 // A Python object owned from C++ (a hook inside an autograd node or a tensor's meta). Its owner can die
 // inside a GIL-free op or backward, and a reference may only be dropped with the GIL held.

@@ -376,6 +376,9 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
     return py::cast(nonzero(x));
   };
   m.def("nonzero", nonzero_fn, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
+  m.def("nonzero", [nonzero_fn](const Tensor& x, bool as_tuple, py::handle out) {
+    return pynn_py::with_out_object("nonzero", out, {&x}, [&] { return nonzero_fn(x, as_tuple); });
+  }, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false, py::arg("out"));
   cls.def("nonzero", nonzero_fn, py::kw_only(), py::arg("as_tuple") = false);
   m.def("argwhere", [](const Tensor& x) { return nonzero(x); }, py::arg("input"));
   // torch.where(condition) alone is nonzero(condition, as_tuple=True); the three-operand form is elementwise.
@@ -389,6 +392,10 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   };
   m.def("topk", topk_fn, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true,
         py::arg("sorted") = true);
+  m.def("topk", [topk_fn](const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted, py::handle out) {
+    return pynn_py::with_out_object("topk", out, {&x}, [&] { return py::object(topk_fn(x, k, dim, largest, sorted)); });
+  }, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true,
+     py::kw_only(), py::arg("out"));
   cls.def("topk", topk_fn, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   auto sort_fn = [](const Tensor& x, int64_t dim, bool descending, bool stable) {
     auto r = without_gil_if(big(x), [&] { return sort(x, dim, descending, stable); });
@@ -396,6 +403,10 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   };
   m.def("sort", sort_fn, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
         py::arg("stable") = false);
+  m.def("sort", [sort_fn](const Tensor& x, int64_t dim, bool descending, bool stable, py::handle out) {
+    return pynn_py::with_out_object("sort", out, {&x}, [&] { return py::object(sort_fn(x, dim, descending, stable)); });
+  }, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false,
+     py::arg("out"));
   cls.def("sort", sort_fn, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
           py::arg("stable") = false);
   auto argsort_fn = [](const Tensor& x, int64_t dim, bool descending, bool stable) {

@@ -172,6 +172,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     };
     m.def(name, fn, py::arg("input"), py::arg("dim") = py::ellipsis(), py::arg("keepdim") = false,
           py::arg("other") = py::none());
+    m.def(name, [fn, name](const Tensor& x, const py::object& dim, bool keepdim, const py::object& other,
+                           py::handle out) {
+      return pynn_py::with_out_object(name, out, {&x}, [&] { return fn(x, dim, keepdim, other); });
+    }, py::arg("input"), py::arg("dim") = py::ellipsis(), py::arg("keepdim") = false, py::arg("other") = py::none(),
+       py::kw_only(), py::arg("out"));
     cls.def(name, fn, py::arg("dim") = py::ellipsis(), py::arg("keepdim") = false, py::arg("other") = py::none());
 
     auto afn = [is_max](const Tensor& x, const py::object& dim, bool keepdim) {
@@ -206,6 +211,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     const char* name = take_sqrt ? "std" : "var";
     m.def(name, fn, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
           py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
+    m.def(name, [fn, name](const Tensor& x, const py::object& dim, const py::object& unbiased, bool keepdim,
+                           const py::object& correction, py::handle out) {
+      return pynn_py::with_out_object(name, out, {&x}, [&] { return py::cast(fn(x, dim, unbiased, keepdim, correction)); });
+    }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+       py::kw_only(), py::arg("correction") = py::none(), py::arg("out"));
     cls.def(name, fn, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
             py::kw_only(), py::arg("correction") = py::none());
     auto fn_mean = [take_sqrt](const Tensor& x, const py::object& dim, const py::object& unbiased, bool keepdim,
@@ -220,6 +230,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   // ---- norm / logsumexp -------------------------------------------------------------------------------
   m.def("norm", &norm_fn, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = py::none(),
         py::arg("keepdim") = false, py::arg("dtype") = py::none());
+  m.def("norm", [](const Tensor& x, const py::object& p, const py::object& dim, bool keepdim,
+                    std::optional<ScalarType> dtype, py::handle out) {
+    return pynn_py::with_out("norm", out, {&x}, [&] { return norm_fn(x, p, dim, keepdim, dtype); });
+  }, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
+     py::arg("dtype") = py::none(), py::kw_only(), py::arg("out"));
   cls.def("norm", &norm_fn, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
           py::arg("dtype") = py::none());
 

@@ -47,6 +47,9 @@ void bind_search(py::module_& m, TensorClass& cls) {
     };
     const char* name = is_max ? "cummax" : "cummin";
     m.def(name, fn, py::arg("input"), py::arg("dim"));
+    m.def(name, [fn, name](const Tensor& x, int64_t dim, py::handle out) {
+      return pynn_py::with_out_object(name, out, {&x}, [&] { return py::object(fn(x, dim)); });
+    }, py::arg("input"), py::arg("dim"), py::kw_only(), py::arg("out"));
     cls.def(name, fn, py::arg("dim"));
   }
   auto lcse = [](const Tensor& x, int64_t dim) { return run_released({x}, [&] { return logcumsumexp(x, dim); }); };
