@@ -31,7 +31,7 @@ def _ones_like(t):
 # (a singular matrix for inv/solve, one that is not positive-definite for cholesky, no convergence for svd/eigh).
 LinAlgError = _C._LinAlgError
 
-__all__ = ["LinAlgError", "inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
+__all__ = ["LinAlgError", "householder_product", "inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
            "tensorsolve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "cross", "diagonal", "multi_dot"]
 
@@ -50,6 +50,39 @@ def _raise_for_info(op: str, A: Tensor, info: Tensor, what: str) -> None:
     b = next(i for i, v in enumerate(flat) if v)
     where = f"(Batch element {b}): " if A.dim() > 2 else ""
     raise LinAlgError(f"{op}: {where}{what.format(info=flat[b])}")
+
+
+@supports_out
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of H_0 H_1 ... H_{k-1}, H_i = I - tau_i v_i v_i^T with v_i column i of A below the
+    diagonal and 1 on it (LAPACK's orgqr, e.g. Q from geqrf's output). Composed of matmuls, so autograd reaches A
+    and tau (any order)."""
+    op = "torch.linalg.householder_product"
+    if A.dim() < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1]")
+    if tau.dim() and n < tau.shape[-1]:
+        raise RuntimeError(f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
+    if tau.dim() != A.dim() - 1:
+        raise RuntimeError(f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.dim()} and input.ndim is equal to {A.dim()}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{op}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    if tau.dtype != A.dtype:
+        raise RuntimeError(f"{op}: tau dtype {_title(tau.dtype)} does not match input dtype {_title(A.dtype)}")
+    if not A.is_floating_point():
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {_title(A.dtype)}")
+    from ._factories import eye
+    unit = eye(m, n, dtype=A.dtype, device=A.device)
+    V = A.tril(-1) + unit  # the reflectors' vectors, unit lower trapezoidal
+    Q = unit.expand(*A.shape).clone() if A.dim() > 2 else unit.clone()
+    for i in reversed(range(tau.shape[-1])):  # Q <- H_i Q, the last reflector first
+        v = V[..., :, i:i + 1]
+        Q = Q - tau[..., i:i + 1].unsqueeze(-1) * (v @ (v.mT @ Q))
+    return Q
 
 
 @supports_out

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import pynn
-from pynn.autograd import gradcheck
+from pynn.autograd import gradcheck, gradgradcheck
 
 
 def _both(a, dtype="float64", grad=False):
@@ -287,3 +287,49 @@ def test_lin_alg_error_is_a_runtime_error_subclass():
     with pytest.raises(RuntimeError) as e:
         pynn.linalg.inv(pynn.zeros(2, 3))
     assert not isinstance(e.value, pynn.linalg.LinAlgError)
+
+
+# ---- linalg.householder_product (orgqr) ----
+
+@pytest.mark.parametrize("shape_a, shape_tau", [((4, 3), (2,)), ((5, 5), (5,)), ((2, 4, 3), (2, 3)), ((4, 3), (0,)),
+                                                ((3, 1, 6, 2), (3, 1, 2)), ((1, 1), (1,))])
+def test_householder_product_matches_torch(shape_a, shape_tau):
+    rng = np.random.default_rng(7)
+    a, tau = rng.standard_normal(shape_a), rng.standard_normal(shape_tau)
+    for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+        got = pynn.linalg.householder_product(pynn.tensor(a.astype(dtype)), pynn.tensor(tau.astype(dtype)))
+        want = torch.linalg.householder_product(torch.tensor(a.astype(dtype)), torch.tensor(tau.astype(dtype)))
+        assert got.dtype == getattr(pynn, dtype) and got.shape == tuple(want.shape)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=tol, atol=tol)
+
+
+def test_householder_product_of_geqrf_is_qr_q_and_differentiable():
+    A = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    h, tau = torch.geqrf(A)
+    q = pynn.linalg.householder_product(pynn.tensor(h.numpy()), pynn.tensor(tau.numpy()))
+    np.testing.assert_allclose(q.numpy(), torch.linalg.qr(A).Q.numpy(), atol=1e-12)
+    ph = pynn.tensor(h.numpy(), requires_grad=True)
+    pt = pynn.tensor(tau.numpy(), requires_grad=True)
+    assert gradcheck(pynn.linalg.householder_product, (ph, pt))
+    assert gradgradcheck(pynn.linalg.householder_product, (ph, pt))
+    # the gradient matches torch's (its backward is the analytic one, pynn's the composed matmuls')
+    th, tt = h.clone().requires_grad_(), tau.clone().requires_grad_()
+    g = np.random.default_rng(1).standard_normal((5, 3))
+    (torch.linalg.householder_product(th, tt) * torch.tensor(g)).sum().backward()
+    (pynn.linalg.householder_product(ph, pt) * pynn.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ph.grad.numpy(), th.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(pt.grad.numpy(), tt.grad.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("shape_a, shape_tau, dtype_tau, match", [
+    ((2, 3), (1,), "float32", "must be greater than or equal to input.shape"),
+    ((3, 2), (3,), "float32", "input.shape\\[-1\\] must be greater than or equal to tau.shape"),
+    ((3, 2), (2, 2), "float32", "one dimension less than input"),
+    ((2, 3, 2), (3, 2), "float32", "batch dimensions of tau"),
+    ((3, 2), (2,), "float64", "tau dtype Double does not match input dtype Float"),
+    ((3,), (2,), "float32", "at least 2 dimensions"),
+])
+def test_householder_product_errors_as_torch(shape_a, shape_tau, dtype_tau, match):
+    for L in (pynn, torch):
+        with pytest.raises(RuntimeError, match=match):
+            L.linalg.householder_product(L.zeros(*shape_a), L.zeros(*shape_tau, dtype=getattr(L, dtype_tau)))
