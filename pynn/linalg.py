@@ -8,7 +8,8 @@ from typing import Optional, Sequence, Union
 
 from . import _C
 from ._C import Tensor
-from ._out import _title, supports_out  # _title: torch's dtype names in messages ("Float", "Long")
+from ._out import _title, supports_out
+from .autograd.function import Function  # _title: torch's dtype names in messages ("Float", "Long")
 from . import _linalg_lu as _lu
 from ._linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular  # noqa: F401
 
@@ -31,7 +32,7 @@ def _ones_like(t):
 # (a singular matrix for inv/solve, one that is not positive-definite for cholesky, no convergence for svd/eigh).
 LinAlgError = _C._LinAlgError
 
-__all__ = ["LinAlgError", "householder_product", "inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
+__all__ = ["LinAlgError", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "inv", "inv_ex", "solve", "solve_ex", "cholesky_ex", "matrix_rank", "cond", "vander", "tensorinv",
            "tensorsolve", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "solve_triangular", "det", "slogdet", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
            "norm", "vector_norm", "matrix_norm", "matmul", "vecdot", "cross", "diagonal", "multi_dot"]
 
@@ -42,6 +43,8 @@ svd_result = namedtuple("svd", ["U", "S", "Vh"])
 inv_ex_result = namedtuple("inv_ex", ["inverse", "info"])
 solve_ex_result = namedtuple("solve_ex", ["result", "info"])
 cholesky_ex_result = namedtuple("cholesky_ex", ["L", "info"])
+ldl_factor_ex_result = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
+ldl_factor_result = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
 
 
 def _raise_for_info(op: str, A: Tensor, info: Tensor, what: str) -> None:
@@ -83,6 +86,52 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         v = V[..., :, i:i + 1]
         Q = Q - tau[..., i:i + 1].unsqueeze(-1) * (v @ (v.mT @ Q))
     return Q
+
+
+class _LDLFactor(Function):
+    """sytrf as an autograd node whose backward refuses, as torch's (it has no derivative for ldl_factor)."""
+
+    @staticmethod
+    def forward(ctx, A):
+        LD, piv, info = _C._linalg_ldl_factor_ex(A)
+        ctx.mark_non_differentiable(piv, info)
+        return LD, piv, info
+
+    @staticmethod
+    def backward(ctx, gLD, gpiv, ginfo):
+        raise RuntimeError("derivative for aten::linalg_ldl_factor_ex is not implemented")
+
+
+@supports_out
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False):
+    """(LD, pivots, info): the Bunch-Kaufman factorization A = P L D L^T P^T of a symmetric matrix (its lower
+    triangle read; hermitian is the same for real dtypes) as LAPACK's sytrf leaves it, the strict upper triangle
+    zero; info is sytrf's (0, or the 1-based index of a zero diagonal entry of D)."""
+    LD, piv, info = _LDLFactor.apply(A) if A.requires_grad and _C.is_grad_enabled() else _C._linalg_ldl_factor_ex(A)
+    if check_errors and bool(info.any()):
+        _raise_for_info("torch.linalg.ldl_factor_ex", A, info, "The factorization could not be completed because "
+                        "the block diagonal matrix D is singular (D[{info}, {info}] is zero, 1-based).")
+    return ldl_factor_ex_result(LD, piv, info)
+
+
+@supports_out
+def ldl_factor(A: Tensor, *, hermitian: bool = False):
+    """(LD, pivots) of ldl_factor_ex; a singular D raises LinAlgError (torch's own check fails with an internal
+    assert there)."""
+    LD, piv, info = ldl_factor_ex(A, hermitian=hermitian)
+    if bool(info.any()):
+        _raise_for_info("torch.linalg.ldl_factor", A, info, "The factorization could not be completed because the "
+                        "block diagonal matrix D is singular (D[{info}, {info}] is zero, 1-based).")
+    return ldl_factor_result(LD, piv)
+
+
+@supports_out
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    """X = A^-1 B from ldl_factor's (LD, pivots) (LAPACK's sytrs); B (*, n, k) with the factors' batch dims."""
+    if LD.requires_grad or B.requires_grad:
+        if _C.is_grad_enabled():
+            raise RuntimeError("derivative for aten::linalg_ldl_solve is not implemented")
+    return _C._linalg_ldl_solve(LD, pivots, B)
 
 
 @supports_out

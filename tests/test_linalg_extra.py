@@ -333,3 +333,64 @@ def test_householder_product_errors_as_torch(shape_a, shape_tau, dtype_tau, matc
     for L in (pynn, torch):
         with pytest.raises(RuntimeError, match=match):
             L.linalg.householder_product(L.zeros(*shape_a), L.zeros(*shape_tau, dtype=getattr(L, dtype_tau)))
+
+
+# ---- linalg.ldl_factor / ldl_factor_ex / ldl_solve (LAPACK sytrf / sytrs) ----
+
+def _symmetric(shape, seed, indefinite=True):
+    a = np.random.default_rng(seed).standard_normal(shape)
+    s = a + np.swapaxes(a, -1, -2)
+    return s if indefinite else s @ np.swapaxes(s, -1, -2) + np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (6, 6), (2, 5, 5), (2, 1, 4, 4), (0, 0), (2, 0, 0), (1, 1)])
+def test_ldl_factor_and_solve_match_torch(shape):
+    a = _symmetric(shape, 3)
+    a_upper_noise = a + np.triu(np.full(shape[-2:], 9.0), 1) if shape[-1] else a  # the upper triangle is never read
+    for dtype, tol in (("float64", 1e-10), ("float32", 1e-4)):
+        p = pynn.linalg.ldl_factor_ex(pynn.tensor(a_upper_noise.astype(dtype)))
+        t = torch.linalg.ldl_factor_ex(torch.tensor(a.astype(dtype)))
+        np.testing.assert_array_equal(p.pivots.numpy(), t.pivots.numpy())
+        np.testing.assert_array_equal(p.info.numpy(), t.info.numpy())
+        np.testing.assert_allclose(p.LD.numpy(), t.LD.numpy(), rtol=tol, atol=tol)
+        assert p.pivots.dtype == pynn.int32 and p.info.dtype == pynn.int32 and p.LD.dtype == getattr(pynn, dtype)
+        b = np.random.default_rng(4).standard_normal(shape[:-1] + (2,)).astype(dtype)
+        x = pynn.linalg.ldl_solve(p.LD, p.pivots, pynn.tensor(b))
+        np.testing.assert_allclose(x.numpy(), torch.linalg.ldl_solve(t.LD, t.pivots, torch.tensor(b)).numpy(),
+                                   rtol=tol * 10, atol=tol * 10)
+        f = pynn.linalg.ldl_factor(pynn.tensor(a.astype(dtype)), hermitian=True)
+        np.testing.assert_allclose(f.LD.numpy(), t.LD.numpy(), rtol=tol, atol=tol)
+
+
+def test_ldl_two_by_two_pivots_and_singular_d():
+    for L in (pynn, torch):
+        f = L.linalg.ldl_factor(L.tensor([[0.0, 1.0], [1.0, 0.0]]))
+        assert f.pivots.tolist() == [-2, -2] and f.LD.tolist() == [[0.0, 0.0], [1.0, 0.0]]
+        assert L.linalg.ldl_solve(f.LD, f.pivots, L.tensor([[1.0], [2.0]])).flatten().tolist() == [2.0, 1.0]
+        r = L.linalg.ldl_factor_ex(L.zeros(2, 3, 3))
+        assert r.info.tolist() == [1, 1]
+    with pytest.raises(pynn.linalg.LinAlgError, match="D is singular"):  # torch fails an internal assert here
+        pynn.linalg.ldl_factor(pynn.zeros(3, 3))
+    with pytest.raises(pynn.linalg.LinAlgError, match="Batch element 1"):
+        pynn.linalg.ldl_factor_ex(pynn.stack([pynn.eye(2), pynn.zeros(2, 2)]), check_errors=True)
+
+
+def test_ldl_errors_and_no_derivative_as_torch():
+    for L in (pynn, torch):
+        with pytest.raises(RuntimeError, match="must be batches of square matrices"):
+            L.linalg.ldl_factor(L.zeros(2, 3))
+        with pytest.raises(RuntimeError, match="Expected a floating point"):
+            L.linalg.ldl_factor(L.zeros(3, 3, dtype=L.int64))
+        LD, piv = L.linalg.ldl_factor(L.eye(3, dtype=L.float64))
+        with pytest.raises(RuntimeError, match="Incompatible matrix sizes"):
+            L.linalg.ldl_solve(LD, piv, L.ones(2, 1, dtype=L.float64))
+        x = L.eye(3, dtype=L.float64).requires_grad_()
+        LDg = L.linalg.ldl_factor(x).LD
+        with pytest.raises(RuntimeError, match="derivative for aten::linalg_ldl_factor_ex is not implemented"):
+            LDg.sum().backward()
+    LD, piv = pynn.linalg.ldl_factor(pynn.eye(3, dtype=pynn.float64))
+    # sytrs trusts its pivots: pynn checks them (torch does not), so a bad one is an error, not a wild read
+    for bad in ([1, 2, 9], [1, 0, 3], [1, 2, -3], [-2, -3, 3]):
+        with pytest.raises(RuntimeError, match="pivots must be"):
+            pynn.linalg.ldl_solve(LD, pynn.tensor(bad, dtype=pynn.int32), pynn.ones(3, 1, dtype=pynn.float64))
+    assert pynn.linalg.ldl_solve(LD, piv.long(), pynn.ones(3, 1, dtype=pynn.float64)).flatten().tolist() == [1, 1, 1]

@@ -10,6 +10,10 @@ void bind_lapack(py::module_& m) {
   m.def("_linalg_solve", [](const Tensor& a, const Tensor& b, bool left) {
     return run_released({a, b}, [&] { return linalg_solve(a, b, left); });
   });
+  m.def("_linalg_ldl_factor_ex", [](const Tensor& a) { return run_released({a}, [&] { return linalg_ldl_factor_ex(a); }); });
+  m.def("_linalg_ldl_solve", [](const Tensor& ld, const Tensor& piv, const Tensor& b) {
+    return run_released({ld, piv, b}, [&] { return linalg_ldl_solve(ld, piv, b); });
+  });
   m.def("_linalg_lu_factor_ex", [](const Tensor& a) { return run_released({a}, [&] { return linalg_lu_factor_ex(a); }); });
   m.def("_lu_solve_factored", [](const Tensor& lu, const Tensor& piv, const Tensor& b) {
     return run_released({lu, piv, b}, [&] { return lu_solve_factored(lu, piv, b); });

@@ -32,6 +32,12 @@ struct Lapack;
     static lapack_int getrs(lapack_int n, lapack_int nrhs, const T* lu, const lapack_int* piv, T* b) {             \
       return scipy_LAPACKE_##P##getrs(LAPACK_ROW_MAJOR, 'N', n, nrhs, lu, n, piv, b, nrhs);                        \
     }                                                                                                              \
+    static lapack_int sytrf(lapack_int n, T* a, lapack_int* piv) {                                                 \
+      return scipy_LAPACKE_##P##sytrf(LAPACK_ROW_MAJOR, 'L', n, a, n, piv);                                       \
+    }                                                                                                              \
+    static lapack_int sytrs(lapack_int n, lapack_int nrhs, const T* ld, const lapack_int* piv, T* b) {             \
+      return scipy_LAPACKE_##P##sytrs(LAPACK_ROW_MAJOR, 'L', n, nrhs, ld, n, piv, b, nrhs);                       \
+    }                                                                                                              \
     static lapack_int potrf(char uplo, lapack_int n, T* a) { return scipy_LAPACKE_##P##potrf(LAPACK_ROW_MAJOR, uplo, n, a, n); } \
     static lapack_int geqrf(lapack_int m, lapack_int n, T* a, T* tau) {                                            \
       return scipy_LAPACKE_##P##geqrf(LAPACK_ROW_MAJOR, m, n, a, n, tau);                                          \
@@ -83,6 +89,32 @@ void lu_solve_cpu(ScalarType dt, int64_t batch, int64_t n, int64_t nrhs, const v
       check_args(Lapack<T>::getrs(ni, ki, static_cast<const T*>(lu) + b * n * n, piv + b * n,
                                   static_cast<T*>(rhs) + b * n * nrhs),
                  "getrs");
+  });
+}
+
+void ldl_factor_cpu(ScalarType dt, int64_t batch, int64_t n, void* a, int32_t* piv, int32_t* info) {
+  dispatch(dt, "linalg.ldl_factor", [&](auto zero) {
+    using T = decltype(zero);
+    const lapack_int ni = to_int(n);
+    for (int64_t b = 0; b < batch; ++b) {
+      T* m = static_cast<T*>(a) + b * n * n;
+      info[b] = n == 0 ? 0 : Lapack<T>::sytrf(ni, m, piv + b * n);
+      check_args(info[b], "sytrf");
+      for (int64_t i = 0; i < n; ++i) std::fill(m + i * n + i + 1, m + (i + 1) * n, T(0));
+    }
+  });
+}
+
+void ldl_solve_cpu(ScalarType dt, int64_t batch, int64_t n, int64_t nrhs, const void* ld, const int32_t* piv,
+                   void* rhs) {
+  dispatch(dt, "linalg.ldl_solve", [&](auto zero) {
+    using T = decltype(zero);
+    const lapack_int ni = to_int(n), ki = to_int(nrhs);
+    if (n == 0 || nrhs == 0) return;
+    for (int64_t b = 0; b < batch; ++b)
+      check_args(Lapack<T>::sytrs(ni, ki, static_cast<const T*>(ld) + b * n * n, piv + b * n,
+                                  static_cast<T*>(rhs) + b * n * nrhs),
+                 "sytrs");
   });
 }
 
@@ -165,6 +197,8 @@ void svd_cpu(ScalarType dt, int64_t batch, int64_t m, int64_t n, void* a, void* 
 
 PYNN_REGISTER_CPU_KERNEL(lu_factor_kernel, lu_factor_cpu);
 PYNN_REGISTER_CPU_KERNEL(lu_solve_kernel, lu_solve_cpu);
+PYNN_REGISTER_CPU_KERNEL(ldl_factor_kernel, ldl_factor_cpu);
+PYNN_REGISTER_CPU_KERNEL(ldl_solve_kernel, ldl_solve_cpu);
 PYNN_REGISTER_CPU_KERNEL(cholesky_kernel, cholesky_cpu);
 PYNN_REGISTER_CPU_KERNEL(qr_kernel, qr_cpu);
 PYNN_REGISTER_CPU_KERNEL(eigh_kernel, eigh_cpu);

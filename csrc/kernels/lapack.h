@@ -29,7 +29,17 @@ using eigh_fn = void (*)(ScalarType dt, int64_t batch, int64_t n, void* a, void*
 using svd_fn = void (*)(ScalarType dt, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vt,
                         bool compute_uv, bool full, int32_t* info);
 
+// a (batch, n, n) symmetric, read from its lower triangle -> Bunch-Kaufman's L and D in place (sytrf; the strict
+// upper triangle zeroed, as torch returns it), piv (batch, n) LAPACK's 1-based pivots (equal negative pairs
+// for 2x2 blocks of D).
+using ldl_factor_fn = void (*)(ScalarType dt, int64_t batch, int64_t n, void* a, int32_t* piv, int32_t* info);
+// b (batch, n, nrhs) <- A^-1 b from sytrf's factors (sytrs); the op has checked the pivots.
+using ldl_solve_fn = void (*)(ScalarType dt, int64_t batch, int64_t n, int64_t nrhs, const void* ld,
+                              const int32_t* piv, void* b);
+
 PYNN_DECLARE_KERNEL(lu_factor_kernel, lu_factor_fn);
+PYNN_DECLARE_KERNEL(ldl_factor_kernel, ldl_factor_fn);
+PYNN_DECLARE_KERNEL(ldl_solve_kernel, ldl_solve_fn);
 PYNN_DECLARE_KERNEL(lu_solve_kernel, lu_solve_fn);
 PYNN_DECLARE_KERNEL(cholesky_kernel, cholesky_fn);
 PYNN_DECLARE_KERNEL(qr_kernel, qr_fn);

@@ -1,6 +1,7 @@
 #include "ops/lapack.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 #include "autograd/functions_lapack.h"
@@ -18,6 +19,8 @@ namespace pynn {
 
 PYNN_DEFINE_KERNEL(lu_factor_kernel, "linalg.lu_factor");
 PYNN_DEFINE_KERNEL(lu_solve_kernel, "linalg.solve");
+PYNN_DEFINE_KERNEL(ldl_factor_kernel, "linalg.ldl_factor");
+PYNN_DEFINE_KERNEL(ldl_solve_kernel, "linalg.ldl_solve");
 PYNN_DEFINE_KERNEL(cholesky_kernel, "linalg.cholesky");
 PYNN_DEFINE_KERNEL(qr_kernel, "linalg.qr");
 PYNN_DEFINE_KERNEL(eigh_kernel, "linalg.eigh");
@@ -160,6 +163,60 @@ Tensor lu_solve_factored(const Tensor& lu, const Tensor& piv, const Tensor& b) {
     f.lu = work_copy(lu);
     f.piv = work_copy(piv);
     return lu_solve(f, b);
+  });
+}
+
+std::tuple<Tensor, Tensor, Tensor> linalg_ldl_factor_ex(const Tensor& a) {
+  const char* op = "torch.linalg.ldl_factor_ex";
+  check_square(op, a);
+  const int64_t n = a->sizes()[a->dim() - 1];
+  const int64_t batch = batch_of(a).prod();
+  Tensor ld = autograd::untracked([&] { return work_copy(a); });
+  Tensor piv = empty(with_vector(batch_of(a), n), ScalarType::Int32, a->device());
+  Tensor info = empty(batch_of(a), ScalarType::Int32, a->device());
+  std::vector<int32_t> codes(static_cast<size_t>(batch), 0);
+  ldl_factor_kernel(a->device(), a->dtype(), batch, n, ld->data(), static_cast<int32_t*>(piv->data()), codes.data());
+  if (!codes.empty()) std::copy(codes.begin(), codes.end(), static_cast<int32_t*>(info->data()));
+  return {ld, piv, info};
+}
+
+Tensor linalg_ldl_solve(const Tensor& ld, const Tensor& piv, const Tensor& b) {
+  const char* op = "torch.linalg.ldl_solve";
+  check_square(op, ld, "LD");
+  check_matrix(op, b, "B");
+  require_defined(op, piv, "pivots");
+  same_device(op, ld, b);
+  same_device(op, ld, piv);
+  const int64_t n = ld->sizes()[ld->dim() - 1];
+  PYNN_CHECK(ld->dtype() == b->dtype(), op, op, ": Expected LD and B to have the same dtype, but found LD of type ",
+             type_title(ld->dtype()), " and B of type ", type_title(b->dtype()), " instead");
+  PYNN_CHECK(is_integral(piv->dtype(), false), op, op, ": Expected pivots to be integers. Got ",
+             type_title(piv->dtype()));
+  PYNN_CHECK(piv->sizes() == with_vector(batch_of(ld), n), op, op, ": Expected pivots of shape ",
+             with_vector(batch_of(ld), n).str(), ", got ", piv->sizes().str());
+  PYNN_CHECK(b->sizes()[b->dim() - 2] == n, op, "Incompatible matrix sizes for torch.linalg.ldl_solve: each A matrix "
+             "is ", n, " by ", n, " but each b matrix is ", b->sizes()[b->dim() - 2], " by ", b->sizes()[b->dim() - 1]);
+  PYNN_CHECK(batch_of(b) == batch_of(ld), op, op, ": Incompatible shapes of LD and B: ", ld->sizes().str(), " and ",
+             b->sizes().str());
+  return autograd::untracked([&] {
+    // sytrs trusts the pivots: each in [1, n], or an equal negative pair closing a 2x2 block (lower: rows k, k+1).
+    Tensor pc = contiguous(to_dtype(to_device(piv, Device{}), ScalarType::Int32));
+    const int32_t* p = static_cast<const int32_t*>(pc->data());
+    for (int64_t m = 0; m < batch_of(ld).prod(); ++m) {
+      const int32_t* pm = p + m * n;
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t v = pm[k];
+        const bool pair = v < 0 && k + 1 < n && pm[k + 1] == v;
+        PYNN_CHECK((v >= 1 || pair) && std::abs(v) <= n, op, op, ": pivots must be LAPACK sytrf's, in [1, ", n,
+                   "] or an equal negative pair, got ", v, " at ", k);
+        if (pair) ++k;
+      }
+    }
+    Tensor x = work_copy(b);
+    Tensor f = contiguous(ld);
+    ldl_solve_kernel(b->device(), b->dtype(), batch_of(b).prod(), n, b->sizes()[b->dim() - 1], f->data(),
+                     static_cast<const int32_t*>(to_device(pc, piv->device())->data()), x->data());
+    return x;
   });
 }
 

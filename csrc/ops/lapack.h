@@ -15,6 +15,11 @@ Tensor linalg_inv(const Tensor& a);
 std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a);
 // x = A^-1 b from linalg_lu_factor_ex's factors (b: (*, n, k) with the factors' batch); untracked.
 Tensor lu_solve_factored(const Tensor& lu, const Tensor& piv, const Tensor& b);
+// Symmetric A (its lower triangle read) -> (compact LD, sytrf's pivots int32, info int32 per matrix); not
+// differentiable (torch has no derivative either: pynn/linalg.py refuses the backward).
+std::tuple<Tensor, Tensor, Tensor> linalg_ldl_factor_ex(const Tensor& a);
+// x = A^-1 b from linalg_ldl_factor_ex's factors (b: (*, n, k) with the factors' batch); pivots are checked.
+Tensor linalg_ldl_solve(const Tensor& ld, const Tensor& piv, const Tensor& b);
 Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left = true);
 Tensor linalg_det(const Tensor& a);
 std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a);  // (sign, logabsdet)
