@@ -787,6 +787,66 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     return _scatter_reduce_fwd(input, dim, index, src, reduce, include_self)
 
 
+def _scatter_legacy_reduce(input: Tensor, dim: int, index: Tensor, src, value, reduce: str, op: str) -> Tensor:
+    """scatter(..., reduce='add' | 'multiply'): torch's older reduction form, for tensor src or a number (value),
+    including the original elements; torch gives it no derivative, so a graph through it refuses backward."""
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if src is None and value is None:
+        raise TypeError(f"{op}() missing argument 'src' or 'value'")
+    v = src if src is not None else value
+    if not isinstance(v, Tensor):
+        v = _factories().full(tuple(index.shape), v, dtype=input.dtype, device=input.device)
+    with _no_grad():
+        out = scatter_reduce(input, dim, index, v.to(input.dtype), "sum" if reduce == "add" else "prod")
+    if _C.is_grad_enabled() and (input.requires_grad or v.requires_grad):
+        global _NoDerivative
+        if _NoDerivative is None:
+            _NoDerivative = _no_derivative_function()
+        out = _NoDerivative.apply(out, "scatter", input, v)
+    return out
+
+
+def _no_derivative_function():
+    from .autograd.function import Function
+
+    class NoDerivative(Function):
+        """Passes `out` through as the result of the inputs, with a backward that refuses as torch's does."""
+
+        @staticmethod
+        def forward(ctx, out, name, *inputs):
+            ctx.name = name
+            return out.clone()
+
+        @staticmethod
+        def backward(ctx, *grads):
+            raise RuntimeError(f"derivative for aten::{ctx.name} is not implemented")
+
+    return NoDerivative
+
+
+_NoDerivative = None  # made on first use (autograd.function imports this module's package)
+
+
+def _with_legacy_reduce(cpp_scatter, inplace: bool):
+    """The C++ scatter binding, with reduce= handled here (calls without it go straight to C++)."""
+    op = "scatter_" if inplace else "scatter"
+
+    def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+        if reduce is None:
+            return cpp_scatter(input, dim, index, src, value=value)
+        out = _scatter_legacy_reduce(input, dim, index, src, value, reduce, op)
+        if inplace:
+            with _no_grad():
+                input.copy_(out)
+            return input
+        return out
+
+    scatter.__name__ = scatter.__qualname__ = op
+    scatter.__doc__ = cpp_scatter.__doc__
+    return scatter
+
+
 def _scatter_reduce_inplace(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                             include_self: bool = True) -> Tensor:
     return self.copy_(scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
@@ -1277,6 +1337,9 @@ def _install(module) -> None:
     Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _polygamma_inplace
     Tensor.float_power_ = _float_power_inplace
     Tensor.is_conj = Tensor.is_neg = _false
+    module.scatter = _with_legacy_reduce(module.scatter, False)
+    Tensor.scatter = _with_legacy_reduce(Tensor.scatter, False)
+    Tensor.scatter_ = _with_legacy_reduce(Tensor.scatter_, True)
     Tensor.mH = Tensor.mT if hasattr(Tensor, "mT") else property(adjoint)
     Tensor.H = property(_matrix_h)
     for name, fn in [("scatter_reduce_", _scatter_reduce_inplace), ("index_reduce_", _index_reduce_inplace),

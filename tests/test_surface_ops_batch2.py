@@ -678,3 +678,35 @@ def test_special_binary_and_reductions():
     close(pynn.special.softmax(P(m), 0), torch.special.softmax(T(m), 0))
     close(pynn.special.log_softmax(P(m), 1), torch.special.log_softmax(T(m), 1))
     close(pynn.special.multigammaln(P([3.0, 4.5]), 2), torch.special.multigammaln(T([3.0, 4.5]), 2))
+
+
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_scatter_legacy_reduce_argument(reduce, dtype):
+    rng = np.random.default_rng(11)
+    x = rng.integers(-3, 4, (4, 5)).astype(dtype)
+    index = rng.integers(0, 4, (3, 5))
+    src = rng.integers(-3, 4, (3, 5)).astype(dtype)
+    results = []
+    for L in (pynn, torch):
+        t, i, s = L.tensor(x), L.tensor(index), L.tensor(src)
+        forms = [t.scatter(0, i, s, reduce=reduce), L.scatter(t, 0, i, s, reduce=reduce),
+                 t.scatter(0, i, value=2, reduce=reduce), L.scatter(t, 1, i[:, :2], 3, reduce=reduce)]
+        inplace = t.clone()
+        assert inplace.scatter_(0, i, s, reduce=reduce) is inplace
+        results.append([f.numpy() for f in forms + [inplace]])
+        assert all(f.dtype == t.dtype for f in forms)
+    for p, t in zip(*results):
+        np.testing.assert_array_equal(p, t)
+
+
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
+def test_scatter_legacy_reduce_errors_and_no_derivative():
+    for L in (pynn, torch):
+        x = L.zeros(3, requires_grad=True)
+        y = x.scatter(0, L.tensor([0]), L.tensor([2.0]), reduce="add")
+        with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+            y.sum().backward()
+        with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply"):
+            L.ones(3).scatter(0, L.tensor([0]), 2.0, reduce="max")
