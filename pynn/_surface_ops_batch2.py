@@ -828,11 +828,12 @@ def _no_derivative_function():
 _NoDerivative = None  # made on first use (autograd.function imports this module's package)
 
 
-def _with_legacy_reduce(cpp_scatter, inplace: bool):
-    """The C++ scatter binding, with reduce= handled here (calls without it go straight to C++)."""
+def _with_legacy_reduce(cpp_scatter, inplace: bool, method: bool):
+    """The C++ scatter binding, with reduce= handled here (calls without it go straight to C++); `method`: the
+    Tensor method's signature (self first), else the function's (input first)."""
     op = "scatter_" if inplace else "scatter"
 
-    def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    def run(input, dim, index, src, value, reduce):
         if reduce is None:
             return cpp_scatter(input, dim, index, src, value=value)
         out = _scatter_legacy_reduce(input, dim, index, src, value, reduce, op)
@@ -842,6 +843,12 @@ def _with_legacy_reduce(cpp_scatter, inplace: bool):
             return input
         return out
 
+    if method:
+        def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+            return run(self, dim, index, src, value, reduce)
+    else:
+        def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+            return run(input, dim, index, src, value, reduce)
     scatter.__name__ = scatter.__qualname__ = op
     scatter.__doc__ = cpp_scatter.__doc__
     return scatter
@@ -1337,9 +1344,9 @@ def _install(module) -> None:
     Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _polygamma_inplace
     Tensor.float_power_ = _float_power_inplace
     Tensor.is_conj = Tensor.is_neg = _false
-    module.scatter = _with_legacy_reduce(module.scatter, False)
-    Tensor.scatter = _with_legacy_reduce(Tensor.scatter, False)
-    Tensor.scatter_ = _with_legacy_reduce(Tensor.scatter_, True)
+    module.scatter = _with_legacy_reduce(module.scatter, False, method=False)
+    Tensor.scatter = _with_legacy_reduce(Tensor.scatter, False, method=True)
+    Tensor.scatter_ = _with_legacy_reduce(Tensor.scatter_, True, method=True)
     Tensor.mH = Tensor.mT if hasattr(Tensor, "mT") else property(adjoint)
     Tensor.H = property(_matrix_h)
     for name, fn in [("scatter_reduce_", _scatter_reduce_inplace), ("index_reduce_", _index_reduce_inplace),

@@ -54,47 +54,33 @@ inline int dtype_category(ScalarType t) { return t == ScalarType::Bool ? 0 : (is
 #define PYNN_DTYPE_FAIL(dt, NAME) \
   default: throw ::pynn::TypeError(::pynn::str("[", NAME, "] not implemented for '", ::pynn::type_title(dt), "'"))
 
+// The case lists, each built on the one before, so every dtype's case is written once.
+#define PYNN_FLOAT_CASES(...)                    \
+  PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)   \
+  PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__)
+#define PYNN_NUMERIC_CASES(...)                  \
+  PYNN_FLOAT_CASES(__VA_ARGS__)                  \
+  PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)   \
+  PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)
+#define PYNN_ALL_CASES(...)                      \
+  PYNN_NUMERIC_CASES(__VA_ARGS__)                \
+  PYNN_DTYPE_CASE(Bool, bool, __VA_ARGS__)
+#define PYNN_ALL_AND_REDUCED_CASES(...)                      \
+  PYNN_ALL_CASES(__VA_ARGS__)                                \
+  PYNN_DTYPE_CASE(Float16, ::pynn::Half, __VA_ARGS__)        \
+  PYNN_DTYPE_CASE(BFloat16, ::pynn::BFloat16, __VA_ARGS__)
+#define PYNN_DISPATCH_WITH(CASES, dt, NAME, ...) \
+  [&] {                                          \
+    switch (dt) {                                \
+      CASES(__VA_ARGS__)                         \
+      PYNN_DTYPE_FAIL(dt, NAME);                 \
+    }                                            \
+  }()
+
 // Each macro runs the lambda body with `scalar_t` bound to the C++ type of `dt`.
-#define PYNN_DISPATCH_FLOAT(dt, NAME, ...)        \
-  [&] {                                           \
-    switch (dt) {                                 \
-      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)  \
-      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__) \
-      PYNN_DTYPE_FAIL(dt, NAME);                  \
-    }                                             \
-  }()
-#define PYNN_DISPATCH_NUMERIC(dt, NAME, ...)      \
-  [&] {                                           \
-    switch (dt) {                                 \
-      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)  \
-      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__) \
-      PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)  \
-      PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)  \
-      PYNN_DTYPE_FAIL(dt, NAME);                  \
-    }                                             \
-  }()
-#define PYNN_DISPATCH_ALL(dt, NAME, ...)          \
-  [&] {                                           \
-    switch (dt) {                                 \
-      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)  \
-      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__) \
-      PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)  \
-      PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)  \
-      PYNN_DTYPE_CASE(Bool, bool, __VA_ARGS__)      \
-      PYNN_DTYPE_FAIL(dt, NAME);                  \
-    }                                             \
-  }()
+#define PYNN_DISPATCH_FLOAT(dt, NAME, ...) PYNN_DISPATCH_WITH(PYNN_FLOAT_CASES, dt, NAME, __VA_ARGS__)
+#define PYNN_DISPATCH_NUMERIC(dt, NAME, ...) PYNN_DISPATCH_WITH(PYNN_NUMERIC_CASES, dt, NAME, __VA_ARGS__)
+#define PYNN_DISPATCH_ALL(dt, NAME, ...) PYNN_DISPATCH_WITH(PYNN_ALL_CASES, dt, NAME, __VA_ARGS__)
 // Data movement and casts: every dtype, the 16-bit floats as their storage types.
-#define PYNN_DISPATCH_ALL_AND_REDUCED(dt, NAME, ...)    \
-  [&] {                                                 \
-    switch (dt) {                                       \
-      PYNN_DTYPE_CASE(Float32, float, __VA_ARGS__)        \
-      PYNN_DTYPE_CASE(Float64, double, __VA_ARGS__)       \
-      PYNN_DTYPE_CASE(Int32, int32_t, __VA_ARGS__)        \
-      PYNN_DTYPE_CASE(Int64, int64_t, __VA_ARGS__)        \
-      PYNN_DTYPE_CASE(Bool, bool, __VA_ARGS__)            \
-      PYNN_DTYPE_CASE(Float16, ::pynn::Half, __VA_ARGS__)     \
-      PYNN_DTYPE_CASE(BFloat16, ::pynn::BFloat16, __VA_ARGS__) \
-      PYNN_DTYPE_FAIL(dt, NAME);                        \
-    }                                                   \
-  }()
+#define PYNN_DISPATCH_ALL_AND_REDUCED(dt, NAME, ...) \
+  PYNN_DISPATCH_WITH(PYNN_ALL_AND_REDUCED_CASES, dt, NAME, __VA_ARGS__)
