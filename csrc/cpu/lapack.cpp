@@ -80,16 +80,27 @@ void lu_factor_cpu(ScalarType dt, int64_t batch, int64_t n, void* a, int32_t* pi
   });
 }
 
-void lu_solve_cpu(ScalarType dt, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* piv, void* rhs) {
-  dispatch(dt, "linalg.lu_solve", [&](auto zero) {
+// b <- A^-1 b per matrix from its factors through `routine` (getrs, sytrs): solve(T-typed zero, n, nrhs,
+// factors, pivots, b) returns LAPACK's info.
+template <typename Solve>
+void solve_each(ScalarType dt, const char* op, const char* routine, int64_t batch, int64_t n, int64_t nrhs,
+                const void* factors, const int32_t* piv, void* rhs, Solve solve) {
+  dispatch(dt, op, [&](auto zero) {
     using T = decltype(zero);
     const lapack_int ni = to_int(n), ki = to_int(nrhs);
     if (n == 0 || nrhs == 0) return;
     for (int64_t b = 0; b < batch; ++b)
-      check_args(Lapack<T>::getrs(ni, ki, static_cast<const T*>(lu) + b * n * n, piv + b * n,
-                                  static_cast<T*>(rhs) + b * n * nrhs),
-                 "getrs");
+      check_args(solve(zero, ni, ki, static_cast<const T*>(factors) + b * n * n, piv + b * n,
+                       static_cast<T*>(rhs) + b * n * nrhs),
+                 routine);
   });
+}
+
+void lu_solve_cpu(ScalarType dt, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* piv, void* rhs) {
+  solve_each(dt, "linalg.lu_solve", "getrs", batch, n, nrhs, lu, piv, rhs,
+             [](auto zero, lapack_int ni, lapack_int ki, const auto* f, const lapack_int* p, auto* b) {
+               return Lapack<decltype(zero)>::getrs(ni, ki, f, p, b);
+             });
 }
 
 void ldl_factor_cpu(ScalarType dt, int64_t batch, int64_t n, void* a, int32_t* piv, int32_t* info) {
@@ -107,15 +118,10 @@ void ldl_factor_cpu(ScalarType dt, int64_t batch, int64_t n, void* a, int32_t* p
 
 void ldl_solve_cpu(ScalarType dt, int64_t batch, int64_t n, int64_t nrhs, const void* ld, const int32_t* piv,
                    void* rhs) {
-  dispatch(dt, "linalg.ldl_solve", [&](auto zero) {
-    using T = decltype(zero);
-    const lapack_int ni = to_int(n), ki = to_int(nrhs);
-    if (n == 0 || nrhs == 0) return;
-    for (int64_t b = 0; b < batch; ++b)
-      check_args(Lapack<T>::sytrs(ni, ki, static_cast<const T*>(ld) + b * n * n, piv + b * n,
-                                  static_cast<T*>(rhs) + b * n * nrhs),
-                 "sytrs");
-  });
+  solve_each(dt, "linalg.ldl_solve", "sytrs", batch, n, nrhs, ld, piv, rhs,
+             [](auto zero, lapack_int ni, lapack_int ki, const auto* f, const lapack_int* p, auto* b) {
+               return Lapack<decltype(zero)>::sytrs(ni, ki, f, p, b);
+             });
 }
 
 void cholesky_cpu(ScalarType dt, int64_t batch, int64_t n, void* a, bool upper, int32_t* info) {

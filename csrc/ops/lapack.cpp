@@ -43,6 +43,15 @@ void check_square(const char* op, const Tensor& a, const char* name = "A") {
              " matrices");
 }
 
+// The operands of a solve from factors (LU, LD): square factors, a matrix B and pivots, on one device.
+void check_factored_solve(const char* op, const Tensor& factors, const char* name, const Tensor& piv, const Tensor& b) {
+  check_square(op, factors, name);
+  check_matrix(op, b, "B");
+  require_defined(op, piv, "pivots");
+  same_device(op, factors, b);
+  same_device(op, factors, piv);
+}
+
 Dims batch_of(const Tensor& a) {
   Dims b = a->sizes();
   b.pop_back();
@@ -138,11 +147,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a) {
 
 Tensor lu_solve_factored(const Tensor& lu, const Tensor& piv, const Tensor& b) {
   const char* op = "linalg.lu_solve";
-  check_square(op, lu, "LU");
-  check_matrix(op, b, "B");
-  require_defined(op, piv, "pivots");
-  same_device(op, lu, b);
-  same_device(op, lu, piv);
+  check_factored_solve(op, lu, "LU", piv, b);
   const int64_t n = lu->sizes()[lu->dim() - 1];
   PYNN_CHECK(lu->dtype() == b->dtype(), op, "linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type ",
              type_title(lu->dtype()), " and B of type ", type_title(b->dtype()), " instead");
@@ -182,11 +187,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_ldl_factor_ex(const Tensor& a) {
 
 Tensor linalg_ldl_solve(const Tensor& ld, const Tensor& piv, const Tensor& b) {
   const char* op = "torch.linalg.ldl_solve";
-  check_square(op, ld, "LD");
-  check_matrix(op, b, "B");
-  require_defined(op, piv, "pivots");
-  same_device(op, ld, b);
-  same_device(op, ld, piv);
+  check_factored_solve(op, ld, "LD", piv, b);
   const int64_t n = ld->sizes()[ld->dim() - 1];
   PYNN_CHECK(ld->dtype() == b->dtype(), op, op, ": Expected LD and B to have the same dtype, but found LD of type ",
              type_title(ld->dtype()), " and B of type ", type_title(b->dtype()), " instead");
