@@ -192,6 +192,10 @@ def test_out_errors_on_bound_functions_like_torch():
         q = L.tensor(Q)
         with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
             L.exp(q, out=L.empty(3, 4, dtype=L.int64))
+        wrong = L.empty(2, dtype=L.int64)
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+            L.exp(q, out=wrong)
+        assert wrong.shape == (2,)  # refused before any resize
         with pytest.raises(RuntimeError, match="can't be cast to the desired output type Bool"):
             L.add(L.tensor([1]), 1, out=L.empty(1, dtype=L.bool))
         with pytest.raises(RuntimeError, match="don't support automatic differentiation"):

@@ -239,12 +239,11 @@ EquationLabels label_equation(const std::string& equation, const std::vector<int
 std::optional<std::vector<int64_t>> einsum_permutation(const std::string& equation, int64_t rank) {
   const EquationLabels el = label_equation(equation, {rank});
   const std::vector<int>& in = el.operands[0];
-  if (el.out.size() != in.size()) return std::nullopt;  // a label summed out or a diagonal taken
+  // The output's labels are distinct and all in the input, so as many of them as the input has dims means the
+  // input's are distinct too: nothing is summed and no diagonal taken.
+  if (el.out.size() != in.size()) return std::nullopt;
   std::vector<int64_t> perm;
   for (int l : el.out) perm.push_back(position(in, l));
-  for (size_t i = 0; i < in.size(); ++i)
-    for (size_t j = i + 1; j < in.size(); ++j)
-      if (in[i] == in[j]) return std::nullopt;
   return perm;
 }
 

@@ -393,9 +393,9 @@ Tensor write_out(const char* op, const Tensor& out, const Tensor& result) {
   require_defined(op, out, "out");
   PYNN_CHECK(out->device() == result->device(), op, "Expected out tensor to have device ", result->device().str(),
              ", but got ", out->device().str(), " instead");
-  if (out->sizes() != result->sizes()) resize_(out, result->sizes());  // torch resizes (and warns, if it held elements)
   PYNN_CHECK(dtype_category(result->dtype()) <= dtype_category(out->dtype()), op, "result type ",
              type_title(result->dtype()), " can't be cast to the desired output type ", type_title(out->dtype()));
+  if (out->sizes() != result->sizes()) resize_(out, result->sizes());  // torch resizes (and warns, if it held elements)
   autograd::GradModeGuard no_grad(false);
   copy_(out, result);
   return out;

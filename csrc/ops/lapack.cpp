@@ -203,7 +203,8 @@ Tensor linalg_ldl_solve(const Tensor& ld, const Tensor& piv, const Tensor& b) {
     // sytrs trusts the pivots: each in [1, n], or an equal negative pair closing a 2x2 block (lower: rows k, k+1).
     Tensor pc = contiguous(to_dtype(to_device(piv, Device{}), ScalarType::Int32));
     const int32_t* p = static_cast<const int32_t*>(pc->data());
-    for (int64_t m = 0; m < batch_of(ld).prod(); ++m) {
+    const int64_t batch = batch_of(ld).prod();
+    for (int64_t m = 0; m < batch; ++m) {
       const int32_t* pm = p + m * n;
       for (int64_t k = 0; k < n; ++k) {
         const int64_t v = pm[k];
@@ -215,7 +216,7 @@ Tensor linalg_ldl_solve(const Tensor& ld, const Tensor& piv, const Tensor& b) {
     }
     Tensor x = work_copy(b);
     Tensor f = contiguous(ld);
-    ldl_solve_kernel(b->device(), b->dtype(), batch_of(b).prod(), n, b->sizes()[b->dim() - 1], f->data(),
+    ldl_solve_kernel(b->device(), b->dtype(), batch, n, b->sizes()[b->dim() - 1], f->data(),
                      static_cast<const int32_t*>(to_device(pc, piv->device())->data()), x->data());
     return x;
   });

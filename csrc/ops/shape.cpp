@@ -87,7 +87,7 @@ Tensor t(const Tensor& x) {
 
 void resize_(const Tensor& x, const Dims& sizes, std::optional<Dims> dense_strides) {
   require_defined("resize_", x);
-  PYNN_CHECK(!x->autograd_meta || !autograd::requires_grad(x), "resize_", "cannot resize variables that require grad");
+  PYNN_CHECK(!autograd::requires_grad(x), "resize_", "cannot resize variables that require grad");
   for (int64_t s : sizes) PYNN_CHECK(s >= 0, "resize_", "Trying to create tensor with negative dimension ", s, ": ", sizes.str());
   checked_numel(sizes);
   const Dims strides = dense_strides ? *dense_strides : contiguous_strides(sizes);
